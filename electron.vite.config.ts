@@ -1,0 +1,22 @@
+import { resolve } from 'node:path'
+import { defineConfig, externalizeDepsPlugin } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+// One build for the three Electron targets. The renderer output (out/renderer) is also what
+// browser mode serves, so the browser tests exercise the exact bundle the app ships.
+export default defineConfig({
+  main: {
+    plugins: [externalizeDepsPlugin()],
+    build: { rollupOptions: { input: { index: resolve(__dirname, 'electron/main/index.ts') } } }
+  },
+  preload: {
+    plugins: [externalizeDepsPlugin()],
+    build: { rollupOptions: { input: { index: resolve(__dirname, 'electron/preload/index.ts') } } }
+  },
+  renderer: {
+    root: resolve(__dirname, 'renderer'),
+    resolve: { alias: { '@api': resolve(__dirname, 'electron/api') } },
+    build: { rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } } },
+    plugins: [vue()]
+  }
+})
