@@ -1,0 +1,201 @@
+// Shared data types of HAVIP Manager: zod schemas plus the types inferred from them.
+// Browser-safe on purpose (imports zod only): the renderer, the preload contract, the
+// backend and the CLI all validate against these same schemas.
+import { z } from 'zod'
+
+// ---------------------------------------------------------------------------
+// Hosts and user names. These end up in SSH connections, logs and (quoted) commands,
+// so they are checked strictly where they enter, with messages that say what is allowed.
+// ---------------------------------------------------------------------------
+
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
+
+/** True for a dotted-quad IPv4 address without leading zeros (leading zeros read as octal in some tools). */
+export function isIPv4(s: string): boolean {
+  return IPV4_RE.test(s)
+}
+
+/**
+ * True for an IPv6 address in RFC 4291 §2.2 text form (with optional "::" compression and
+ * an optional embedded IPv4 tail). Zone ids ("%eth0") are accepted because link-local
+ * SSH targets need them; the zone must be a plain interface name.
+ */
+export function isIPv6(s: string): boolean {
+  let addr = s
+  const pct = s.indexOf('%')
+  if (pct >= 0) {
+    const zone = s.slice(pct + 1)
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(zone)) return false
+    addr = s.slice(0, pct)
+  }
+  if (addr.length < 2 || addr.length > 45) return false
+  const groups = 8
+  const lastColon = addr.lastIndexOf(':')
+  const tail = addr.slice(lastColon + 1)
+  if (tail.includes('.')) {
+    if (!isIPv4(tail)) return false
+    addr = addr.slice(0, lastColon + 1) + '0:0' // stand-in for the two groups the IPv4 tail occupies
+  }
+  const halves = addr.split('::')
+  if (halves.length > 2) return false
+  const parse = (part: string): string[] | null => {
+    if (part === '') return []
+    const gs = part.split(':')
+    return gs.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g)) ? gs : null
+  }
+  if (halves.length === 2) {
+    const left = parse(halves[0] ?? '')
+    const right = parse(halves[1] ?? '')
+    if (!left || !right) return false
+    return left.length + right.length <= groups - 1
+  }
+  const all = parse(addr)
+  return all !== null && all.length === groups
+}
+
+/** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens; 253 chars max. */
+export function isHostname(s: string): boolean {
+  if (s.length < 1 || s.length > 253) return false
+  const labels = s.replace(/\.$/, '').split('.')
+  // An all-numeric last label would be a malformed IPv4 address, not a name.
+  if (/^\d+$/.test(labels[labels.length - 1] ?? '')) return false
+  return labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l))
+}
+
+export const HostSchema = z
+  .string({ required_error: 'host is required' })
+  .trim()
+  .min(1, 'enter a host name or an IP address')
+  .max(253, 'a host name is at most 253 characters')
+  .refine((h) => isIPv4(h) || isIPv6(h) || isHostname(h), {
+    message:
+      'not a valid host name or IP address: use letters, digits, dots and hyphens (e.g. node1.example.org), an IPv4 address (198.51.100.11) or an IPv6 address'
+  })
+
+export const PortSchema = z.coerce
+  .number({ invalid_type_error: 'port must be a number' })
+  .int('port must be a whole number')
+  .min(1, 'port must be 1..65535')
+  .max(65535, 'port must be 1..65535')
+
+// POSIX portable user names, optionally with a Windows domain ("CORP\\admin") or UPN
+// suffix ("admin@corp.example"). No leading '-' (could read as an option), no spaces,
+// no shell metacharacters.
+const USERNAME_RE =
+  /^(?:[A-Za-z0-9][A-Za-z0-9.-]{0,62}\\)?[A-Za-z_][A-Za-z0-9_.-]{0,63}(?:@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)?$/
+
+export const UsernameSchema = z
+  .string({ required_error: 'user name is required' })
+  .min(1, 'enter a user name')
+  .max(128, 'a user name is at most 128 characters')
+  .regex(
+    USERNAME_RE,
+    'not a valid user name: start with a letter or "_", then letters, digits, ".", "_" or "-" (optionally DOMAIN\\user or user@domain)'
+  )
+
+// ---------------------------------------------------------------------------
+// SSH targets
+// ---------------------------------------------------------------------------
+
+export const SshAuthSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('password'), password: z.string().min(1, 'enter the password') }),
+  z.object({
+    kind: z.literal('key'),
+    privateKeyPath: z.string().min(1, 'enter the path of the private key file'),
+    passphrase: z.string().optional()
+  }),
+  z.object({ kind: z.literal('agent'), socketPath: z.string().optional() })
+])
+
+export const SshTargetSchema = z.object({
+  host: HostSchema,
+  port: PortSchema.default(22),
+  username: UsernameSchema,
+  auth: SshAuthSchema,
+  /** Password for sudo; defaults to the login password when auth is by password. */
+  sudoPassword: z.string().optional()
+})
+
+export const HostKeyInfoSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  /** SSH key algorithm name, e.g. 'ssh-ed25519'. */
+  keyType: z.string(),
+  /** 'SHA256:' + unpadded base64 of SHA-256 over the raw key blob, exactly as `ssh-keygen -lf` prints. */
+  fingerprint: z.string(),
+  /** When the admin pinned it (ISO 8601); set by the host-key store. */
+  trustedAt: z.string().optional()
+})
+
+// ---------------------------------------------------------------------------
+// Node facts
+// ---------------------------------------------------------------------------
+
+export const NetAddressSchema = z.object({
+  family: z.enum(['inet', 'inet6']),
+  address: z.string(),
+  prefix: z.number().int().min(0).max(128),
+  label: z.string().optional()
+})
+
+export const NetInterfaceSchema = z.object({
+  name: z.string(),
+  mac: z.string().optional(),
+  mtu: z.number().int(),
+  /** Operational state as the OS reports it ('UP', 'DOWN', 'UNKNOWN', ...). */
+  state: z.string(),
+  addresses: z.array(NetAddressSchema)
+})
+
+export const NodeFactsSchema = z.object({
+  hostname: z.string(),
+  os: z.object({ id: z.string(), name: z.string(), version: z.string(), prettyName: z.string() }),
+  kernel: z.string(),
+  arch: z.string(),
+  /** `node --version` on the node, or null if Node.js is not installed. */
+  nodeVersion: z.string().nullable(),
+  interfaces: z.array(NetInterfaceSchema),
+  defaultRoute: z.object({ gateway: z.string().nullable(), dev: z.string() }).nullable(),
+  platform: z.enum(['linux', 'windows']),
+  collectedAt: z.string()
+})
+
+// ---------------------------------------------------------------------------
+// SSH errors as values
+// ---------------------------------------------------------------------------
+
+export const SshErrorKindSchema = z.enum([
+  'unreachable',
+  'refused',
+  'timeout',
+  'auth-failed',
+  'host-key-unknown',
+  'host-key-changed',
+  'sudo-password-required',
+  'sudo-password-wrong',
+  'command-failed',
+  'disconnected',
+  'invalid-input'
+])
+
+/** The serialisable face of an SshError (what crosses the API). */
+export const SshErrorInfoSchema = z.object({
+  kind: SshErrorKindSchema,
+  message: z.string(),
+  host: z.string(),
+  hint: z.string(),
+  hostKey: HostKeyInfoSchema.extend({ expectedFingerprint: z.string().optional() }).optional(),
+  exitCode: z.number().optional(),
+  stderr: z.string().optional()
+})
+
+export type SshAuth = z.infer<typeof SshAuthSchema>
+export type SshTarget = z.infer<typeof SshTargetSchema>
+/** What callers may pass before defaults apply (port optional). */
+export type SshTargetInput = z.input<typeof SshTargetSchema>
+export type HostKeyInfo = z.infer<typeof HostKeyInfoSchema>
+export type NetAddress = z.infer<typeof NetAddressSchema>
+export type NetInterface = z.infer<typeof NetInterfaceSchema>
+export type NodeFacts = z.infer<typeof NodeFactsSchema>
+export type SshErrorKind = z.infer<typeof SshErrorKindSchema>
+export type SshErrorInfo = z.infer<typeof SshErrorInfoSchema>
