@@ -1,0 +1,131 @@
+// THE API: one table of methods and events, shared by the backend, both transports
+// (Electron IPC and browser-mode WebSocket) and the renderer. Browser-safe: zod only.
+//
+// Adding a method: add it here AND to names.ts (the compiler refuses a mismatch), then
+// implement it in electron/backend/backend.ts. Both transports pick it up from the table.
+import { z } from 'zod'
+import { HostKeyInfoSchema, NodeFactsSchema, SshTargetSchema } from './model'
+import { ApiErrorSchema } from './errors'
+import type { ApiEventName, ApiMethodName } from './names'
+
+export const ConnectionStateSchema = z.enum(['connecting', 'connected', 'disconnected', 'failed'])
+
+/** An SSH connection as the UI sees it. Only the id crosses the API; the session stays in the backend. */
+export const ConnectionSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  username: z.string(),
+  authKind: z.enum(['password', 'key', 'agent']),
+  state: ConnectionStateSchema,
+  /** Pinned host key fingerprint ('SHA256:...'), once trusted. */
+  hostKeyFingerprint: z.string().optional(),
+  /** The node's own hostname, once facts were collected. */
+  hostname: z.string().optional(),
+  /** True if a secret (password/passphrase) is stored for it, so 'connections.reconnect' works. */
+  remembered: z.boolean().optional(),
+  /** Why the last attempt failed (state 'failed'). */
+  lastError: ApiErrorSchema.optional()
+})
+
+export const ConnectRequestSchema = SshTargetSchema.extend({
+  /** Display name; defaults to user@host. */
+  label: z.string().trim().max(100, 'label: at most 100 characters').optional(),
+  /** Store the password/passphrase (safeStorage in the app, a 0600 file in browser mode). */
+  remember: z.boolean().optional()
+})
+
+export const ConnectResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('connected'), connection: ConnectionSchema }),
+  /** First contact: show the fingerprint, let the admin trust it (hostKeys.trust), then connect again. */
+  z.object({ status: z.literal('host-key-unknown'), hostKey: HostKeyInfoSchema }),
+  /** The node presents a different key than the pinned one: never accepted silently. */
+  z.object({ status: z.literal('host-key-changed'), hostKey: HostKeyInfoSchema, expectedFingerprint: z.string() })
+])
+
+const Empty = z.object({}).strict()
+const IdInput = z.object({ id: z.string().min(1, 'id is required') })
+
+export const apiMethods = {
+  'app.info': {
+    input: Empty,
+    output: z.object({ version: z.string(), mode: z.enum(['electron', 'browser']) })
+  },
+  'connections.list': { input: Empty, output: z.array(ConnectionSchema) },
+  'connections.connect': { input: ConnectRequestSchema, output: ConnectResultSchema },
+  /** Connect a saved connection again with its remembered secret (or none for key/agent auth). */
+  'connections.reconnect': { input: IdInput, output: ConnectResultSchema },
+  'connections.disconnect': { input: IdInput, output: Empty },
+  /** Drops the saved entry and its stored secret (and disconnects it). */
+  'connections.forget': { input: IdInput, output: Empty },
+  'hostKeys.list': { input: Empty, output: z.array(HostKeyInfoSchema) },
+  'hostKeys.trust': { input: HostKeyInfoSchema, output: Empty },
+  'hostKeys.forget': {
+    input: z.object({ host: z.string().min(1, 'host is required'), port: z.number().int().min(1).max(65535) }),
+    output: Empty
+  },
+  'nodes.facts': {
+    input: z.object({ connectionId: z.string().min(1, 'connectionId is required'), refresh: z.boolean().optional() }),
+    output: NodeFactsSchema
+  }
+} as const satisfies Record<ApiMethodName, { input: z.ZodTypeAny; output: z.ZodTypeAny }>
+
+export const apiEvents = {
+  'connection.state': z.object({
+    id: z.string(),
+    state: ConnectionStateSchema,
+    error: ApiErrorSchema.optional()
+  }),
+  'backend.log': z.object({
+    at: z.string(),
+    level: z.enum(['info', 'warn', 'error']),
+    message: z.string(),
+    node: z.string().optional()
+  })
+} as const satisfies Record<ApiEventName, z.ZodTypeAny>
+
+// names.ts must list exactly the table's keys (both directions); a mismatch fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const methodNamesMatch: Same<keyof typeof apiMethods, ApiMethodName> = true
+const eventNamesMatch: Same<keyof typeof apiEvents, ApiEventName> = true
+void methodNamesMatch
+void eventNamesMatch
+
+export type ApiMethod = keyof typeof apiMethods
+export type ApiEvent = keyof typeof apiEvents
+/** What a caller passes (before defaults, e.g. port may be omitted). */
+export type ApiInput<M extends ApiMethod> = z.input<(typeof apiMethods)[M]['input']>
+/** What the backend receives (after validation and defaults). */
+export type ApiParsedInput<M extends ApiMethod> = z.output<(typeof apiMethods)[M]['input']>
+export type ApiOutput<M extends ApiMethod> = z.output<(typeof apiMethods)[M]['output']>
+export type ApiEventPayload<E extends ApiEvent> = z.output<(typeof apiEvents)[E]>
+
+export type Connection = z.infer<typeof ConnectionSchema>
+export type ConnectionState = z.infer<typeof ConnectionStateSchema>
+export type ConnectRequest = z.infer<typeof ConnectRequestSchema>
+export type ConnectResult = z.infer<typeof ConnectResultSchema>
+
+/** What the backend implements: one async function per method. */
+export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>) => Promise<ApiOutput<M>> }
+
+/** Typed subscription to backend events; returns an unsubscribe function. */
+export type ApiEventSource = {
+  on<E extends ApiEvent>(event: E, listener: (payload: ApiEventPayload<E>) => void): () => void
+}
+
+/** The object window.havip exposes in Electron (built by the preload from names.ts). */
+export interface HavipBridge {
+  readonly mode: 'electron'
+  /** Resolves with an envelope: errors are values, see ApiResultEnvelope in names.ts. */
+  call(method: string, input: unknown): Promise<import('./names').ApiResultEnvelope>
+  /** One function per method, generated from names.ts. */
+  readonly methods: Readonly<Record<ApiMethodName, (input: unknown) => Promise<import('./names').ApiResultEnvelope>>>
+  on(event: string, listener: (payload: unknown) => void): () => void
+}
+
+export { ApiErrorSchema } from './errors'
+export type { ApiError, ApiErrorKind } from './errors'
+export { ApiCallError } from './errors'
+export { apiMethodNames, apiEventNames } from './names'
+export type { ApiMethodName, ApiEventName, ApiResultEnvelope } from './names'

@@ -1,0 +1,76 @@
+// Errors that cross the API: plain values a person can act on (what failed, where, why,
+// what to do). Browser-safe: zod only.
+import { z } from 'zod'
+import { SshErrorKindSchema } from './model'
+
+export const ApiErrorKindSchema = z.enum([...SshErrorKindSchema.options, 'not-found', 'internal'])
+
+export const ApiErrorSchema = z.object({
+  kind: ApiErrorKindSchema,
+  /** What failed and why, in one sentence. */
+  message: z.string(),
+  /** What to do about it. */
+  hint: z.string().optional(),
+  /** The node (host) it concerns, if any. */
+  node: z.string().optional(),
+  /** For invalid-input: the first offending field path, e.g. 'port' or 'auth.password'. */
+  field: z.string().optional()
+})
+
+export type ApiErrorKind = z.infer<typeof ApiErrorKindSchema>
+export type ApiError = z.infer<typeof ApiErrorSchema>
+
+/** What a client call rejects with: carries the ApiError value unchanged. */
+export class ApiCallError extends Error {
+  override readonly name = 'ApiCallError'
+  readonly error: ApiError
+
+  constructor(error: ApiError, readonly method?: string) {
+    super(error.message)
+    this.error = error
+  }
+
+  get kind(): ApiErrorKind {
+    return this.error.kind
+  }
+
+  get hint(): string | undefined {
+    return this.error.hint
+  }
+}
+
+/**
+ * Thrown inside the backend when it wants a specific ApiError to reach the caller
+ * (e.g. 'not-found'); dispatch() turns it into the error value.
+ */
+export class ApiException extends Error {
+  readonly error: ApiError
+  constructor(error: ApiError) {
+    super(error.message)
+    this.error = error
+  }
+}
+
+export function apiError(kind: ApiErrorKind, message: string, extra: Omit<ApiError, 'kind' | 'message'> = {}): ApiError {
+  return { kind, message, ...extra }
+}
+
+/** Turns zod issues into one readable invalid-input error naming the field(s): "port: port must be 1..65535". */
+export function invalidInput(method: string, issues: readonly z.ZodIssue[]): ApiError {
+  const parts = issues.slice(0, 5).map((i) => {
+    const path = i.path.join('.')
+    return path ? `${path}: ${i.message}` : i.message
+  })
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''
+  const first = issues[0]
+  return {
+    kind: 'invalid-input',
+    message: `Invalid input for ${method}: ${parts.join('; ')}${more}`,
+    hint: 'Correct the named field and try again.',
+    ...(first && first.path.length > 0 ? { field: first.path.join('.') } : {})
+  }
+}
+
+export function isApiError(v: unknown): v is ApiError {
+  return ApiErrorSchema.safeParse(v).success
+}
