@@ -1,0 +1,286 @@
+// The lab's public API (DESIGN.md §5): real Linux "nodes" in namespaces on this machine, each with
+// its own sshd. Imported by integration tests, e2e tests, benchmarks and the demo.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { createRootKey, createStateDir, ensureSudoUser, removeAccounts, sudoersPresent } from './accounts'
+import { withLabLock } from './lock'
+import { buildNetwork, checkAddressConflicts, linkExists, listLabNetns, teardownNetwork } from './network'
+import { isAlive, run } from './run'
+import { createHostKey, sshAnswers, startHolder, type NodePlan } from './sshd'
+import {
+  BOOKKEEPING_FILE, CLIENT_ADDRESS, CLIENT_NETNS, HOST_ADDRESS, HOST_LINK, LAN_NETNS, MAX_NODES, NODE_PRIVATE_DIRS,
+  PREFIX, ROOT_KEY_PATH, STATE_DIR, STATE_FILE, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER, VIP_POOL, nodeAddress,
+  type LabBookkeeping, type LabNode, type LabState
+} from './types'
+
+export type { LabNode, LabState } from './types'
+export { nodeExec, nodeSpawn, clientExec, clientSpawn, killSpawned, resolveNode } from './exec'
+export type { ExecOptions, SpawnOpts } from './exec'
+export type { RunResult } from './run'
+
+export interface LabUpOptions {
+  nodes: number
+  /** Receives one line per step; silent by default. */
+  progress?: (line: string) => void
+}
+
+const silent = (): void => {}
+
+/** Binaries the lab itself runs; each maps to the Debian package that provides it. */
+const REQUIRED_BINARIES: Record<string, string> = {
+  ip: 'iproute2',
+  nsenter: 'util-linux',
+  unshare: 'util-linux',
+  '/usr/sbin/sshd': 'openssh-server',
+  'ssh-keygen': 'openssh-client',
+  useradd: 'passwd',
+  userdel: 'passwd',
+  chpasswd: 'passwd',
+  visudo: 'sudo',
+  getent: 'libc-bin'
+}
+
+export function readLabState(): LabState | null {
+  try {
+    return JSON.parse(readFileSync(STATE_FILE, 'utf8')) as LabState
+  } catch {
+    return null
+  }
+}
+
+function readBookkeeping(): LabBookkeeping | null {
+  try {
+    return JSON.parse(readFileSync(BOOKKEEPING_FILE, 'utf8')) as LabBookkeeping
+  } catch {
+    return null
+  }
+}
+
+function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error('lab: must run as root (it creates network namespaces, a user and sshd instances). Re-run as root, e.g. `sudo npm run lab:up`.')
+  }
+}
+
+async function which(bin: string): Promise<boolean> {
+  if (bin.startsWith('/')) return existsSync(bin)
+  return (await run(['sh', '-c', 'command -v "$1"', 'which', bin])).code === 0
+}
+
+async function ensureBinaries(progress: (line: string) => void): Promise<void> {
+  const missing: string[] = []
+  for (const [bin, pkg] of Object.entries(REQUIRED_BINARIES)) if (!(await which(bin))) missing.push(`${bin} (${pkg})`)
+  if (missing.length === 0) return
+  const script = fileURLToPath(new URL('../../scripts/ensure-packages.sh', import.meta.url))
+  progress(`missing: ${missing.join(', ')}; running ${script}`)
+  const r = await run(['bash', script], { timeoutMs: 600_000 })
+  if (r.code !== 0) {
+    throw new Error(`lab: missing package(s) for ${missing.join(', ')} and ${script} failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}. Install them with apt-get and retry.`)
+  }
+}
+
+function netnsInode(path: string): number | null {
+  try {
+    return statSync(path).ino
+  } catch {
+    return null
+  }
+}
+
+/** Why the current lab cannot serve `nodes` nodes, or null when it can as is. */
+async function unhealthyReason(state: LabState | null, nodes: number): Promise<string | null> {
+  if (!state) return 'no lab state'
+  if (state.nodes.length < nodes) return `lab has ${state.nodes.length} node(s), ${nodes} wanted`
+  const present = new Set(await listLabNetns())
+  for (const ns of [LAN_NETNS, CLIENT_NETNS, ...state.nodes.map((n) => n.netns)]) {
+    if (!present.has(ns)) return `namespace ${ns} is missing`
+  }
+  if (!(await linkExists(HOST_LINK))) return `${HOST_LINK} is missing`
+  for (const f of [ROOT_KEY_PATH, SUDO_PASSWORD_PATH, SUDOERS_FILE]) if (!existsSync(f)) return `${f} is missing`
+  for (const node of state.nodes) {
+    if (!isAlive(node.holderPid)) return `the sshd of ${node.name} (pid ${node.holderPid}) is gone`
+    const holderNet = netnsInode(`/proc/${node.holderPid}/ns/net`)
+    if (holderNet === null || holderNet !== netnsInode(`/run/netns/${node.netns}`)) {
+      return `pid ${node.holderPid} is not in ${node.netns} (stale state)`
+    }
+    if (!(await sshAnswers(node.address))) return `sshd of ${node.name} does not answer on ${node.address}:22`
+  }
+  return null
+}
+
+/** Everything labDown removes, in an order that works from any half-built state. */
+async function teardown(progress: (line: string) => void): Promise<void> {
+  const book = readBookkeeping()
+  await teardownNetwork(progress)
+  progress('removing lab accounts and files')
+  await removeAccounts(true)
+  rmSync(`/run/sudo/ts/${SUDO_USER}`, { force: true })
+  rmSync(STATE_DIR, { recursive: true, force: true })
+  for (const dir of book?.createdMountPoints ?? []) {
+    try {
+      rmdirSync(dir) // only if still empty: someone may have put files there since
+    } catch {
+      /* not empty or already gone */
+    }
+  }
+  if (book?.createdRunSshd) {
+    try {
+      rmdirSync('/run/sshd')
+    } catch {
+      /* in use by the host's own sshd */
+    }
+  }
+}
+
+async function build(nodes: number, progress: (line: string) => void): Promise<LabState> {
+  await checkAddressConflicts()
+  createStateDir()
+  const book: LabBookkeeping = { createdMountPoints: [], createdRunSshd: false, createdUser: false }
+  const saveBook = (): void => writeFileSync(BOOKKEEPING_FILE, JSON.stringify(book, null, 2), { mode: 0o600 })
+  saveBook()
+
+  // Mount points for the nodes' private tmpfs must exist in the host tree they inherit.
+  for (const dir of NODE_PRIVATE_DIRS) {
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true, mode: 0o755 })
+      book.createdMountPoints.push(dir)
+    }
+  }
+  if (!existsSync('/run/sshd')) {
+    mkdirSync('/run/sshd', { mode: 0o755 }) // sshd's privilege-separation directory
+    book.createdRunSshd = true
+  }
+  saveBook()
+
+  progress('creating the root key and the sudo user')
+  const publicKey = await createRootKey()
+  book.createdUser = await ensureSudoUser(publicKey)
+  saveBook()
+
+  await buildNetwork(nodes, progress)
+
+  const plans: NodePlan[] = Array.from({ length: nodes }, (_, k) => ({
+    name: `n${k + 1}`,
+    netns: `${PREFIX}n${k + 1}`,
+    address: nodeAddress(k + 1)
+  }))
+  const labNodes: LabNode[] = []
+  for (const plan of plans) {
+    progress(`starting sshd of ${plan.name} on ${plan.address}:22`)
+    const key = await createHostKey(plan)
+    const holderPid = await startHolder(plan, plans)
+    labNodes.push({ ...plan, sshPort: 22, holderPid, hostKeyFingerprint: key.fingerprint, hostKeyPublic: key.publicLine })
+  }
+
+  const state: LabState = {
+    nodes: labNodes,
+    client: { netns: CLIENT_NETNS, address: CLIENT_ADDRESS },
+    hostAddress: HOST_ADDRESS,
+    prefix: 24,
+    rootKeyPath: ROOT_KEY_PATH,
+    sudoUser: SUDO_USER,
+    sudoPasswordPath: SUDO_PASSWORD_PATH,
+    vipPool: VIP_POOL
+  }
+  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2), { mode: 0o644 })
+  return state
+}
+
+/**
+ * Brings up a healthy lab with at least `nodes` nodes. Idempotent: a healthy lab is left as it is
+ * (a lab with more nodes than asked also serves); anything else is torn down and rebuilt.
+ */
+export async function labUp(opts: LabUpOptions): Promise<LabState> {
+  const progress = opts.progress ?? silent
+  const nodes = opts.nodes
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) {
+    throw new Error(`lab: --nodes must be a whole number from 1 to ${MAX_NODES}; got ${String(nodes)}`)
+  }
+  requireRoot()
+  return withLabLock('lab up', async () => {
+    const reason = await unhealthyReason(readLabState(), nodes)
+    if (reason === null) {
+      progress('lab already up and healthy; nothing to do')
+      return readLabState() as LabState
+    }
+    progress(`building the lab (${reason})`)
+    await ensureBinaries(progress)
+    await teardown(progress)
+    try {
+      return await build(nodes, progress)
+    } catch (err) {
+      progress('build failed; cleaning up what was half built')
+      await teardown(progress).catch((e: unknown) => progress(`cleanup also failed: ${(e as Error).message}`))
+      throw err
+    }
+  })
+}
+
+/** Removes everything the lab made. Idempotent and safe from any half-built state. */
+export async function labDown(opts: { progress?: (line: string) => void } = {}): Promise<void> {
+  requireRoot()
+  await withLabLock('lab down', () => teardown(opts.progress ?? silent))
+}
+
+/** What is left of the lab on this machine (for tests and `lab status`); empty when fully down. */
+export async function labLeftovers(): Promise<string[]> {
+  const left: string[] = []
+  for (const ns of await listLabNetns()) left.push(`namespace ${ns}`)
+  if (await linkExists(HOST_LINK)) left.push(`link ${HOST_LINK}`)
+  if (existsSync(STATE_DIR)) left.push(`directory ${STATE_DIR}`)
+  if (sudoersPresent()) left.push(`file ${SUDOERS_FILE}`)
+  const ps = await run(['ps', '-eo', 'pid=,args='])
+  for (const line of ps.stdout.split('\n')) {
+    if (line.includes(`${STATE_DIR}/nodes/`) && !line.includes(' ps ')) left.push(`process ${line.trim()}`)
+  }
+  return left
+}
+
+export function labSummary(state: LabState): string {
+  const lines = [
+    `HAVIP lab: ${state.nodes.length} node(s) on ${state.hostAddress.replace(/\.\d+$/, '.0')}/${state.prefix}`,
+    ...state.nodes.map(
+      (n) => `  ${n.name.padEnd(4)} ${n.address.padEnd(15)} ssh port ${n.sshPort}  namespace ${n.netns}  host key ${n.hostKeyFingerprint}`
+    ),
+    `  client ${state.client.address} (namespace ${state.client.netns}); this host is ${state.hostAddress} on ${HOST_LINK}`,
+    `  VIPs free for use: ${state.vipPool[0]} .. ${state.vipPool[state.vipPool.length - 1]}`,
+    `  root login: key ${state.rootKeyPath}  (e.g. ssh -i ${state.rootKeyPath} root@${state.nodes[0]?.address ?? ''})`,
+    `  sudo user: ${state.sudoUser}, password in ${state.sudoPasswordPath} (mode 0600; the same key also works)`,
+    `  take it down: npm run lab:down`
+  ]
+  return lines.join('\n')
+}
+
+/** Node of the current lab by name ('n1'); throws an actionable error when absent. */
+export function labNode(name: string): LabNode {
+  const state = readLabState()
+  const node = state?.nodes.find((n) => n.name === name)
+  if (!node) throw new Error(`lab: node ${name} is not in the lab (${state ? state.nodes.map((n) => n.name).join(', ') : 'lab is down'})`)
+  return node
+}
+
+/** known_hosts text pinning every node's host key (for ssh -o UserKnownHostsFile=...). */
+export function knownHostsText(state: LabState): string {
+  return state.nodes.map((n) => `${n.address} ${n.hostKeyPublic}\n`).join('')
+}
+
+// Registered users of a shared lab: a test run that brought the lab up takes it down at the end
+// only when no other live run still uses it.
+export function registerLabUser(pid = process.pid): void {
+  const dir = `${STATE_DIR}/users`
+  if (existsSync(dir)) writeFileSync(`${dir}/${pid}`, `${pid}\n`, { mode: 0o600 })
+}
+
+export function unregisterLabUser(pid = process.pid): void {
+  rmSync(`${STATE_DIR}/users/${pid}`, { force: true })
+}
+
+export function otherLabUsers(exclude: number[] = [process.pid, process.ppid]): number[] {
+  let names: string[] = []
+  try {
+    names = readdirSync(`${STATE_DIR}/users`)
+  } catch {
+    return []
+  }
+  return names.map(Number).filter((pid) => Number.isInteger(pid) && !exclude.includes(pid) && isAlive(pid))
+}

@@ -1,0 +1,64 @@
+// Shapes and fixed names of the local lab (DESIGN.md §5). Other helpers' tests import these
+// through lab.ts; keep the LabState shape stable.
+
+export interface LabNode {
+  name: string // 'n1'
+  netns: string // 'havip-n1'
+  address: string
+  sshPort: number
+  holderPid: number // pid whose net+mnt+uts namespaces are the node's (the node's sshd -D)
+  hostKeyFingerprint: string // 'SHA256:...' as ssh-keygen -lf prints
+  hostKeyPublic: string // openssh line without comment: 'ssh-ed25519 AAAA...'
+}
+
+export interface LabState {
+  nodes: LabNode[]
+  client: { netns: string; address: string }
+  hostAddress: string
+  prefix: 24
+  rootKeyPath: string
+  sudoUser: string
+  sudoPasswordPath: string
+  vipPool: string[] // free addresses tests may use as VIPs
+}
+
+/** What labDown must undo beyond namespaces, kept apart from LabState so that shape stays exact. */
+export interface LabBookkeeping {
+  createdMountPoints: string[]
+  createdRunSshd: boolean
+  createdUser: boolean
+}
+
+// Everything the lab creates carries this prefix so it never clashes with anything else.
+export const PREFIX = 'havip-'
+export const LAN_NETNS = 'havip-lan'
+export const CLIENT_NETNS = 'havip-client'
+export const HOST_LINK = 'havip-host'
+export const BRIDGE = 'br0'
+
+// Documentation range only (RFC 5737); never route anything outside the lab's namespaces.
+export const SUBNET_BASE = '198.51.100.'
+export const SUBNET_CIDR = '198.51.100.0/24'
+export const HOST_ADDRESS = '198.51.100.1'
+export const CLIENT_ADDRESS = '198.51.100.100'
+export const nodeAddress = (index: number): string => `${SUBNET_BASE}${10 + index}`
+export const VIP_POOL: string[] = Array.from({ length: 21 }, (_, i) => `${SUBNET_BASE}${200 + i}`)
+export const MAX_NODES = 9
+
+export const STATE_DIR = '/run/havip-lab'
+export const STATE_FILE = `${STATE_DIR}/state.json`
+export const BOOKKEEPING_FILE = `${STATE_DIR}/bookkeeping.json`
+export const USERS_DIR = `${STATE_DIR}/users`
+export const AUTHORIZED_KEYS_DIR = `${STATE_DIR}/authorized_keys`
+export const ROOT_KEY_PATH = `${STATE_DIR}/id_ed25519`
+export const SUDO_USER = 'havipadm'
+export const SUDO_USER_GECOS = 'HAVIP lab admin'
+export const SUDO_USER_HOME = `${STATE_DIR}/home/${SUDO_USER}`
+export const SUDO_PASSWORD_PATH = `${STATE_DIR}/${SUDO_USER}.password`
+export const SUDOERS_FILE = '/etc/sudoers.d/havip-lab'
+export const LOCK_DIR = '/run/havip-lab.lock'
+
+/** Directories each node gets as private tmpfs, so deploying to n1 never touches n2. */
+export const NODE_PRIVATE_DIRS = ['/etc/havip', '/opt/havip', '/run/havip', '/var/log/havip']
+
+export const nodeDir = (name: string): string => `${STATE_DIR}/nodes/${name}`
