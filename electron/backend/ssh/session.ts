@@ -1,0 +1,680 @@
+// One SSH session to one node: a pinned host key, a live ssh2 connection (re-opened on
+// demand if it dropped), exec with timeout/exit code/streamed output, sudo with the
+// password on stdin, and SFTP upload verified by checksum.
+import { createHash, randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import { StringDecoder } from 'node:string_decoder'
+import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2'
+import type { HostKeyInfo, SshTarget } from '../../api/model'
+import type { HostKeyStore } from '../store/host-key-store'
+import { posixCommand } from '../platform/quote'
+import { mapSshError, SshError } from './errors'
+import { hostKeyInfoOf } from './host-key'
+import { buildRemoteCommand, classifySudoFailure, usesSudo } from './remote-command'
+
+export interface ExecOptions {
+  /** Stop the command and reject with a 'timeout' SshError after this long. Default 60 s. */
+  timeoutMs?: number
+  /** Run as root through sudo (no-op when logged in as root). */
+  sudo?: boolean
+  /** Written to the command's stdin, then stdin is closed. */
+  stdin?: string | Buffer
+  onStdout?(chunk: string): void
+  onStderr?(chunk: string): void
+  /** Not supported on purpose: sshd drops most variables (AcceptEnv), so pass values as arguments. */
+  env?: never
+}
+
+export interface ExecResult {
+  code: number
+  stdout: string
+  stderr: string
+  signal?: string
+}
+
+export interface UploadOptions {
+  /** File mode of the result, default 0o644. */
+  mode?: number
+  /** Place the file as root (upload to a private temp dir, then `sudo install`). */
+  sudo?: boolean
+}
+
+export interface SshSession {
+  readonly id: string
+  readonly target: Omit<SshTarget, 'auth' | 'sudoPassword'>
+  readonly hostKey: HostKeyInfo
+  exec(argv: string[], opts?: ExecOptions): Promise<ExecResult>
+  execOk(argv: string[], opts?: ExecOptions): Promise<ExecResult>
+  upload(
+    data: Buffer | { localPath: string },
+    remotePath: string,
+    opts?: UploadOptions
+  ): Promise<{ sha256: string; bytes: number }>
+  close(): Promise<void>
+  isConnected(): boolean
+}
+
+export interface SessionConfig {
+  connectTimeoutMs: number
+  keepaliveIntervalMs: number
+  log: (line: string) => void
+}
+
+const DEFAULT_EXEC_TIMEOUT_MS = 60_000
+/** OpenSSH's default MaxSessions is 10 channels per connection; stay below it. */
+const MAX_CONCURRENT_CHANNELS = 8
+/** Output kept per stream; beyond it the tail is dropped (streaming callbacks still see everything). */
+const MAX_CAPTURE_CHARS = 32 * 1024 * 1024
+
+/** A tiny counting semaphore so concurrent execs never exceed the server's channel limit. */
+class Slots {
+  private free: number
+  private waiters: Array<() => void> = []
+  constructor(n: number) {
+    this.free = n
+  }
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--
+    else await new Promise<void>((resolve) => this.waiters.push(resolve))
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const next = this.waiters.shift()
+      if (next) next()
+      else this.free++
+    }
+  }
+}
+
+function describeArgv(argv: readonly string[]): string {
+  // Only the program name: arguments may hold paths or data the log has no business keeping.
+  return argv[0] ?? '(empty)'
+}
+
+export class Ssh2Session implements SshSession {
+  readonly target: Omit<SshTarget, 'auth' | 'sudoPassword'>
+  private _hostKey: HostKeyInfo | undefined
+  private client: Client | undefined
+  private connected = false
+  private connecting: Promise<void> | undefined
+  private closedByUser = false
+  private readonly slots = new Slots(MAX_CONCURRENT_CHANNELS)
+
+  constructor(
+    readonly id: string,
+    private readonly fullTarget: SshTarget,
+    private readonly hostKeys: HostKeyStore,
+    private readonly cfg: SessionConfig
+  ) {
+    this.target = { host: fullTarget.host, port: fullTarget.port, username: fullTarget.username }
+  }
+
+  get hostKey(): HostKeyInfo {
+    if (!this._hostKey) throw new Error('session not opened yet')
+    return this._hostKey
+  }
+
+  private get where(): string {
+    return `${this.target.username}@${this.target.host}:${this.target.port}`
+  }
+
+  isConnected(): boolean {
+    return this.connected
+  }
+
+  /** First connection; also used to reconnect. Rejects with a typed SshError. */
+  open(): Promise<void> {
+    if (this.closedByUser) {
+      return Promise.reject(
+        new SshError({
+          kind: 'disconnected',
+          host: this.target.host,
+          port: this.target.port,
+          message: `The session to ${this.where} was closed.`,
+          hint: 'Connect to the node again.'
+        })
+      )
+    }
+    if (this.connected) return Promise.resolve()
+    if (!this.connecting) {
+      this.connecting = this.connectOnce().finally(() => {
+        this.connecting = undefined
+      })
+    }
+    return this.connecting
+  }
+
+  private authConfig(): Partial<ConnectConfig> {
+    const { auth } = this.fullTarget
+    const { host, port } = this.target
+    switch (auth.kind) {
+      case 'password':
+        return { password: auth.password, tryKeyboard: true }
+      case 'key': {
+        let privateKey: Buffer
+        try {
+          privateKey = fs.readFileSync(auth.privateKeyPath)
+        } catch (e) {
+          throw mapSshError(e, { host, port, phase: 'auth' })
+        }
+        const c: Partial<ConnectConfig> = { privateKey }
+        if (auth.passphrase !== undefined) c.passphrase = auth.passphrase
+        return c
+      }
+      case 'agent': {
+        const sock = auth.socketPath ?? process.env.SSH_AUTH_SOCK ?? (process.platform === 'win32' ? 'pageant' : undefined)
+        if (!sock) {
+          throw new SshError({
+            kind: 'invalid-input',
+            host,
+            port,
+            message: `No SSH agent is available to log in to ${this.where}.`,
+            hint: 'Start ssh-agent and add a key (ssh-add), make SSH_AUTH_SOCK visible to HAVIP Manager, or give the agent socket path.'
+          })
+        }
+        return { agent: sock }
+      }
+    }
+  }
+
+  private connectOnce(): Promise<void> {
+    const { host, port, username } = this.target
+    return new Promise<void>((resolve, reject) => {
+      let settled = false
+      let hostKeyError: SshError | undefined
+      const client = new Client()
+      const fail = (e: unknown, phase: 'connect' | 'auth'): void => {
+        if (settled) return
+        settled = true
+        client.removeAllListeners('ready')
+        client.on('error', () => {}) // late errors after a failed connect are expected noise
+        client.end()
+        reject(hostKeyError ?? mapSshError(e, { host, port, phase }))
+      }
+      let authStarted = false
+
+      client.on('ready', () => {
+        if (settled) return
+        settled = true
+        this.client = client
+        this.connected = true
+        this.cfg.log(`connected to ${this.where} (${this._hostKey?.keyType} ${this._hostKey?.fingerprint})`)
+        resolve()
+      })
+      client.on('error', (e) => {
+        if (!settled) return fail(e, authStarted ? 'auth' : 'connect')
+        this.cfg.log(`connection to ${this.where} failed: ${(e as Error).message}`)
+      })
+      client.on('close', () => {
+        if (this.client === client) {
+          this.connected = false
+          this.client = undefined
+          if (!this.closedByUser) this.cfg.log(`connection to ${this.where} closed; it is reopened on the next command`)
+        }
+        if (!settled) fail(new Error('Connection lost before handshake'), 'connect')
+      })
+      client.on('keyboard-interactive', (_name, _instr, _lang, prompts, finish) => {
+        // Servers that do passwords through PAM ask via keyboard-interactive: answer
+        // every echo-off prompt with the password, nothing else.
+        const pw = this.fullTarget.auth.kind === 'password' ? this.fullTarget.auth.password : ''
+        finish(prompts.map((p) => (p.echo ? '' : pw)))
+      })
+
+      let config: ConnectConfig
+      try {
+        config = {
+          host,
+          port,
+          username,
+          readyTimeout: this.cfg.connectTimeoutMs,
+          keepaliveInterval: this.cfg.keepaliveIntervalMs,
+          keepaliveCountMax: 3,
+          hostVerifier: (key: Buffer): boolean => {
+            authStarted = true
+            const offered = hostKeyInfoOf(host, port, key)
+            const check = this.hostKeys.check(offered)
+            // A reconnect must meet the very key this session was opened with.
+            if (this._hostKey && check.status === 'trusted' && this._hostKey.fingerprint !== offered.fingerprint) {
+              hostKeyError = hostKeyChanged(offered, this._hostKey.fingerprint)
+              return false
+            }
+            if (check.status === 'trusted') {
+              this._hostKey = check.pinned
+              return true
+            }
+            hostKeyError =
+              check.status === 'unknown'
+                ? new SshError({
+                    kind: 'host-key-unknown',
+                    host,
+                    port,
+                    message: `${host}:${port} is not known yet: it offered the ${offered.keyType} host key ${offered.fingerprint}.`,
+                    hint: `Check the fingerprint on the node (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub, or the key type shown) and trust it only if it matches.`,
+                    hostKey: offered
+                  })
+                : hostKeyChanged(offered, check.pinned.fingerprint)
+            return false
+          },
+          ...this.authConfig()
+        }
+      } catch (e) {
+        return fail(e, 'auth')
+      }
+      this.cfg.log(`connecting to ${this.where}`)
+      try {
+        client.connect(config)
+      } catch (e) {
+        // ssh2 throws synchronously for unusable keys (e.g. encrypted without passphrase).
+        fail(e, 'auth')
+      }
+    })
+  }
+
+  private async channel(argv: readonly string[]): Promise<Client> {
+    if (argv.length === 0) {
+      throw new SshError({
+        kind: 'invalid-input',
+        host: this.target.host,
+        port: this.target.port,
+        message: 'No command given.',
+        hint: 'Pass the program and its arguments as an array.'
+      })
+    }
+    if (!this.connected) await this.open() // reconnect on demand, same pinned key
+    const c = this.client
+    if (!c) throw mapSshError(new Error('Not connected'), { host: this.target.host, port: this.target.port, phase: 'exec' })
+    return c
+  }
+
+  private sudoPassword(): string | undefined {
+    const t = this.fullTarget
+    return t.sudoPassword ?? (t.auth.kind === 'password' ? t.auth.password : undefined)
+  }
+
+  async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const { host, port, username } = this.target
+    const sudo = usesSudo({ sudo: opts.sudo, username })
+    let sudoLine: string | undefined
+    if (sudo) {
+      const pw = this.sudoPassword()
+      if (pw === undefined || pw === '') {
+        throw new SshError({
+          kind: 'sudo-password-required',
+          host,
+          port,
+          message: `Running ${describeArgv(argv)} as root on ${host} needs sudo, and no sudo password is known for ${username}.`,
+          hint: `Enter the sudo password for ${username} in the connection settings, or connect as root.`
+        })
+      }
+      if (/[\r\n]/.test(pw)) {
+        throw new SshError({
+          kind: 'invalid-input',
+          host,
+          port,
+          message: 'The sudo password contains a line break, which sudo cannot read from stdin.',
+          hint: 'Check the sudo password.'
+        })
+      }
+      sudoLine = pw + '\n'
+    }
+    const command = buildRemoteCommand(argv, { sudo: opts.sudo, username })
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS
+
+    const release = await this.slots.acquire()
+    try {
+      const client = await this.channel(argv)
+      this.cfg.log(`exec on ${host}${sudo ? ' (sudo)' : ''}: ${describeArgv(argv)}`)
+      const result = await runChannel(client, command, {
+        timeoutMs,
+        stdinPrefix: sudoLine,
+        stdin: opts.stdin,
+        onStdout: opts.onStdout,
+        onStderr: opts.onStderr
+      }).catch((e: unknown) => {
+        if (e instanceof ExecTimeout) {
+          throw new SshError({
+            kind: 'timeout',
+            host,
+            port,
+            message: `${describeArgv(argv)} on ${host} did not finish within ${timeoutMs} ms and was stopped.`,
+            hint: 'The node may be overloaded or the command may wait for input; retry, or allow a longer timeout.'
+          })
+        }
+        throw mapSshError(e, { host, port, phase: 'exec' })
+      })
+      if (sudo) {
+        const failure = classifySudoFailure(result.code, result.stderr)
+        if (failure === 'wrong-password') {
+          throw new SshError({
+            kind: 'sudo-password-wrong',
+            host,
+            port,
+            message: `sudo on ${host} rejected the password for ${username}.`,
+            hint: `Check the sudo password for ${username} (it is the user's own password unless sudoers says otherwise).`,
+            exitCode: result.code
+          })
+        }
+        if (failure === 'password-required') {
+          throw new SshError({
+            kind: 'sudo-password-required',
+            host,
+            port,
+            message: `sudo on ${host} asked for a password for ${username} and got none.`,
+            hint: `Enter the sudo password for ${username}.`,
+            exitCode: result.code
+          })
+        }
+        if (failure === 'not-allowed') {
+          throw new SshError({
+            kind: 'command-failed',
+            host,
+            port,
+            message: `${username} may not use sudo on ${host}.`,
+            hint: `Allow it in /etc/sudoers.d on the node (e.g. "${username} ALL=(ALL) ALL"), or connect as root.`,
+            exitCode: result.code,
+            stderr: result.stderr.trim()
+          })
+        }
+      }
+      return result
+    } finally {
+      release()
+    }
+  }
+
+  async execOk(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const r = await this.exec(argv, opts)
+    if (r.code !== 0) {
+      const { host, port } = this.target
+      const err = r.stderr.trim()
+      const firstLine = err.split('\n').find((l) => l.trim() !== '') ?? ''
+      throw new SshError({
+        kind: 'command-failed',
+        host,
+        port,
+        message:
+          `${describeArgv(argv)} failed on ${host} with ${r.signal ? `signal ${r.signal}` : `exit code ${r.code}`}` +
+          (firstLine ? `: ${firstLine}` : '.'),
+        hint:
+          r.code === 127
+            ? `${describeArgv(argv)} is not installed on ${host} (or not on its PATH).`
+            : r.code === 126
+              ? `${describeArgv(argv)} is not executable on ${host}: check its permissions.`
+              : 'See the command\'s error output for the cause.',
+        exitCode: r.code,
+        stderr: err
+      })
+    }
+    return r
+  }
+
+  private async sftp(): Promise<SFTPWrapper> {
+    const client = await this.channel(['sftp'])
+    return new Promise((resolve, reject) => {
+      client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp)))
+    })
+  }
+
+  async upload(
+    data: Buffer | { localPath: string },
+    remotePath: string,
+    opts: UploadOptions = {}
+  ): Promise<{ sha256: string; bytes: number }> {
+    const { host, port, username } = this.target
+    const mode = opts.mode ?? 0o644
+    if (!remotePath.startsWith('/') || remotePath.includes('\0') || remotePath.endsWith('/')) {
+      throw new SshError({
+        kind: 'invalid-input',
+        host,
+        port,
+        message: `Cannot upload to "${remotePath}": the destination must be an absolute file path.`,
+        hint: 'Give the full path of the file on the node, e.g. /opt/havip/agent.cjs.'
+      })
+    }
+    const { sha256, bytes } = Buffer.isBuffer(data) ? digestBuffer(data) : await digestFile(data.localPath)
+    const sudo = usesSudo({ sudo: opts.sudo, username })
+    const modeStr = (mode & 0o7777).toString(8).padStart(4, '0')
+
+    let tempDir: string | undefined
+    let tempFile: string | undefined
+    try {
+      if (sudo) {
+        // The login user cannot write the destination: stage the file in a private
+        // (0700) temp dir the user owns, then let root install it with the right mode.
+        const r = await this.execRaw(['mktemp', '-d', '/tmp/havip-upload.XXXXXXXX'])
+        tempDir = r.stdout.trim()
+        if (r.code !== 0 || !tempDir.startsWith('/tmp/havip-upload.')) {
+          throw this.uploadError(remotePath, `could not create a temp dir (${r.stderr.trim() || 'mktemp failed'})`)
+        }
+        tempFile = `${tempDir}/file`
+      } else {
+        const slash = remotePath.lastIndexOf('/')
+        tempFile = `${remotePath.slice(0, slash + 1)}.${remotePath.slice(slash + 1)}.havip-${randomBytes(6).toString('hex')}.tmp`
+      }
+
+      // The SFTP channel takes one slot only while it is open; the execs take their own.
+      const release = await this.slots.acquire()
+      try {
+        const sftp = await this.sftp()
+        try {
+          await sftpWrite(sftp, data, tempFile, sudo ? 0o600 : mode)
+        } catch (e) {
+          throw this.uploadError(remotePath, `SFTP write failed: ${(e as Error).message}`, e)
+        } finally {
+          sftp.end()
+        }
+      } finally {
+        release()
+      }
+
+      if (sudo) {
+        await this.execOk(['install', '-m', modeStr, '--', tempFile, remotePath], { sudo: true, timeoutMs: 60_000 })
+      } else {
+        // chmod explicitly (the SFTP server applies its umask), then rename into place atomically.
+        await this.execOk(['chmod', modeStr, '--', tempFile], { timeoutMs: 30_000 })
+        await this.execOk(['mv', '-f', '--', tempFile, remotePath], { timeoutMs: 30_000 })
+        tempFile = undefined
+      }
+
+      const check = await this.execOk(['sha256sum', '--', remotePath], { sudo: opts.sudo, timeoutMs: 120_000 })
+      // sha256sum prefixes the line with '\' when the file name needed escaping.
+      const remoteSum = check.stdout.trim().replace(/^\\/, '').split(/\s+/)[0] ?? ''
+      if (remoteSum !== sha256) {
+        throw new SshError({
+          kind: 'command-failed',
+          host,
+          port,
+          message: `Upload to ${remotePath} on ${host} is corrupt: checksum ${remoteSum || '(none)'} on the node, ${sha256} sent.`,
+          hint: 'Retry the upload; if it keeps failing check the disk space and file system on the node.'
+        })
+      }
+      this.cfg.log(`uploaded ${bytes} bytes to ${host}:${remotePath} (sha256 ${sha256.slice(0, 12)}…)`)
+      return { sha256, bytes }
+    } finally {
+      if (tempDir) await this.execRaw(['rm', '-rf', '--', tempDir]).catch(() => undefined)
+      else if (tempFile) await this.execRaw(['rm', '-f', '--', tempFile]).catch(() => undefined)
+    }
+  }
+
+  /** A plain exec as the login user with a short timeout; used for housekeeping. */
+  private execRaw(argv: string[]): Promise<ExecResult> {
+    return this.exec(argv, { timeoutMs: 30_000 })
+  }
+
+  private uploadError(remotePath: string, why: string, cause?: unknown): SshError {
+    const { host, port } = this.target
+    return new SshError({
+      kind: 'command-failed',
+      host,
+      port,
+      message: `Upload to ${remotePath} on ${host} failed: ${why}.`,
+      hint: 'Check that the destination directory exists and is writable (or use sudo), and the free disk space on the node.',
+      cause
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closedByUser = true
+    const c = this.client
+    this.client = undefined
+    this.connected = false
+    if (!c) return
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        c.destroy()
+        resolve()
+      }, 3000)
+      c.once('close', () => {
+        clearTimeout(t)
+        resolve()
+      })
+      c.end()
+    })
+    this.cfg.log(`disconnected from ${this.where}`)
+  }
+}
+
+function hostKeyChanged(offered: HostKeyInfo, expectedFingerprint: string): SshError {
+  return new SshError({
+    kind: 'host-key-changed',
+    host: offered.host,
+    port: offered.port,
+    message:
+      `WARNING: the host key of ${offered.host}:${offered.port} has CHANGED. It offered ${offered.keyType} ${offered.fingerprint}, ` +
+      `but ${expectedFingerprint} is pinned. Someone may be intercepting the connection, or the node was reinstalled.`,
+    hint:
+      'Do not connect until you know why. If the node was reinstalled or its keys regenerated on purpose, verify the new fingerprint on the node ' +
+      '(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then forget the pinned key and trust the new one.',
+    hostKey: { ...offered, expectedFingerprint }
+  })
+}
+
+class ExecTimeout extends Error {}
+
+interface RunOptions {
+  timeoutMs: number
+  stdinPrefix: string | undefined
+  stdin: string | Buffer | undefined
+  onStdout: ((chunk: string) => void) | undefined
+  onStderr: ((chunk: string) => void) | undefined
+}
+
+/** Run one command on its own channel; resolves with the exit status (non-zero too). */
+function runChannel(client: Client, command: string, o: RunOptions): Promise<ExecResult> {
+  return new Promise<ExecResult>((resolve, reject) => {
+    let stream: ClientChannel | undefined
+    let done = false
+    let code: number | undefined
+    let signal: string | undefined
+    let stdout = ''
+    let stderr = ''
+    const outDec = new StringDecoder('utf8')
+    const errDec = new StringDecoder('utf8')
+    const timer = setTimeout(() => {
+      if (done) return
+      done = true
+      if (stream) {
+        try {
+          stream.signal('KILL') // OpenSSH >= 7.9 delivers it; older servers ignore it and the close below ends the command
+        } catch {
+          // channel may already be gone
+        }
+        stream.close()
+      }
+      reject(new ExecTimeout())
+    }, o.timeoutMs)
+    const onOut = (s: string): void => {
+      if (!s) return
+      if (stdout.length < MAX_CAPTURE_CHARS) stdout += s
+      o.onStdout?.(s)
+    }
+    const onErr = (s: string): void => {
+      if (!s) return
+      if (stderr.length < MAX_CAPTURE_CHARS) stderr += s
+      o.onStderr?.(s)
+    }
+
+    client.exec(command, (err, ch) => {
+      if (err) {
+        clearTimeout(timer)
+        if (!done) {
+          done = true
+          reject(err)
+        }
+        return
+      }
+      stream = ch
+      if (done) {
+        ch.close()
+        return
+      }
+      ch.on('data', (b: Buffer) => onOut(outDec.write(b)))
+      ch.stderr.on('data', (b: Buffer) => onErr(errDec.write(b)))
+      ch.on('exit', (c: number | null, sig?: string) => {
+        if (typeof c === 'number') code = c
+        if (sig) signal = sig
+      })
+      ch.on('close', () => {
+        clearTimeout(timer)
+        if (done) return
+        done = true
+        onOut(outDec.end())
+        onErr(errDec.end())
+        if (code === undefined && signal === undefined) {
+          reject(new Error('No response from server: the channel closed without an exit status'))
+          return
+        }
+        const r: ExecResult = { code: code ?? 128 + 9, stdout, stderr }
+        if (signal) r.signal = signal
+        resolve(r)
+      })
+      if (o.stdinPrefix !== undefined) ch.write(o.stdinPrefix)
+      if (o.stdin !== undefined) ch.write(o.stdin)
+      ch.end()
+    })
+  })
+}
+
+function digestBuffer(b: Buffer): { sha256: string; bytes: number } {
+  return { sha256: createHash('sha256').update(b).digest('hex'), bytes: b.length }
+}
+
+async function digestFile(p: string): Promise<{ sha256: string; bytes: number }> {
+  const h = createHash('sha256')
+  let bytes = 0
+  for await (const chunk of fs.createReadStream(p)) {
+    h.update(chunk as Buffer)
+    bytes += (chunk as Buffer).length
+  }
+  return { sha256: h.digest('hex'), bytes }
+}
+
+function sftpWrite(sftp: SFTPWrapper, data: Buffer | { localPath: string }, remote: string, mode: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    // flags 'wx': never follow or overwrite something already at the temp name.
+    const ws = sftp.createWriteStream(remote, { flags: 'wx', mode })
+    let finished = false
+    const finish = (e?: unknown): void => {
+      if (finished) return
+      finished = true
+      if (e) reject(e)
+      else resolve()
+    }
+    ws.on('error', finish)
+    ws.on('close', () => finish())
+    if (Buffer.isBuffer(data)) {
+      ws.end(data)
+    } else {
+      const rs = fs.createReadStream(data.localPath)
+      rs.on('error', (e) => {
+        ws.destroy()
+        finish(e)
+      })
+      rs.pipe(ws)
+    }
+  })
+}
+
+/** Exposed for tests and the facade: what exec would send, with secrets never inside. */
+export { buildRemoteCommand, posixCommand }
