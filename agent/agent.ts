@@ -1,0 +1,195 @@
+/**
+ * The agent: owns every Instance, the tracked checks feeding them, and the OS layer.
+ * Start-up order matters: leftover VIPs from a crashed run are removed before any instance
+ * can become master, and tracked scripts run once first so an instance does not start as
+ * master on a check that has been failing all along.
+ */
+import { EventEmitter } from 'node:events'
+import type { AgentConfig, InstanceConfig } from './config/model'
+import { Instance, type AgentEvent, type InstanceStatus } from './instance'
+import type { Logger } from './log'
+import { RawVrrpTransport } from './net/raw-transport'
+import type { TransportOptions, VrrpTransport } from './net/transport'
+import { UdpVrrpTransport } from './net/udp-transport'
+import type { GarpSupport, OsAdapter } from './os/os-adapter'
+import { combineHealth, type TrackedCheck } from './track/health'
+import { TrackInterface } from './track/track-interface'
+import { TrackScript } from './track/track-script'
+import { AGENT_VERSION } from './version'
+
+export type AdminCommand = 'takeover' | 'release' | 'pause' | 'resume'
+
+export interface AgentStatus {
+  version: string
+  pid: number
+  startedAt: string
+  transport: 'raw' | 'udp'
+  interoperable: boolean
+  warnings: string[]
+  garp: GarpSupport
+  instances: InstanceStatus[]
+}
+
+export interface AgentOptions {
+  os: OsAdapter & { interfaceUpSync?: (dev: string) => boolean }
+  logger: Logger
+  /** Injected for tests; defaults to raw/udp per config. */
+  makeTransport?: (cfg: InstanceConfig, o: TransportOptions) => VrrpTransport
+}
+
+export class Agent extends EventEmitter {
+  private readonly instances: Instance[] = []
+  private readonly scripts = new Map<string, TrackScript>()
+  private readonly interfaces = new Map<string, TrackInterface>()
+  private readonly warnings: string[] = []
+  private garp: GarpSupport = { ok: false, detail: 'not checked yet' }
+  private readonly startedAt = new Date().toISOString()
+  private started = false
+  private stopping?: Promise<void>
+
+  constructor(readonly config: AgentConfig, private readonly opts: AgentOptions) {
+    super()
+    this.setMaxListeners(100)
+  }
+
+  private get log(): Logger['log'] {
+    return this.opts.logger.log
+  }
+
+  /** Our own address on the instance's interface: unicast_src_ip, else the first address that is not a VIP. */
+  private async primaryAddress(cfg: InstanceConfig): Promise<string> {
+    if (cfg.unicastSrcIp) return cfg.unicastSrcIp
+    const st = await this.opts.os.interfaceState(cfg.interface)
+    if (!st.exists) throw new Error(`instance ${cfg.name}: interface "${cfg.interface}" does not exist on this host; fix "interface" in the config`)
+    const vips = new Set(this.config.instances.flatMap((i) => i.vips.map((v) => v.address)))
+    const own = st.addresses.find((a) => !vips.has(a))
+    if (!own) throw new Error(`instance ${cfg.name}: interface ${cfg.interface} has no IPv4 address of its own to send adverts from; add one, or set unicast_src_ip`)
+    return own
+  }
+
+  /** Removes configured VIPs a crashed previous run left on the interfaces. */
+  private async removeLeftoverVips(): Promise<void> {
+    for (const inst of this.config.instances) {
+      for (const v of inst.vips) {
+        const dev = v.dev ?? inst.interface
+        const present = await this.opts.os.listAddresses(dev).catch(() => [])
+        if (present.some((a) => a.address === v.address)) {
+          this.log('warn', `removing VIP ${v.address}/${v.prefix} from ${dev}, left behind by a previous run`, { instance: inst.name })
+          await this.opts.os.removeVip(v, dev)
+        }
+      }
+    }
+  }
+
+  private makeTransport(cfg: InstanceConfig, o: TransportOptions): VrrpTransport {
+    if (this.opts.makeTransport) return this.opts.makeTransport(cfg, o)
+    if (this.config.transport === 'udp') return new UdpVrrpTransport({ ...o, port: this.config.udpPort })
+    return new RawVrrpTransport(o)
+  }
+
+  private checksFor(cfg: InstanceConfig): TrackedCheck[] {
+    const checks: TrackedCheck[] = []
+    for (const ref of cfg.trackScripts) {
+      const s = this.scripts.get(ref.name)
+      if (!s) continue
+      checks.push({ label: `script ${ref.name}`, weight: ref.weight ?? s.cfg.weight, ok: s.ok })
+    }
+    for (const ref of cfg.trackInterfaces) {
+      const t = this.interfaces.get(ref.name)
+      if (!t) continue
+      checks.push({ label: `interface ${ref.name}`, weight: ref.weight ?? 0, ok: t.ok })
+    }
+    return checks
+  }
+
+  private refreshHealth(): void {
+    if (!this.started) return
+    for (const inst of this.instances) inst.setHealth(combineHealth(inst.cfg.priority, this.checksFor(inst.cfg)))
+  }
+
+  async start(): Promise<void> {
+    this.garp = await this.opts.os.garpSupport()
+    if (!this.garp.ok) this.warnings.push(this.garp.detail)
+    if (this.config.transport === 'udp') this.warnings.push('udp transport: not interoperable with keepalived')
+    const primaries = new Map<string, string>()
+    for (const cfg of this.config.instances) primaries.set(cfg.name, await this.primaryAddress(cfg))
+    await this.removeLeftoverVips()
+
+    // Tracked checks first, so the instances start with a known health.
+    const wantedScripts = new Set(this.config.instances.flatMap((i) => i.trackScripts.map((t) => t.name)))
+    for (const sc of this.config.scripts) {
+      if (!wantedScripts.has(sc.name)) continue
+      this.scripts.set(sc.name, new TrackScript(sc, (ok, detail) => {
+        this.log(ok ? 'info' : 'warn', `track script ${sc.name} is now ${ok ? 'OK' : 'FAILING'} (${detail})`)
+        this.refreshHealth()
+      }))
+    }
+    for (const name of new Set(this.config.instances.flatMap((i) => i.trackInterfaces.map((t) => t.name)))) {
+      const isUp = this.opts.os.interfaceUpSync?.bind(this.opts.os) ?? (() => true)
+      this.interfaces.set(name, new TrackInterface(name, isUp, (up) => {
+        this.log(up ? 'info' : 'warn', `tracked interface ${name} is ${up ? 'up' : 'DOWN'}`)
+        this.refreshHealth()
+      }))
+    }
+    await Promise.all([...this.scripts.values()].map((s) => s.start()))
+    for (const t of this.interfaces.values()) t.start()
+
+    for (const cfg of this.config.instances) {
+      const primaryAddress = primaries.get(cfg.name)!
+      const transport = this.makeTransport(cfg, { interface: cfg.interface, sourceAddress: primaryAddress, peers: cfg.unicastPeers })
+      const onErr = (err: Error): void => {
+        this.log('error', err.message, { instance: cfg.name })
+        this.emit('event', { time: new Date().toISOString(), type: 'error', instance: cfg.name, message: err.message } satisfies AgentEvent)
+      }
+      ;(transport as { onError?: (e: Error) => void }).onError = onErr
+      await transport.start()
+      const inst = new Instance(cfg, { transport, os: this.opts.os, logger: this.opts.logger, primaryAddress })
+      inst.on('event', (e: AgentEvent) => this.emit('event', e))
+      this.instances.push(inst)
+    }
+    this.started = true
+    for (const inst of this.instances) inst.start(combineHealth(inst.cfg.priority, this.checksFor(inst.cfg)))
+    this.log('info', `havip-agent ${AGENT_VERSION} started with ${this.instances.length} instance(s)`, { transport: this.config.transport })
+    this.emit('event', { time: new Date().toISOString(), type: 'started', message: `${this.instances.length} instance(s)` } satisfies AgentEvent)
+  }
+
+  /** Admin command; `instance` may be omitted for pause/resume (all) or when there is one instance. */
+  command(cmd: AdminCommand, instance?: string): InstanceStatus[] {
+    let targets: Instance[]
+    if (instance) {
+      const inst = this.instances.find((i) => i.cfg.name === instance)
+      if (!inst) throw new Error(`no instance named "${instance}"; instances here: ${this.instances.map((i) => i.cfg.name).join(', ') || '(none)'}`)
+      targets = [inst]
+    } else if (cmd === 'pause' || cmd === 'resume' || this.instances.length === 1) {
+      targets = this.instances
+    } else {
+      throw new Error(`${cmd} needs an instance name: one of ${this.instances.map((i) => i.cfg.name).join(', ')}`)
+    }
+    for (const t of targets) t.admin(cmd)
+    return targets.map((t) => t.status())
+  }
+
+  status(): AgentStatus {
+    return {
+      version: AGENT_VERSION,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      transport: this.config.transport,
+      interoperable: this.config.transport === 'raw',
+      warnings: [...this.warnings],
+      garp: this.garp,
+      instances: this.instances.map((i) => i.status())
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const s of this.scripts.values()) s.stop()
+      for (const t of this.interfaces.values()) t.stop()
+      await Promise.all(this.instances.map((i) => i.stop()))
+      this.log('info', 'havip-agent stopped')
+      this.emit('event', { time: new Date().toISOString(), type: 'stopped' } satisfies AgentEvent)
+    })()
+    return this.stopping
+  }
+}

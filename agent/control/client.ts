@@ -1,0 +1,58 @@
+/** Client side of the control socket, used by `havip-agent ctl`. */
+import net from 'node:net'
+import { LineSplitter, type ControlRequest, type ControlResponse } from './protocol'
+
+function connectError(path: string, err: NodeJS.ErrnoException): Error {
+  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+    return new Error(`no havip-agent is listening on ${path} (${err.code}); start it with "havip-agent run --config FILE", or pass --socket PATH`)
+  }
+  if (err.code === 'EACCES') return new Error(`permission denied on ${path}: the control socket is owner-only; run ctl as the agent's user (usually root, e.g. with sudo)`)
+  return new Error(`cannot connect to ${path}: ${err.message}`)
+}
+
+/** Sends one request and resolves with its response. */
+export function request(path: string, req: ControlRequest, timeoutMs = 10_000): Promise<ControlResponse> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(path)
+    c.setEncoding('utf8')
+    const t = setTimeout(() => {
+      c.destroy()
+      reject(new Error(`no answer from havip-agent on ${path} within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const splitter = new LineSplitter((line) => {
+      clearTimeout(t)
+      c.end()
+      try {
+        resolve(JSON.parse(line) as ControlResponse)
+      } catch {
+        reject(new Error(`garbled answer from havip-agent on ${path}`))
+      }
+    })
+    c.on('connect', () => c.write(JSON.stringify({ id: 1, ...req }) + '\n'))
+    c.on('data', (d: string) => splitter.push(d))
+    c.on('error', (err) => {
+      clearTimeout(t)
+      reject(connectError(path, err))
+    })
+  })
+}
+
+/** Starts watching; calls onLine for every JSON line (the first is the ack). Resolves when the socket closes. */
+export function watch(path: string, onMessage: (msg: Record<string, unknown>) => void, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(path)
+    c.setEncoding('utf8')
+    const splitter = new LineSplitter((line) => {
+      try {
+        onMessage(JSON.parse(line) as Record<string, unknown>)
+      } catch {
+        // ignore a garbled line rather than end the watch
+      }
+    })
+    signal?.addEventListener('abort', () => c.end(), { once: true })
+    c.on('connect', () => c.write(JSON.stringify({ id: 1, cmd: 'watch' }) + '\n'))
+    c.on('data', (d: string) => splitter.push(d))
+    c.on('error', (err) => reject(connectError(path, err)))
+    c.on('close', () => resolve())
+  })
+}

@@ -1,0 +1,110 @@
+/**
+ * The local control socket. A Unix socket, mode 0600, in a directory only the owner can
+ * enter: SSH (as root or via sudo) is the only way in; the agent opens no TCP port.
+ */
+import { chmodSync, existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs'
+import net from 'node:net'
+import { dirname } from 'node:path'
+import type { AdminCommand, Agent } from '../agent'
+import type { AgentEvent } from '../instance'
+import { LineSplitter, parseRequest, type ControlRequest, type ControlResponse } from './protocol'
+
+function socketInUse(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(path)
+    const t = setTimeout(() => { c.destroy(); resolve(false) }, 1000)
+    c.once('connect', () => { clearTimeout(t); c.destroy(); resolve(true) })
+    c.once('error', () => { clearTimeout(t); resolve(false) })
+  })
+}
+
+export class ControlServer {
+  private server?: net.Server
+  private readonly clients = new Set<net.Socket>()
+
+  constructor(private readonly agent: Agent, readonly path: string) {}
+
+  async start(): Promise<void> {
+    const dir = dirname(this.path)
+    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const st = statSync(dir)
+    if ((st.mode & 0o077) !== 0 && typeof process.getuid === 'function' && st.uid === process.getuid()) chmodSync(dir, 0o700)
+    if (existsSync(this.path)) {
+      if (await socketInUse(this.path)) {
+        throw new Error(`control socket ${this.path} is in use: another havip-agent is running; stop it first (or use --socket / "controlSocket" for a second agent)`)
+      }
+      unlinkSync(this.path) // stale socket from a crashed run
+    }
+    const server = net.createServer((c) => this.onClient(c))
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      // Restrict permissions from the moment the socket exists, not just after chmod.
+      const old = process.umask(0o177)
+      try {
+        server.listen(this.path, () => { server.off('error', reject); resolve() })
+      } finally {
+        process.umask(old)
+      }
+    })
+    chmodSync(this.path, 0o600)
+    this.server = server
+  }
+
+  private onClient(c: net.Socket): void {
+    this.clients.add(c)
+    c.setEncoding('utf8')
+    let unwatch: (() => void) | undefined
+    const send = (o: unknown): void => {
+      if (!c.destroyed) c.write(JSON.stringify(o) + '\n')
+    }
+    const splitter = new LineSplitter((line) => {
+      let req: ControlRequest
+      try {
+        req = parseRequest(line)
+      } catch (err) {
+        return send({ ok: false, error: (err as Error).message } satisfies ControlResponse)
+      }
+      try {
+        if (req.cmd === 'status') return send({ id: req.id, ok: true, result: this.agent.status() } satisfies ControlResponse)
+        if (req.cmd === 'watch') {
+          if (!unwatch) {
+            const onEvent = (e: AgentEvent): void => send({ event: e })
+            this.agent.on('event', onEvent)
+            unwatch = () => this.agent.off('event', onEvent)
+          }
+          return send({ id: req.id, ok: true, result: { watching: true, status: this.agent.status() } } satisfies ControlResponse)
+        }
+        const result = this.agent.command(req.cmd as AdminCommand, req.instance)
+        return send({ id: req.id, ok: true, result } satisfies ControlResponse)
+      } catch (err) {
+        return send({ id: req.id, ok: false, error: (err as Error).message } satisfies ControlResponse)
+      }
+    })
+    c.on('data', (chunk: string) => {
+      try {
+        splitter.push(chunk)
+      } catch (err) {
+        send({ ok: false, error: (err as Error).message })
+        c.destroy()
+      }
+    })
+    c.on('error', () => {})
+    c.on('close', () => {
+      unwatch?.()
+      this.clients.delete(c)
+    })
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients) c.end()
+    const server = this.server
+    this.server = undefined
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
+    for (const c of this.clients) c.destroy()
+    try {
+      unlinkSync(this.path)
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,374 @@
+/**
+ * The driver of one vrrp_instance: the thin IO shell around the pure state machine
+ * (agent/vrrp/state-machine.ts). It feeds received adverts, timer expiries, health changes
+ * and admin commands into `step`, and carries out the actions it returns: sending adverts,
+ * adding/removing VIPs, gratuitous ARP, notify hooks. Timers come from nextDeadline() and run
+ * on performance.now(), a monotonic clock, so wall-clock jumps never fire or starve them.
+ */
+import { EventEmitter } from 'node:events'
+import { performance } from 'node:perf_hooks'
+import type { InstanceConfig, VipConfig } from './config/model'
+import type { Logger } from './log'
+import type { TransportCounters, VrrpTransport, ReceivedAdvert } from './net/transport'
+import type { OsAdapter } from './os/os-adapter'
+import { Notifier } from './track/notify'
+import type { Health } from './track/health'
+import type { VrrpAdvert } from './vrrp/packet'
+import { initialState, nextDeadline, step, type InstanceState, type VrrpAction, type VrrpEvent, type VrrpState } from './vrrp/state-machine'
+
+export interface PeerSeen {
+  address: string
+  priority: number
+  advertIntervalMs: number
+  lastSeen: string
+}
+
+export interface InstanceStatus {
+  name: string
+  interface: string
+  vrid: number
+  version: 2 | 3
+  state: VrrpState
+  basePriority: number
+  effectivePriority: number
+  masterAddress?: string
+  masterPriority?: number
+  primaryAddress: string
+  advertIntervalMs: number
+  vips: string[]
+  vipsHeld: string[]
+  adverts: { sent: number; received: number; bad: Record<string, number>; badTotal: number; sendErrors: number }
+  lastTransition?: { from: VrrpState; to: VrrpState; reason: string; at: string }
+  peers: PeerSeen[]
+  transport: { kind: 'raw' | 'udp'; interoperable: boolean; note?: string; mode: 'unicast' | 'multicast'; peers: string[] }
+  paused: boolean
+  takeover: boolean
+  fault: boolean
+  health: string
+}
+
+export interface AgentEvent {
+  time: string
+  type: 'transition' | 'health' | 'error' | 'admin' | 'started' | 'stopped'
+  instance?: string
+  from?: VrrpState
+  to?: VrrpState
+  reason?: string
+  message?: string
+  priority?: number
+}
+
+export interface InstanceDeps {
+  transport: VrrpTransport
+  os: OsAdapter
+  logger: Logger
+  primaryAddress: string
+  now?: () => number
+}
+
+function vipKey(v: VipConfig): string {
+  return `${v.address}/${v.prefix}`
+}
+
+export class Instance extends EventEmitter {
+  private s: InstanceState
+  private timer?: NodeJS.Timeout
+  private timerAt?: number
+  private ops: Promise<void> = Promise.resolve()
+  private readonly inflight = new Set<Promise<void>>()
+  private readonly held = new Set<string>()
+  private readonly peers = new Map<string, PeerSeen>()
+  private readonly ownBad: Record<string, number> = {}
+  private garpTimers: NodeJS.Timeout[] = []
+  private garpGeneration = 0
+  private health: Health
+  private readonly notifier: Notifier
+  private readonly now: () => number
+  private readonly log: Logger['log']
+  private stopped = false
+  private lastSendErrorLog = 0
+
+  constructor(readonly cfg: InstanceConfig, private readonly deps: InstanceDeps) {
+    super()
+    this.now = deps.now ?? (() => performance.now())
+    this.log = deps.logger.child({ instance: cfg.name }).log
+    this.s = initialState(
+      {
+        name: cfg.name,
+        vrid: cfg.vrid,
+        version: cfg.version,
+        priority: cfg.priority,
+        advertIntervalMs: cfg.advertIntervalMs,
+        preempt: cfg.preempt,
+        preemptDelayMs: cfg.preemptDelayMs,
+        primaryAddress: deps.primaryAddress
+      },
+      this.now()
+    )
+    this.health = { effectivePriority: cfg.priority, fault: false, reason: 'no tracked checks' }
+    this.notifier = new Notifier(cfg.notify, cfg.name, (level, msg, fields) => this.log(level, msg, fields))
+    deps.transport.onAdvert((r) => this.onAdvert(r))
+  }
+
+  get state(): VrrpState {
+    return this.s.state
+  }
+
+  /** Starts the state machine; `health` is the tracked checks' verdict known at start. */
+  start(health?: Health): void {
+    if (health) this.health = health
+    this.dispatch({ kind: 'startup' })
+    if (health && (health.fault || health.effectivePriority !== this.cfg.priority)) {
+      this.dispatch({ kind: 'health', effectivePriority: health.effectivePriority, fault: health.fault, reason: health.reason })
+    }
+  }
+
+  setHealth(h: Health): void {
+    const prev = this.health
+    this.health = h
+    if (prev.effectivePriority === h.effectivePriority && prev.fault === h.fault) return
+    this.emitEvent({ type: 'health', reason: h.reason, priority: h.effectivePriority })
+    this.dispatch({ kind: 'health', effectivePriority: h.effectivePriority, fault: h.fault, reason: h.reason })
+  }
+
+  admin(cmd: 'takeover' | 'release' | 'pause' | 'resume'): void {
+    this.emitEvent({ type: 'admin', message: cmd })
+    this.dispatch({ kind: cmd })
+  }
+
+  /** Clean stop (RFC 5798 §6.4.3 Shutdown): priority 0 advert, VIPs removed, notify STOP. */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.dispatch({ kind: 'shutdown' })
+    this.stopped = true
+    this.clearTimer()
+    this.cancelGarp()
+    await Promise.allSettled([...this.inflight])
+    await this.ops
+    await Promise.race([this.notifier.drain(), new Promise((r) => setTimeout(r, 5000))])
+    await this.deps.transport.close()
+  }
+
+  private dispatch(e: VrrpEvent): void {
+    if (this.stopped) return
+    const { state, actions } = step(this.s, e, this.now())
+    this.s = state
+    for (const a of actions) this.perform(a)
+    this.reschedule()
+  }
+
+  private reschedule(): void {
+    const d = nextDeadline(this.s)
+    if (!d) return this.clearTimer()
+    if (this.timer && this.timerAt === d.at) return
+    this.clearTimer()
+    this.timerAt = d.at
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.timerAt = undefined
+      // setTimeout may fire a hair early relative to performance.now(); the state machine
+      // ignores timers that are not due, so re-arm instead of dispatching too soon.
+      if (this.now() + 0.5 < d.at) return this.reschedule()
+      this.dispatch({ kind: 'timer', timer: d.timer })
+    }, Math.max(0, Math.ceil(d.at - this.now())))
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    this.timerAt = undefined
+  }
+
+  private perform(a: VrrpAction): void {
+    switch (a.kind) {
+      case 'send-advert':
+        return this.sendAdvert(a.priority)
+      case 'add-vips':
+        return this.enqueue(() => this.addVips())
+      case 'remove-vips':
+        this.cancelGarp()
+        return this.enqueue(() => this.removeVips())
+      case 'garp':
+        return this.enqueue(async () => this.startGarp())
+      case 'notify':
+        this.log('info', `notify ${a.state}`)
+        return this.notifier.notify(a.state, this.s.effectivePriority)
+      case 'transition': {
+        this.log('info', `${a.from} -> ${a.to}: ${a.reason}`, { from: a.from, to: a.to })
+        this.emitEvent({ type: 'transition', from: a.from, to: a.to, reason: a.reason, priority: this.s.effectivePriority })
+        return
+      }
+    }
+  }
+
+  private enqueue(op: () => Promise<void>): void {
+    this.ops = this.ops.then(op).catch((err: Error) => {
+      this.log('error', err.message)
+      this.emitEvent({ type: 'error', message: err.message })
+    })
+  }
+
+  buildAdvert(priority: number): VrrpAdvert {
+    const c = this.cfg
+    const advert: VrrpAdvert = {
+      version: c.version,
+      vrid: c.vrid,
+      priority,
+      // v2: whole seconds (RFC 3768 §5.3.7); v3: centiseconds (RFC 5798 §5.2.7)
+      advertInterval: c.version === 2 ? Math.max(1, Math.round(c.advertIntervalMs / 1000)) : Math.max(1, Math.round(c.advertIntervalMs / 10)),
+      addresses: c.vips.map((v) => v.address)
+    }
+    if (c.version === 2) {
+      advert.authType = c.auth ? 1 : 0
+      if (c.auth) advert.authData = c.auth.password
+    }
+    return advert
+  }
+
+  private sendAdvert(priority: number): void {
+    const p = this.deps.transport
+      .send(this.buildAdvert(priority))
+      .catch((err: Error) => {
+        // Adverts go out every interval; log a persistent failure once per 10 s, not each time.
+        const t = this.now()
+        if (t - this.lastSendErrorLog > 10_000) {
+          this.lastSendErrorLog = t
+          this.log('warn', err.message)
+          this.emitEvent({ type: 'error', message: err.message })
+        }
+      })
+      .finally(() => this.inflight.delete(p))
+    this.inflight.add(p)
+  }
+
+  private onAdvert(r: ReceivedAdvert): void {
+    const a = r.advert
+    if (a.vrid !== this.cfg.vrid) return // another router's VRID on the same link: not ours, not bad
+    if (a.version !== this.cfg.version) return this.bad('version-mismatch')
+    if (a.version === 2) {
+      // RFC 3768 §5.3.6.1: simple text password must match; the type must agree too.
+      const want = this.cfg.auth ? 1 : 0
+      if ((a.authType ?? 0) !== want) return this.bad('auth-type-mismatch')
+      if (this.cfg.auth && (a.authData ?? '') !== this.cfg.auth.password.slice(0, 8)) return this.bad('auth-mismatch')
+    }
+    const advertIntervalMs = a.version === 2 ? a.advertInterval * 1000 : a.advertInterval * 10
+    this.peers.set(r.src, { address: r.src, priority: a.priority, advertIntervalMs, lastSeen: new Date().toISOString() })
+    this.dispatch({ kind: 'advert', src: r.src, priority: a.priority, advertIntervalMs })
+  }
+
+  private bad(code: string): void {
+    this.ownBad[code] = (this.ownBad[code] ?? 0) + 1
+  }
+
+  private vipDev(v: VipConfig): string {
+    return v.dev ?? this.cfg.interface
+  }
+
+  private async addVips(): Promise<void> {
+    const errors: string[] = []
+    for (const v of this.cfg.vips) {
+      try {
+        await this.deps.os.addVip(v, this.vipDev(v))
+        this.held.add(vipKey(v))
+      } catch (err) {
+        errors.push((err as Error).message)
+      }
+    }
+    if (errors.length > 0) throw new Error(`could not add every VIP: ${errors.join('; ')}`)
+  }
+
+  private async removeVips(): Promise<void> {
+    const errors: string[] = []
+    for (const v of this.cfg.vips) {
+      try {
+        await this.deps.os.removeVip(v, this.vipDev(v))
+        this.held.delete(vipKey(v))
+      } catch (err) {
+        errors.push((err as Error).message)
+      }
+    }
+    if (errors.length > 0) throw new Error(`could not remove every VIP: ${errors.join('; ')}`)
+  }
+
+  // Gratuitous ARP as keepalived does it: a burst of garp_master_repeat at once, a second
+  // burst after garp_master_delay, then garp_master_refresh_repeat every garp_master_refresh.
+  private startGarp(): void {
+    this.cancelGarp()
+    const gen = ++this.garpGeneration
+    const g = this.cfg.garp
+    const burst = (count: number): void => {
+      for (let i = 0; i < count; i++) {
+        this.garpTimers.push(setTimeout(() => void this.garpOnce(gen), i * g.intervalMs))
+      }
+    }
+    burst(g.masterRepeat)
+    if (g.masterDelayMs > 0) this.garpTimers.push(setTimeout(() => burst(g.masterRepeat), g.masterDelayMs))
+    if (g.masterRefreshMs > 0) {
+      const refresh = setInterval(() => burst(g.masterRefreshRepeat), g.masterRefreshMs)
+      this.garpTimers.push(refresh)
+    }
+  }
+
+  private async garpOnce(gen: number): Promise<void> {
+    if (gen !== this.garpGeneration || this.s.state !== 'master') return
+    await Promise.all(
+      this.cfg.vips.map((v) =>
+        this.deps.os.sendGarp(v.address, this.vipDev(v)).catch((err: Error) => {
+          this.log('warn', err.message)
+        })
+      )
+    )
+  }
+
+  private cancelGarp(): void {
+    this.garpGeneration++
+    for (const t of this.garpTimers) clearTimeout(t)
+    this.garpTimers = []
+  }
+
+  counters(): TransportCounters & { ownBad: Record<string, number> } {
+    return { ...this.deps.transport.counters(), ownBad: { ...this.ownBad } }
+  }
+
+  status(): InstanceStatus {
+    const s = this.s
+    const c = this.deps.transport.counters()
+    const bad = { ...c.bad }
+    for (const [k, v] of Object.entries(this.ownBad)) bad[k] = (bad[k] ?? 0) + v
+    const badTotal = Object.values(bad).reduce((x, y) => x + y, 0)
+    const toWall = (at: number): string => new Date(Date.now() - (this.now() - at)).toISOString()
+    return {
+      name: this.cfg.name,
+      interface: this.cfg.interface,
+      vrid: this.cfg.vrid,
+      version: this.cfg.version,
+      state: s.state,
+      basePriority: this.cfg.priority,
+      effectivePriority: s.effectivePriority,
+      masterAddress: s.state === 'master' ? this.deps.primaryAddress : s.masterAddress,
+      masterPriority: s.state === 'master' ? s.effectivePriority : s.masterPriority,
+      primaryAddress: this.deps.primaryAddress,
+      advertIntervalMs: this.cfg.advertIntervalMs,
+      vips: this.cfg.vips.map(vipKey),
+      vipsHeld: [...this.held],
+      adverts: { sent: c.sent, received: c.received, bad, badTotal, sendErrors: c.sendErrors },
+      lastTransition: s.lastTransition ? { ...s.lastTransition, at: toWall(s.lastTransition.at) } : undefined,
+      peers: [...this.peers.values()],
+      transport: {
+        kind: this.deps.transport.kind,
+        interoperable: this.deps.transport.interoperable,
+        note: this.deps.transport.note,
+        mode: this.cfg.unicastPeers.length > 0 ? 'unicast' : 'multicast',
+        peers: [...this.cfg.unicastPeers]
+      },
+      paused: s.paused,
+      takeover: s.takeover,
+      fault: s.fault,
+      health: this.health.reason
+    }
+  }
+
+  private emitEvent(e: Omit<AgentEvent, 'time' | 'instance'>): void {
+    this.emit('event', { time: new Date().toISOString(), instance: this.cfg.name, ...e } satisfies AgentEvent)
+  }
+}

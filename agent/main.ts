@@ -1,0 +1,221 @@
+/**
+ * havip-agent command line:
+ *   run          --config F | --keepalived-conf F [--socket P] [--log-file F]
+ *   check-config --config F | --keepalived-conf F [--json]
+ *   ctl          status|watch|takeover|release|pause|resume [INSTANCE] [--json] [--socket P]
+ *   probe        TARGET --interval-ms N [--count N] [--timeout-ms N] [--json]
+ *   version
+ * Exit codes: 0 ok, 1 failure (or invalid config), 2 usage error.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { loadConfig, formatIssues } from './config/load'
+import { DEFAULT_CONTROL_SOCKET } from './config/model'
+import { Agent } from './agent'
+import { request, watch } from './control/client'
+import { formatEvent, formatInstances, formatStatus } from './control/format'
+import { CONTROL_COMMANDS, type ControlCommand } from './control/protocol'
+import { ControlServer } from './control/server'
+import type { AgentStatus } from './agent'
+import type { AgentEvent, InstanceStatus } from './instance'
+import { createLogger } from './log'
+import { runProbe } from './net/icmp-probe'
+import { LinuxOs } from './os/linux'
+import { AGENT_VERSION } from './version'
+
+export const USAGE = `usage:
+  havip-agent run --config FILE | --keepalived-conf FILE [--socket PATH] [--log-file FILE]
+  havip-agent check-config --config FILE | --keepalived-conf FILE [--json]
+  havip-agent ctl status|watch|takeover|release|pause|resume [INSTANCE] [--json] [--socket PATH]
+  havip-agent probe TARGET --interval-ms N [--count N] [--timeout-ms N] [--json]
+  havip-agent version`
+
+export class UsageError extends Error {}
+
+type Out = { out: (s: string) => void; err: (s: string) => void }
+const stdio: Out = { out: (s) => process.stdout.write(s + '\n'), err: (s) => process.stderr.write(s + '\n') }
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+}
+
+function configSource(v: Record<string, unknown>): { configPath?: string; keepalivedConfPath?: string } {
+  const configPath = v.config as string | undefined
+  const keepalivedConfPath = v['keepalived-conf'] as string | undefined
+  if (!configPath === !keepalivedConfPath) throw new UsageError('give exactly one of --config FILE or --keepalived-conf FILE')
+  return { configPath, keepalivedConfPath }
+}
+
+function positiveInt(name: string, v: unknown, min = 1): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${String(v)}"`)
+  return n
+}
+
+async function cmdCheckConfig(args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parse(args, { config: { type: 'string' }, 'keepalived-conf': { type: 'string' }, json: { type: 'boolean' } })
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+  const res = loadConfig(configSource(values))
+  const valid = res.config !== undefined && !res.issues.some((i: { severity: string }) => i.severity === 'error')
+  if (values.json) io.out(JSON.stringify({ valid, issues: res.issues, config: res.config }))
+  else {
+    if (res.issues.length > 0) io.out(formatIssues(res.issues))
+    io.out(valid ? `config is valid (${res.config!.instances.length} instance(s))` : 'config is INVALID')
+  }
+  return valid ? 0 : 1
+}
+
+async function cmdRun(args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parse(args, {
+    config: { type: 'string' }, 'keepalived-conf': { type: 'string' }, socket: { type: 'string' }, 'log-file': { type: 'string' }
+  })
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+  const res = loadConfig(configSource(values))
+  if (!res.config || res.issues.some((i: { severity: string }) => i.severity === 'error')) {
+    io.err(formatIssues(res.issues))
+    io.err('not starting: the config has errors (check with "havip-agent check-config")')
+    return 1
+  }
+  const config = { ...res.config }
+  if (values.socket) config.controlSocket = values.socket as string
+  if (values['log-file']) config.logFile = values['log-file'] as string
+  const logger = createLogger({ file: config.logFile })
+  for (const i of res.issues) logger.log('warn', `config: ${i.message}`, { line: i.line, path: i.path })
+  if (process.platform !== 'linux') {
+    logger.log('error', `havip-agent run supports Linux only in this version (this is ${process.platform})`)
+    return 1
+  }
+  const agent = new Agent(config, { os: new LinuxOs(), logger })
+  const control = new ControlServer(agent, config.controlSocket)
+  let exiting = false
+  const shutdown = async (why: string, code: number): Promise<void> => {
+    if (exiting) return
+    exiting = true
+    logger.log('info', `stopping: ${why}`)
+    // Hard bound: never hang on the way out while holding a VIP forever.
+    const guard = setTimeout(() => process.exit(code || 1), 10_000)
+    guard.unref()
+    try {
+      await agent.stop()
+    } finally {
+      await control.close().catch(() => undefined)
+      process.exit(code)
+    }
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0))
+  process.on('SIGINT', () => void shutdown('SIGINT', 0))
+  process.on('SIGHUP', () => logger.log('info', 'SIGHUP ignored: restart the agent to apply a new config'))
+  process.on('uncaughtException', (err) => {
+    logger.log('error', `internal error: ${err.stack ?? err.message}`)
+    void shutdown('internal error', 1)
+  })
+  try {
+    await control.start()
+    await agent.start()
+  } catch (err) {
+    logger.log('error', (err as Error).message)
+    await shutdown('start-up failed', 1)
+    return 1
+  }
+  return await new Promise<number>(() => {}) // runs until a signal
+}
+
+async function cmdCtl(args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, socket: { type: 'string' } })
+  const [cmd, instance, extra] = positionals
+  if (!cmd) throw new UsageError(`ctl needs a command: ${CONTROL_COMMANDS.join(', ')}`)
+  if (!(CONTROL_COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown ctl command "${cmd}"; use one of ${CONTROL_COMMANDS.join(', ')}`)
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`)
+  if (instance !== undefined && (cmd === 'status' || cmd === 'watch')) throw new UsageError(`ctl ${cmd} takes no instance name`)
+  const path = (values.socket as string | undefined) ?? DEFAULT_CONTROL_SOCKET
+  if (cmd === 'watch') {
+    const ac = new AbortController()
+    process.once('SIGINT', () => ac.abort())
+    process.once('SIGTERM', () => ac.abort())
+    await watch(path, (msg) => {
+      if (values.json) return io.out(JSON.stringify(msg))
+      if ('event' in msg) io.out(formatEvent(msg.event as AgentEvent))
+      else if (msg.ok === false) io.err(`error: ${String(msg.error)}`)
+      else io.out(`watching havip-agent on ${path} (Ctrl-C to stop)`)
+    }, ac.signal)
+    return 0
+  }
+  const res = await request(path, { cmd: cmd as ControlCommand, instance })
+  if (values.json) {
+    io.out(JSON.stringify(res))
+    return res.ok ? 0 : 1
+  }
+  if (!res.ok) {
+    io.err(`error: ${res.error}`)
+    return 1
+  }
+  if (cmd === 'status') io.out(formatStatus(res.result as AgentStatus))
+  else io.out(`${cmd}: done\n${formatInstances(res.result as InstanceStatus[])}`)
+  return 0
+}
+
+async function cmdProbe(args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parse(args, {
+    'interval-ms': { type: 'string' }, count: { type: 'string' }, 'timeout-ms': { type: 'string' }, json: { type: 'boolean' }
+  })
+  const [target, extra] = positionals
+  if (!target) throw new UsageError('probe needs a TARGET IPv4 address')
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`)
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(target)) throw new UsageError(`TARGET must be an IPv4 address, got "${target}"`)
+  const intervalMs = positiveInt('interval-ms', values['interval-ms'] ?? '1000')!
+  const count = positiveInt('count', values.count)
+  const timeoutMs = positiveInt('timeout-ms', values['timeout-ms'])
+  const ac = new AbortController()
+  process.once('SIGINT', () => ac.abort())
+  process.once('SIGTERM', () => ac.abort())
+  let lost = 0
+  let ok = 0
+  await runProbe({
+    target, intervalMs, count, timeoutMs, signal: ac.signal,
+    onResult: (r) => {
+      if (r.lost) lost++
+      else ok++
+      if (values.json) io.out(JSON.stringify(r))
+      else io.out(r.lost ? `seq ${r.seq}: lost` : `seq ${r.seq}: reply from ${target} in ${r.rttMs} ms`)
+    }
+  })
+  if (!values.json) io.out(`${ok + lost} probes, ${ok} replies, ${lost} lost`)
+  return 0
+}
+
+export async function main(argv: string[], io: Out = stdio): Promise<number> {
+  const [cmd, ...rest] = argv
+  try {
+    switch (cmd) {
+      case 'run': return await cmdRun(rest, io)
+      case 'check-config': return await cmdCheckConfig(rest, io)
+      case 'ctl': return await cmdCtl(rest, io)
+      case 'probe': return await cmdProbe(rest, io)
+      case 'version': case '--version':
+        io.out(AGENT_VERSION)
+        return 0
+      case 'help': case '--help': case '-h':
+        io.out(USAGE)
+        return 0
+      default:
+        throw new UsageError(cmd ? `unknown command "${cmd}"` : 'no command given')
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`havip-agent: ${err.message}\n${USAGE}`)
+      return 2
+    }
+    io.err(`havip-agent: ${(err as Error).message}`)
+    return 1
+  }
+}
+
+// Run only as the program entry (the bundle, or `tsx agent/main.ts`), not when imported by tests.
+const entry = process.argv[1] ?? ''
+if (/havip-agent(\.cjs)?$|agent[\\/]main\.ts$/.test(entry)) {
+  void main(process.argv.slice(2)).then((code) => process.exit(code))
+}

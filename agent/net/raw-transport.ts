@@ -1,0 +1,123 @@
+/**
+ * VRRP over IP protocol 112 on a raw IPv4 socket: the transport keepalived speaks.
+ *
+ * - Receive: a raw IPv4 socket hands us the whole datagram including the IP header, so
+ *   decodeVrrpDatagram can check TTL 255 and protocol 112 (RFC 5798 §7.1) before the payload.
+ * - Send: IP_HDRINCL, so we write the IP header ourselves: the source address is exactly
+ *   unicast_src_ip (or the interface's primary address, RFC 5798 §5.1.1.1) and TTL is 255
+ *   (§5.1.1.3). Unicast adverts go to each peer; otherwise to 224.0.0.18 (§5.1.1.2).
+ * - The socket is bound to the interface (SO_BINDTODEVICE) so adverts seen on other
+ *   interfaces are never mistaken for ours; for multicast we join 224.0.0.18 on it.
+ */
+import { readFileSync } from 'node:fs'
+import { decodeVrrpDatagram, encodeAdvert, encodeIpv4, VrrpDecodeError, type VrrpAdvert } from '../vrrp/packet'
+import { ipv4ToBytes } from '../vrrp/ipv4'
+import { LINUX, loadRawSocket, rawSend, setOptionBuffer, type RawSocket } from './raw-socket-loader'
+import {
+  countBad, destinations, newCounters, VRRP_IP_PROTOCOL, VRRP_MULTICAST_GROUP, VRRP_TTL,
+  type AdvertListener, type TransportCounters, type TransportOptions, type VrrpTransport
+} from './transport'
+
+export function readIfIndex(dev: string): number {
+  try {
+    return Number(readFileSync(`/sys/class/net/${dev}/ifindex`, 'utf8').trim())
+  } catch {
+    throw new Error(`interface "${dev}" does not exist on this host (no /sys/class/net/${dev}); check the instance's "interface" setting`)
+  }
+}
+
+/** struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex } (Linux, 12 bytes). */
+function ipMreqn(group: string, ifIndex: number): Buffer {
+  const b = Buffer.alloc(12)
+  ipv4ToBytes(group).copy(b, 0)
+  b.writeInt32LE(ifIndex, 8) // host byte order; every Linux target we ship for is little-endian
+  return b
+}
+
+export class RawVrrpTransport implements VrrpTransport {
+  readonly kind = 'raw' as const
+  readonly interoperable = true
+  private sock?: RawSocket
+  private listeners: AdvertListener[] = []
+  private readonly stats = newCounters()
+  private ipId = Math.floor(Math.random() * 0xffff)
+  onError: (err: Error) => void = () => {}
+
+  constructor(private readonly opts: TransportOptions) {}
+
+  async start(): Promise<void> {
+    const raw = await loadRawSocket()
+    const ifIndex = readIfIndex(this.opts.interface)
+    let sock: RawSocket
+    try {
+      sock = raw.createSocket({ protocol: VRRP_IP_PROTOCOL, addressFamily: raw.AddressFamily.IPv4, bufferSize: 2048 })
+    } catch (err) {
+      throw new Error(`cannot open a raw IP socket for VRRP (${(err as Error).message}); the agent needs root or CAP_NET_RAW`)
+    }
+    const dev = Buffer.from(`${this.opts.interface}\0`)
+    setOptionBuffer(sock, LINUX.SOL_SOCKET, LINUX.SO_BINDTODEVICE, dev)
+    sock.setOption(LINUX.IPPROTO_IP, LINUX.IP_HDRINCL, 1)
+    if (this.opts.peers.length === 0) {
+      const mreq = ipMreqn(VRRP_MULTICAST_GROUP, ifIndex)
+      setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_ADD_MEMBERSHIP, mreq)
+      setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_MULTICAST_IF, mreq)
+      // Our own adverts need not come back to us.
+      setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_MULTICAST_LOOP, Buffer.from([0]))
+    }
+    sock.on('message', (buf: Buffer) => this.onDatagram(buf))
+    sock.on('error', (err: Error) => this.onError(new Error(`raw VRRP socket on ${this.opts.interface} failed: ${err.message}`)))
+    this.sock = sock
+  }
+
+  private onDatagram(buf: Buffer): void {
+    let decoded: ReturnType<typeof decodeVrrpDatagram>
+    try {
+      decoded = decodeVrrpDatagram(buf)
+    } catch (err) {
+      if (err instanceof VrrpDecodeError) countBad(this.stats, err.code)
+      else countBad(this.stats, 'internal')
+      return
+    }
+    if (decoded.ip.src === this.opts.sourceAddress) {
+      this.stats.ownDropped++
+      return
+    }
+    this.stats.received++
+    const r = { src: decoded.ip.src, dst: decoded.ip.dst, advert: decoded.advert }
+    for (const l of this.listeners) l(r)
+  }
+
+  async send(advert: VrrpAdvert): Promise<void> {
+    const sock = this.sock
+    if (!sock) throw new Error('raw VRRP transport is not started')
+    const failures: string[] = []
+    for (const dst of destinations(this.opts)) {
+      // The v3 checksum covers a pseudo-header with src and dst (RFC 5798 §5.2.8): one encode per destination.
+      const payload = encodeAdvert(advert, { src: this.opts.sourceAddress, dst })
+      this.ipId = (this.ipId + 1) & 0xffff
+      const datagram = encodeIpv4({ src: this.opts.sourceAddress, dst, ttl: VRRP_TTL, protocol: VRRP_IP_PROTOCOL, id: this.ipId, payload })
+      try {
+        await rawSend(sock, datagram, dst)
+        this.stats.sent++
+      } catch (err) {
+        this.stats.sendErrors++
+        failures.push(`${dst}: ${(err as Error).message}`)
+      }
+    }
+    if (failures.length > 0) throw new Error(`sending VRRP advert from ${this.opts.sourceAddress} failed for ${failures.join('; ')}`)
+  }
+
+  onAdvert(listener: AdvertListener): void {
+    this.listeners.push(listener)
+  }
+
+  counters(): TransportCounters {
+    return { ...this.stats, bad: { ...this.stats.bad } }
+  }
+
+  async close(): Promise<void> {
+    const sock = this.sock
+    this.sock = undefined
+    if (sock) sock.close()
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Linux OS layer: iproute2 for addresses (`ip addr add A/P dev D label L`), /sys for
+ * interface state, iputils arping for gratuitous ARP. Every command is an argv array.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import type { VipConfig } from '../config/model'
+import { run } from './exec'
+import type { GarpSupport, HeldAddress, InterfaceState, OsAdapter } from './os-adapter'
+
+const IFF_UP = 0x1
+const IFF_RUNNING = 0x40
+
+function findBinary(name: string, dirs = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin']): string | undefined {
+  for (const d of dirs) if (existsSync(`${d}/${name}`)) return `${d}/${name}`
+  return undefined
+}
+
+interface IpJsonAddr {
+  ifname?: string
+  addr_info?: { family?: string; local?: string; prefixlen?: number; label?: string; secondary?: boolean }[]
+}
+
+export class LinuxOs implements OsAdapter {
+  private readonly ip: string
+  private readonly arping: string | undefined
+
+  constructor() {
+    this.ip = findBinary('ip') ?? 'ip'
+    this.arping = findBinary('arping')
+  }
+
+  private async ipCmd(args: string[], what: string): Promise<string> {
+    const r = await run(this.ip, args, { timeoutMs: 5000 })
+    if (r.spawnError) throw new Error(`${what}: cannot run "ip" (${r.spawnError}); install iproute2`)
+    if (r.code !== 0) throw new IpError(`${what}: ip ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`, r.stderr)
+    return r.stdout
+  }
+
+  async addVip(vip: VipConfig, dev: string): Promise<void> {
+    const args = ['-4', 'addr', 'add', `${vip.address}/${vip.prefix}`, 'dev', dev]
+    if (vip.label) args.push('label', vip.label)
+    try {
+      await this.ipCmd(args, `adding VIP ${vip.address}/${vip.prefix} on ${dev}`)
+    } catch (err) {
+      if (err instanceof IpError && /File exists/i.test(err.stderr)) return
+      throw err
+    }
+  }
+
+  async removeVip(vip: VipConfig, dev: string): Promise<void> {
+    try {
+      await this.ipCmd(['-4', 'addr', 'del', `${vip.address}/${vip.prefix}`, 'dev', dev], `removing VIP ${vip.address}/${vip.prefix} from ${dev}`)
+    } catch (err) {
+      // Already gone (EADDRNOTAVAIL) or the interface vanished: nothing left to remove.
+      if (err instanceof IpError && /Cannot assign requested address|Cannot find device|does not exist/i.test(err.stderr)) return
+      throw err
+    }
+  }
+
+  async listAddresses(dev?: string): Promise<HeldAddress[]> {
+    const args = ['-j', '-4', 'addr', 'show']
+    if (dev) args.push('dev', dev)
+    const out = await this.ipCmd(args, `listing addresses${dev ? ` on ${dev}` : ''}`)
+    const parsed = JSON.parse(out || '[]') as IpJsonAddr[]
+    const held: HeldAddress[] = []
+    for (const link of parsed) {
+      for (const a of link.addr_info ?? []) {
+        if (a.family !== 'inet' || !a.local) continue
+        held.push({ address: a.local, prefix: a.prefixlen ?? 32, dev: link.ifname ?? dev ?? '?', label: a.label })
+      }
+    }
+    return held
+  }
+
+  async interfaceState(dev: string): Promise<InterfaceState> {
+    const base = `/sys/class/net/${dev}`
+    let flags: number
+    let index: number
+    try {
+      flags = parseInt(readFileSync(`${base}/flags`, 'utf8').trim(), 16)
+      index = Number(readFileSync(`${base}/ifindex`, 'utf8').trim())
+    } catch {
+      return { exists: false, up: false, addresses: [] }
+    }
+    const up = (flags & IFF_UP) !== 0 && (flags & IFF_RUNNING) !== 0
+    let addresses: string[] = []
+    try {
+      addresses = (await this.listAddresses(dev)).map((a) => a.address)
+    } catch {
+      // The interface may vanish between the two reads; state is still meaningful.
+    }
+    return { exists: true, up, index, addresses }
+  }
+
+  /** Cheap, exec-free up/down check for frequent interface tracking. */
+  interfaceUpSync(dev: string): boolean {
+    try {
+      const flags = parseInt(readFileSync(`/sys/class/net/${dev}/flags`, 'utf8').trim(), 16)
+      return (flags & IFF_UP) !== 0 && (flags & IFF_RUNNING) !== 0
+    } catch {
+      return false
+    }
+  }
+
+  async garpSupport(): Promise<GarpSupport> {
+    if (!this.arping) return { ok: false, detail: 'arping not found in /usr/sbin or /usr/bin: install iputils-arping (Debian/Ubuntu) or iputils (RHEL); without it neighbours keep the old owner of a VIP until their ARP cache expires' }
+    return { ok: true, detail: `${this.arping} (iputils)` }
+  }
+
+  async sendGarp(address: string, dev: string): Promise<void> {
+    if (!this.arping) throw new Error(`gratuitous ARP for ${address} on ${dev} not sent: arping is missing; install iputils-arping`)
+    // -U: unsolicited ARP (sender = target = VIP) so neighbours update their caches.
+    // -w 1 bounds the wait; -c 1 sends one packet.
+    const r = await run(this.arping, ['-U', '-c', '1', '-w', '1', '-I', dev, '-s', address, address], { timeoutMs: 3000 })
+    if (r.spawnError || (r.code !== 0 && r.code !== 1)) {
+      // iputils arping exits 1 when no reply came, which is normal for unsolicited ARP.
+      throw new Error(`gratuitous ARP for ${address} on ${dev} failed: ${r.spawnError ?? r.stderr.trim()}`)
+    }
+  }
+}
+
+class IpError extends Error {
+  constructor(message: string, readonly stderr: string) {
+    super(message)
+  }
+}
