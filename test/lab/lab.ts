@@ -9,7 +9,7 @@ import { isAlive, run } from './run'
 import { createHostKey, sshAnswers, startHolder, type NodePlan } from './sshd'
 import {
   BOOKKEEPING_FILE, CLIENT_ADDRESS, CLIENT_NETNS, HOST_ADDRESS, HOST_LINK, LAN_NETNS, MAX_NODES, NODE_PRIVATE_DIRS,
-  PREFIX, ROOT_KEY_PATH, STATE_DIR, STATE_FILE, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER, VIP_POOL, nodeAddress,
+  PREFIX, ROOT_KEY_PATH, STATE_DIR, STATE_FILE, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER, USERS_DIR, VIP_POOL, nodeAddress,
   type LabBookkeeping, type LabNode, type LabState
 } from './types'
 
@@ -189,8 +189,14 @@ async function build(nodes: number, progress: (line: string) => void): Promise<L
 /**
  * Brings up a healthy lab with at least `nodes` nodes. Idempotent: a healthy lab is left as it is
  * (a lab with more nodes than asked also serves); anything else is torn down and rebuilt.
+ * The calling process is registered as a user of the lab while it lives (see otherLabUsers).
  */
 export async function labUp(opts: LabUpOptions): Promise<LabState> {
+  return (await labUpDetailed(opts)).state
+}
+
+/** labUp, also telling whether this call built the lab (global-setup takes down only what it built). */
+export async function labUpDetailed(opts: LabUpOptions): Promise<{ state: LabState; built: boolean }> {
   const progress = opts.progress ?? silent
   const nodes = opts.nodes
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) {
@@ -201,19 +207,28 @@ export async function labUp(opts: LabUpOptions): Promise<LabState> {
     const reason = await unhealthyReason(readLabState(), nodes)
     if (reason === null) {
       progress('lab already up and healthy; nothing to do')
-      return readLabState() as LabState
+      registerLabUser()
+      return { state: readLabState() as LabState, built: false }
     }
     progress(`building the lab (${reason})`)
     await ensureBinaries(progress)
     await teardown(progress)
     try {
-      return await build(nodes, progress)
+      const state = await build(nodes, progress)
+      registerLabUser()
+      return { state, built: true }
     } catch (err) {
       progress('build failed; cleaning up what was half built')
       await teardown(progress).catch((e: unknown) => progress(`cleanup also failed: ${(e as Error).message}`))
       throw err
     }
   })
+}
+
+/** The current lab and what is wrong with it (null when healthy), for `lab status`. */
+export async function labStatus(): Promise<{ state: LabState | null; problem: string | null }> {
+  const state = readLabState()
+  return { state, problem: state ? await unhealthyReason(state, state.nodes.length) : 'the lab is down' }
 }
 
 /** Removes everything the lab made. Idempotent and safe from any half-built state. */
@@ -264,23 +279,37 @@ export function knownHostsText(state: LabState): string {
   return state.nodes.map((n) => `${n.address} ${n.hostKeyPublic}\n`).join('')
 }
 
-// Registered users of a shared lab: a test run that brought the lab up takes it down at the end
-// only when no other live run still uses it.
+// Users of the shared lab: every process that called labUp, while it lives. Several test runs may
+// share one lab; a run that brought the lab up takes it down at the end only when no other live
+// process still uses it, and lab.test.ts's down/up check waits for the others to finish.
 export function registerLabUser(pid = process.pid): void {
-  const dir = `${STATE_DIR}/users`
+  const dir = USERS_DIR
   if (existsSync(dir)) writeFileSync(`${dir}/${pid}`, `${pid}\n`, { mode: 0o600 })
 }
 
 export function unregisterLabUser(pid = process.pid): void {
-  rmSync(`${STATE_DIR}/users/${pid}`, { force: true })
+  rmSync(`${USERS_DIR}/${pid}`, { force: true })
 }
 
 export function otherLabUsers(exclude: number[] = [process.pid, process.ppid]): number[] {
   let names: string[] = []
   try {
-    names = readdirSync(`${STATE_DIR}/users`)
+    names = readdirSync(USERS_DIR)
   } catch {
     return []
   }
-  return names.map(Number).filter((pid) => Number.isInteger(pid) && !exclude.includes(pid) && isAlive(pid))
+  // A run's own test workers are its children: they are not "other" users.
+  return names
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && isAlive(pid) && !exclude.includes(pid) && !exclude.includes(parentPid(pid)))
+}
+
+function parentPid(pid: number): number {
+  try {
+    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may contain spaces, so split after ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return -1
+  }
 }
