@@ -59,7 +59,11 @@ export function apiError(kind: ApiErrorKind, message: string, extra: Omit<ApiErr
 export function invalidInput(method: string, issues: readonly z.ZodIssue[]): ApiError {
   const parts = issues.slice(0, 5).map((i) => {
     const path = i.path.join('.')
-    return path ? `${path}: ${i.message}` : i.message
+    if (!path) return i.message
+    // Schemas often repeat the field name ("port must be 1..65535"); say it once: "port: must be 1..65535".
+    const last = String(i.path[i.path.length - 1])
+    const msg = i.message.toLowerCase().startsWith(last.toLowerCase() + ' ') ? i.message.slice(last.length + 1) : i.message
+    return `${path}: ${msg}`
   })
   const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''
   const first = issues[0]
