@@ -8,7 +8,17 @@ import { run } from './exec'
 import type { GarpSupport, HeldAddress, InterfaceState, OsAdapter } from './os-adapter'
 
 const IFF_UP = 0x1
-const IFF_RUNNING = 0x40
+
+/**
+ * Up = administratively up (IFF_UP in /sys/.../flags) and operationally up. The flags file does
+ * not carry IFF_RUNNING (the kernel computes it), so operstate stands in for it; 'unknown' is
+ * what drivers without carrier reporting (lo, some virtual NICs) show while working.
+ */
+function sysfsUp(dev: string): boolean {
+  const flags = parseInt(readFileSync(`/sys/class/net/${dev}/flags`, 'utf8').trim(), 16)
+  const oper = readFileSync(`/sys/class/net/${dev}/operstate`, 'utf8').trim()
+  return (flags & IFF_UP) !== 0 && (oper === 'up' || oper === 'unknown')
+}
 
 function findBinary(name: string, dirs = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin']): string | undefined {
   for (const d of dirs) if (existsSync(`${d}/${name}`)) return `${d}/${name}`
@@ -42,7 +52,7 @@ export class LinuxOs implements OsAdapter {
     try {
       await this.ipCmd(args, `adding VIP ${vip.address}/${vip.prefix} on ${dev}`)
     } catch (err) {
-      if (err instanceof IpError && /File exists/i.test(err.stderr)) return
+      if (err instanceof IpError && /File exists|Address already assigned/i.test(err.stderr)) return
       throw err
     }
   }
@@ -52,7 +62,7 @@ export class LinuxOs implements OsAdapter {
       await this.ipCmd(['-4', 'addr', 'del', `${vip.address}/${vip.prefix}`, 'dev', dev], `removing VIP ${vip.address}/${vip.prefix} from ${dev}`)
     } catch (err) {
       // Already gone (EADDRNOTAVAIL) or the interface vanished: nothing left to remove.
-      if (err instanceof IpError && /Cannot assign requested address|Cannot find device|does not exist/i.test(err.stderr)) return
+      if (err instanceof IpError && /Cannot assign requested address|Address not found|Cannot find device|does not exist/i.test(err.stderr)) return
       throw err
     }
   }
@@ -74,15 +84,14 @@ export class LinuxOs implements OsAdapter {
 
   async interfaceState(dev: string): Promise<InterfaceState> {
     const base = `/sys/class/net/${dev}`
-    let flags: number
+    let up: boolean
     let index: number
     try {
-      flags = parseInt(readFileSync(`${base}/flags`, 'utf8').trim(), 16)
       index = Number(readFileSync(`${base}/ifindex`, 'utf8').trim())
+      up = sysfsUp(dev)
     } catch {
       return { exists: false, up: false, addresses: [] }
     }
-    const up = (flags & IFF_UP) !== 0 && (flags & IFF_RUNNING) !== 0
     let addresses: string[] = []
     try {
       addresses = (await this.listAddresses(dev)).map((a) => a.address)
@@ -95,8 +104,7 @@ export class LinuxOs implements OsAdapter {
   /** Cheap, exec-free up/down check for frequent interface tracking. */
   interfaceUpSync(dev: string): boolean {
     try {
-      const flags = parseInt(readFileSync(`/sys/class/net/${dev}/flags`, 'utf8').trim(), 16)
-      return (flags & IFF_UP) !== 0 && (flags & IFF_RUNNING) !== 0
+      return sysfsUp(dev)
     } catch {
       return false
     }

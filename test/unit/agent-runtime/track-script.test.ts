@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { TrackScriptConfig } from '../../../agent/config/model'
+import { notifyCommands, Notifier } from '../../../agent/track/notify'
+import { runScriptOnce, TrackScript } from '../../../agent/track/track-script'
+
+const dir = mkdtempSync(join(tmpdir(), 'havip-track-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function cfg(over: Partial<TrackScriptConfig> = {}): TrackScriptConfig {
+  return { name: 'chk', argv: ['/bin/true'], intervalMs: 50, timeoutMs: 1000, rise: 2, fall: 3, weight: 0, ...over }
+}
+
+describe('runScriptOnce', () => {
+  it('exit 0 is success, anything else failure', async () => {
+    expect((await runScriptOnce(['/bin/true'], 2000)).ok).toBe(true)
+    const r = await runScriptOnce(['/bin/sh', '-c', 'exit 3'], 2000)
+    expect(r).toEqual({ ok: false, detail: 'exit 3' })
+  })
+
+  it('kills a script that exceeds its timeout, and its children', async () => {
+    const marker = join(dir, 'child-survived')
+    const t0 = Date.now()
+    // The child writes the marker only if it survives the timeout kill.
+    const r = await runScriptOnce(['/bin/sh', '-c', `(sleep 1; touch ${marker}) & sleep 5`], 200)
+    expect(r.ok).toBe(false)
+    expect(r.detail).toContain('timed out after 200 ms')
+    expect(Date.now() - t0).toBeLessThan(3000)
+    await new Promise((res) => setTimeout(res, 1300))
+    expect(() => readFileSync(marker)).toThrow()
+  })
+
+  it('reports a missing program as a failure with its name', async () => {
+    const r = await runScriptOnce(['/nonexistent/havip-check'], 1000)
+    expect(r.ok).toBe(false)
+    expect(r.detail).toContain('/nonexistent/havip-check')
+  })
+
+  it('passes arguments verbatim, never through a shell', async () => {
+    const out = join(dir, 'argv-out')
+    const hostile = '$(touch /tmp/havip-pwned); `id`; a b'
+    await runScriptOnce(['/bin/sh', '-c', 'printf "%s" "$1" > "$2"', 'sh', hostile, out], 2000)
+    expect(readFileSync(out, 'utf8')).toBe(hostile)
+  })
+})
+
+describe('TrackScript rise/fall', () => {
+  it('takes the first result at once, then needs fall failures / rise successes in a row', () => {
+    const changes: boolean[] = []
+    const t = new TrackScript(cfg(), (ok) => changes.push(ok))
+    t.record(true)
+    expect(t.ok).toBe(true)
+    t.record(false); t.record(false)
+    expect(t.ok).toBe(true) // fall = 3: two failures are not enough
+    t.record(true) // streak broken
+    t.record(false); t.record(false); t.record(false)
+    expect(t.ok).toBe(false)
+    t.record(true)
+    expect(t.ok).toBe(false) // rise = 2
+    t.record(true)
+    expect(t.ok).toBe(true)
+    expect(changes).toEqual([true, false, true])
+  })
+
+  it('runs the real script periodically and reports changes', async () => {
+    const flag = join(dir, 'healthy')
+    const changes: boolean[] = []
+    const t = new TrackScript(cfg({ argv: ['/usr/bin/test', '-e', flag], rise: 1, fall: 1, intervalMs: 30 }), (ok) => changes.push(ok))
+    try {
+      await t.start()
+      expect(t.ok).toBe(false)
+      const { writeFileSync } = await import('node:fs')
+      writeFileSync(flag, '')
+      const deadline = Date.now() + 3000
+      while (t.ok !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      expect(t.ok).toBe(true)
+      expect(changes).toEqual([false, true])
+    } finally {
+      t.stop()
+    }
+  })
+})
+
+describe('notify hooks', () => {
+  it('builds keepalived-style argv: specific hook, then generic with INSTANCE NAME STATE PRIORITY', () => {
+    expect(notifyCommands({ master: ['/etc/havip/up.sh', 'x'], generic: ['/etc/havip/notify.sh'] }, 'VI_1', 'MASTER', 150)).toEqual([
+      ['/etc/havip/up.sh', 'x'],
+      ['/etc/havip/notify.sh', 'INSTANCE', 'VI_1', 'MASTER', '150']
+    ])
+    expect(notifyCommands({ master: ['/m'] }, 'VI_1', 'BACKUP', 100)).toEqual([])
+  })
+
+  it('runs hooks in order per instance', async () => {
+    const out = join(dir, 'notify-log')
+    const n = new Notifier({ generic: ['/bin/sh', '-c', 'echo "$*" >> "$0"', out] }, 'VI_1', () => {})
+    n.notify('MASTER', 150)
+    n.notify('BACKUP', 100)
+    n.notify('STOP', 100)
+    await n.drain()
+    expect(readFileSync(out, 'utf8')).toBe('INSTANCE VI_1 MASTER 150\nINSTANCE VI_1 BACKUP 100\nINSTANCE VI_1 STOP 100\n')
+  })
+})
