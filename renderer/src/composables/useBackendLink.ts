@@ -1,0 +1,41 @@
+// The state of the link to the backend (browser mode's WebSocket; always open in Electron),
+// as a ref, plus the wiring of backend events into the stores.
+import { onBeforeUnmount, ref, type Ref } from 'vue'
+import { api, type ApiLinkStatus } from '../services/api'
+import { STATE_TEXT, displayName, useConnectionsStore } from '../stores/connections'
+import { useEventsStore } from '../stores/events'
+
+export function useBackendLink(): Ref<ApiLinkStatus> {
+  const status = ref<ApiLinkStatus>(api.status)
+  const off = api.onStatus((s) => {
+    status.value = s
+  })
+  onBeforeUnmount(off)
+  return status
+}
+
+/** Feeds `backend.log` and `connection.state` into the events strip and the connections store. */
+export function useBackendEvents(): void {
+  const events = useEventsStore()
+  const connections = useConnectionsStore()
+
+  const offLog = api.on('backend.log', (e) => {
+    events.push({ at: e.at, level: e.level, message: e.message, ...(e.node ? { node: e.node } : {}) })
+  })
+  const offState = api.on('connection.state', (e) => {
+    connections.applyState(e)
+    const c = connections.byId(e.id)
+    const who = c ? displayName(c) : e.id
+    const why = e.error ? `: ${e.error.message}` : ''
+    events.push({
+      at: new Date().toISOString(),
+      level: e.state === 'failed' ? 'error' : 'info',
+      message: `${STATE_TEXT[e.state] ?? e.state}${why}`,
+      node: who
+    })
+  })
+  onBeforeUnmount(() => {
+    offLog()
+    offState()
+  })
+}

@@ -1,0 +1,258 @@
+// State and flow of the "Connect to node" dialog: the form with inline validation, the
+// connect call, and the host-key steps the admin must decide (RFC 4251 §4.1: the client must
+// verify the server's host key; first contact asks, a changed key is refused).
+import { computed, reactive, ref } from 'vue'
+import { HostSchema, PortSchema, UsernameSchema, type HostKeyInfo } from '@api/model'
+import { api } from '../services/api'
+import { useConnectionsStore, type Connection, type ConnectRequest } from '../stores/connections'
+import type { ConnectPrefill } from '../stores/dialogs'
+import { describeError, fieldMessage, type ErrorView } from './useApiError'
+
+export type AuthKind = 'key' | 'password' | 'agent'
+
+export type ConnectField = 'label' | 'host' | 'port' | 'username' | 'keyPath' | 'passphrase' | 'password' | 'agentSocket'
+
+export type ConnectPhase =
+  | 'form'
+  | 'connecting'
+  | 'host-key-unknown'
+  | 'host-key-changed'
+  | 'host-key-forgotten'
+
+interface FormState {
+  label: string
+  host: string
+  port: string
+  username: string
+  authKind: AuthKind
+  keyPath: string
+  passphrase: string
+  password: string
+  remember: boolean
+  agentSocket: string
+}
+
+/** Backend validation errors name the field by its path in the request ("auth.password: ..."). */
+const FIELD_BY_PATH: Record<string, ConnectField> = {
+  label: 'label',
+  host: 'host',
+  port: 'port',
+  username: 'username',
+  'auth.password': 'password',
+  password: 'password',
+  'auth.privateKeyPath': 'keyPath',
+  privateKeyPath: 'keyPath',
+  'auth.passphrase': 'passphrase',
+  'auth.socketPath': 'agentSocket'
+}
+
+function firstIssue(result: { success: boolean; error?: { issues: { message: string }[] } }): string | undefined {
+  return result.success ? undefined : result.error?.issues[0]?.message
+}
+
+export function useConnectForm(onConnected: (c: Connection) => void) {
+  const connections = useConnectionsStore()
+
+  const form = reactive<FormState>(blankForm())
+  const fieldErrors = reactive<Partial<Record<ConnectField, string>>>({})
+  const phase = ref<ConnectPhase>('form')
+  const progressText = ref('')
+  const error = ref<ErrorView | null>(null)
+  const hostKey = ref<HostKeyInfo | null>(null)
+  const expectedFingerprint = ref<string | null>(null)
+  /** Bumped on cancel/reset so a late answer from an abandoned attempt is ignored. */
+  let attempt = 0
+  /**
+   * Set while the dialog reconnects a saved connection with what the backend remembered
+   * (key path, agent, stored password); cleared as soon as the admin submits the form.
+   */
+  const reconnectId = ref<string | null>(null)
+
+  const busy = computed(() => phase.value === 'connecting')
+
+  function blankForm(): FormState {
+    return {
+      label: '',
+      host: '',
+      port: '22',
+      username: 'root',
+      authKind: 'key',
+      keyPath: '',
+      passphrase: '',
+      password: '',
+      remember: false,
+      agentSocket: ''
+    }
+  }
+
+  function clearErrors(): void {
+    for (const k of Object.keys(fieldErrors) as ConnectField[]) delete fieldErrors[k]
+    error.value = null
+  }
+
+  /** Fresh form for a new dialog; secrets from a previous attempt never linger. */
+  function reset(prefill: ConnectPrefill = {}): void {
+    attempt += 1
+    Object.assign(form, blankForm())
+    if (prefill.host) form.host = prefill.host
+    if (prefill.port) form.port = String(prefill.port)
+    if (prefill.username) form.username = prefill.username
+    if (prefill.authKind) form.authKind = prefill.authKind
+    if (prefill.label) form.label = prefill.label
+    reconnectId.value = prefill.reconnectId ?? null
+    clearErrors()
+    phase.value = 'form'
+    hostKey.value = null
+    expectedFingerprint.value = null
+  }
+
+  /** Drops secrets held by the form (called when the dialog closes). */
+  function wipeSecrets(): void {
+    form.password = ''
+    form.passphrase = ''
+  }
+
+  function validate(): boolean {
+    clearErrors()
+    const host = firstIssue(HostSchema.safeParse(form.host))
+    if (host) fieldErrors.host = host
+    const port = form.port.trim() === '' ? 'enter a port (22 is the SSH default)' : firstIssue(PortSchema.safeParse(form.port))
+    if (port) fieldErrors.port = port
+    const user = firstIssue(UsernameSchema.safeParse(form.username))
+    if (user) fieldErrors.username = user
+    if (form.authKind === 'key' && form.keyPath.trim() === '') {
+      fieldErrors.keyPath = 'enter the path of the private key file on the machine running HAVIP Manager'
+    }
+    if (form.authKind === 'password' && form.password === '') fieldErrors.password = 'enter the password'
+    return Object.keys(fieldErrors).length === 0
+  }
+
+  function buildRequest(): ConnectRequest {
+    const auth =
+      form.authKind === 'key'
+        ? { kind: 'key' as const, privateKeyPath: form.keyPath.trim(), ...(form.passphrase ? { passphrase: form.passphrase } : {}) }
+        : form.authKind === 'password'
+          ? { kind: 'password' as const, password: form.password }
+          : { kind: 'agent' as const, ...(form.agentSocket.trim() ? { socketPath: form.agentSocket.trim() } : {}) }
+    return {
+      host: form.host.trim(),
+      port: Number(form.port),
+      username: form.username.trim(),
+      auth,
+      ...(form.label.trim() ? { label: form.label.trim() } : {}),
+      ...(form.authKind === 'password' ? { remember: form.remember } : {})
+    } as ConnectRequest
+  }
+
+  /** Maps a backend invalid-input error onto the field it names, or shows it above the form. */
+  function showError(e: unknown): void {
+    const view = describeError(e)
+    const field = view.field ? FIELD_BY_PATH[view.field] : undefined
+    if (field) {
+      fieldErrors[field] = fieldMessage(view.message, view.field ?? '')
+      error.value = null
+    } else {
+      error.value = view
+    }
+    phase.value = 'form'
+  }
+
+  async function connectOnce(progress: string): Promise<void> {
+    const mine = ++attempt
+    phase.value = 'connecting'
+    progressText.value = progress
+    error.value = null
+    try {
+      const id = reconnectId.value
+      const result = id ? await connections.reconnect(id) : await connections.connect(buildRequest())
+      if (mine !== attempt) return
+      if (result.status === 'connected') {
+        onConnected(result.connection)
+        return
+      }
+      hostKey.value = result.hostKey
+      if (result.status === 'host-key-unknown') {
+        expectedFingerprint.value = null
+        phase.value = 'host-key-unknown'
+      } else {
+        expectedFingerprint.value = result.expectedFingerprint
+        phase.value = 'host-key-changed'
+      }
+    } catch (e) {
+      if (mine !== attempt) return
+      showError(e)
+    }
+  }
+
+  async function submit(): Promise<void> {
+    if (busy.value || !validate()) return
+    reconnectId.value = null
+    await connectOnce(`Connecting to ${form.host.trim()} port ${form.port} as ${form.username.trim()}...`)
+  }
+
+  /** The admin compared the fingerprint and trusts it: pin it, then connect again. */
+  async function trustAndConnect(): Promise<void> {
+    const key = hostKey.value
+    if (!key || busy.value) return
+    const mine = ++attempt
+    phase.value = 'connecting'
+    progressText.value = `Pinning the host key of ${key.host} and connecting...`
+    try {
+      await api.call('hostKeys.trust', key)
+    } catch (e) {
+      if (mine === attempt) showError(e)
+      return
+    }
+    if (mine !== attempt) return
+    await connectOnce(progressText.value)
+  }
+
+  /** Deliberate, separately confirmed step after a changed key: drop the old pin (no auto-trust). */
+  async function forgetPinnedKey(): Promise<void> {
+    const key = hostKey.value
+    if (!key || busy.value) return
+    const mine = ++attempt
+    phase.value = 'connecting'
+    progressText.value = `Removing the pinned host key of ${key.host}...`
+    try {
+      await api.call('hostKeys.forget', { host: key.host, port: key.port })
+      if (mine !== attempt) return
+      phase.value = 'host-key-forgotten'
+    } catch (e) {
+      if (mine === attempt) showError(e)
+    }
+  }
+
+  /** From the host-key or forgotten steps back to the form, e.g. to fix the address. */
+  function backToForm(): void {
+    attempt += 1
+    phase.value = 'form'
+  }
+
+  function cancelAttempt(): void {
+    attempt += 1
+    phase.value = 'form'
+  }
+
+  return {
+    form,
+    fieldErrors,
+    phase,
+    progressText,
+    error,
+    hostKey,
+    expectedFingerprint,
+    busy,
+    reset,
+    wipeSecrets,
+    submit,
+    trustAndConnect,
+    forgetPinnedKey,
+    connectAgain: () => connectOnce(`Connecting to ${form.host.trim()} to read its new host key...`),
+    backToForm,
+    cancelAttempt,
+    reconnectId,
+    /** Starts the reconnect of a saved connection (dialog opened with prefill.reconnectId). */
+    startReconnect: () => connectOnce(`Connecting to ${form.host.trim()} port ${form.port} as ${form.username.trim()}...`)
+  }
+}

@@ -1,0 +1,54 @@
+import { defineStore } from 'pinia'
+import { ref, shallowRef } from 'vue'
+
+/** What the Connect dialog opens with (reconnecting a saved connection pre-fills it). */
+export interface ConnectPrefill {
+  host?: string
+  port?: number
+  username?: string
+  authKind?: 'key' | 'password' | 'agent'
+  label?: string
+  /** Reconnect this saved connection with what the backend remembered, before asking for anything. */
+  reconnectId?: string
+}
+
+export interface ConfirmRequest {
+  title: string
+  message: string
+  /** Extra detail shown under the message (e.g. what stays and what goes). */
+  detail?: string
+  confirmLabel: string
+  danger?: boolean
+}
+
+/** Modal dialogs are app-wide state so any action (pane, menu, tree) can open them. */
+export const useDialogsStore = defineStore('dialogs', () => {
+  const connectOpen = ref(false)
+  const connectPrefill = ref<ConnectPrefill>({})
+  const confirm = shallowRef<(ConfirmRequest & { resolve: (ok: boolean) => void }) | null>(null)
+
+  function openConnect(prefill: ConnectPrefill = {}): void {
+    connectPrefill.value = prefill
+    connectOpen.value = true
+  }
+
+  function closeConnect(): void {
+    connectOpen.value = false
+  }
+
+  /** Asks the admin to confirm; resolves false on Cancel/Escape. */
+  function ask(req: ConfirmRequest): Promise<boolean> {
+    confirm.value?.resolve(false)
+    return new Promise((resolve) => {
+      confirm.value = { ...req, resolve }
+    })
+  }
+
+  function answer(ok: boolean): void {
+    const pending = confirm.value
+    confirm.value = null
+    pending?.resolve(ok)
+  }
+
+  return { connectOpen, connectPrefill, confirm, openConnect, closeConnect, ask, answer }
+})
