@@ -49,12 +49,12 @@ function nodePrefix(node: LabNode): string[] {
 
 const CLIENT_PREFIX = ['nsenter', `--net=/run/netns/${CLIENT_NETNS}`, '--']
 
-export function nodeExec(node: LabNode | string, argv: string[], opts: ExecOptions = {}): Promise<RunResult> {
+export async function nodeExec(node: LabNode | string, argv: string[], opts: ExecOptions = {}): Promise<RunResult> {
   const n = resolveNode(node)
   return run([...nodePrefix(n), ...argv], opts)
 }
 
-export function clientExec(argv: string[], opts: ExecOptions = {}): Promise<RunResult> {
+export async function clientExec(argv: string[], opts: ExecOptions = {}): Promise<RunResult> {
   return run([...CLIENT_PREFIX, ...argv], opts)
 }
 
