@@ -1,0 +1,95 @@
+// The real backend facade through dispatch(), with a real data directory: everything that
+// needs no SSH peer (the SSH paths are covered against the lab in test/integration/web).
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { dispatch } from '../../../electron/api/dispatch'
+import { createBackend, type Backend } from '../../../electron/backend/backend'
+import { SshError } from '../../../electron/backend/ssh/errors'
+
+let dir: string
+let backend: Backend
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-backend-'))
+  backend = createBackend({ dataDir: path.join(dir, 'data'), mode: 'browser' })
+})
+
+afterEach(async () => {
+  await backend.dispose()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+const key = { host: '198.51.100.11', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK' }
+
+describe('backend facade', () => {
+  it('app.info reports the mode and the package version', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as { version: string }
+    expect(await dispatch(backend, 'app.info', {})).toEqual({ ok: true, value: { version: pkg.version, mode: 'browser' } })
+  })
+
+  it('starts with no connections and no host keys', async () => {
+    expect(await dispatch(backend, 'connections.list', {})).toEqual({ ok: true, value: [] })
+    expect(await dispatch(backend, 'hostKeys.list', {})).toEqual({ ok: true, value: [] })
+  })
+
+  it('hostKeys.trust pins a key in a 0600 file, list shows it, forget removes it; a log event is emitted', async () => {
+    const logs: string[] = []
+    const off = backend.events.on('backend.log', (e) => logs.push(e.message))
+    expect(await dispatch(backend, 'hostKeys.trust', key)).toEqual({ ok: true, value: {} })
+    const listed = await dispatch(backend, 'hostKeys.list', {})
+    expect(listed.ok && (listed.value as Array<typeof key>)[0]).toMatchObject(key)
+    const file = path.join(dir, 'data', 'host-keys.json')
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600)
+    expect(logs.some((l) => l.includes(key.fingerprint))).toBe(true)
+
+    expect(await dispatch(backend, 'hostKeys.forget', { host: key.host, port: 22 })).toEqual({ ok: true, value: {} })
+    expect(await dispatch(backend, 'hostKeys.list', {})).toEqual({ ok: true, value: [] })
+    off()
+  })
+
+  it('hostKeys.trust validates its input', async () => {
+    const r = await dispatch(backend, 'hostKeys.trust', { ...key, port: 0 })
+    expect(!r.ok && r.error.field).toBe('port')
+  })
+
+  it('unknown connection ids give not-found with a hint', async () => {
+    for (const m of ['connections.disconnect', 'connections.forget', 'connections.reconnect'] as const) {
+      const r = await dispatch(backend, m, { id: 'c-000000000000' })
+      expect(r.ok, m).toBe(false)
+      if (!r.ok) {
+        expect(r.error.kind).toBe('not-found')
+        expect(r.error.hint).toBeTruthy()
+      }
+    }
+    const f = await dispatch(backend, 'nodes.facts', { connectionId: 'c-000000000000' })
+    expect(!f.ok && f.error.kind).toBe('not-found')
+  })
+
+  it('maps SshError to an ApiError with kind, hint and node', () => {
+    const e = new SshError({
+      kind: 'auth-failed',
+      host: '198.51.100.12',
+      port: 22,
+      message: 'Login as havipadm on 198.51.100.12:22 failed.',
+      hint: 'Check the user name and password.'
+    })
+    expect(backend.toApiError(e, 'connections.connect')).toEqual({
+      kind: 'auth-failed',
+      message: 'Login as havipadm on 198.51.100.12:22 failed.',
+      hint: 'Check the user name and password.',
+      node: '198.51.100.12'
+    })
+  })
+
+  it('maps unexpected errors to internal, naming the method, and logs them', () => {
+    const logs: string[] = []
+    backend.events.on('backend.log', (e) => logs.push(`${e.level} ${e.message}`))
+    const r = backend.toApiError(new TypeError('x is undefined'), 'nodes.facts')
+    expect(r.kind).toBe('internal')
+    expect(r.message).toContain('nodes.facts')
+    expect(r.message).toContain('x is undefined')
+    expect(logs.some((l) => l.startsWith('error '))).toBe(true)
+  })
+})
