@@ -201,6 +201,13 @@ export function mapSshError(err: unknown, ctx: { host: string; port: number; pha
       'The server and HAVIP Manager share no acceptable key-exchange, cipher or host-key algorithm. Update the SSH server or its algorithm settings.'
     )
   }
+  if (phase !== 'exec' && /Connection lost before handshake/i.test(msg)) {
+    return make(
+      'refused',
+      `${where} closed the connection before the SSH handshake.`,
+      `Something answers on port ${port} but it hung up: check that it is an SSH server, and its limits (MaxStartups) and access rules (tcpwrappers, fail2ban).`
+    )
+  }
   if (/No response from server|Not connected|Connection lost|closed|ended/i.test(msg)) {
     return make(
       'disconnected',
