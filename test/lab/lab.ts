@@ -283,8 +283,11 @@ export function knownHostsText(state: LabState): string {
 // share one lab; a run that brought the lab up takes it down at the end only when no other live
 // process still uses it, and lab.test.ts's down/up check waits for the others to finish.
 export function registerLabUser(pid = process.pid): void {
-  const dir = USERS_DIR
-  if (existsSync(dir)) writeFileSync(`${dir}/${pid}`, `${pid}\n`, { mode: 0o600 })
+  if (!existsSync(USERS_DIR)) return
+  for (const name of readdirSync(USERS_DIR)) {
+    if (!isAlive(Number(name))) rmSync(`${USERS_DIR}/${name}`, { force: true }) // finished runs
+  }
+  writeFileSync(`${USERS_DIR}/${pid}`, `${pid}\n`, { mode: 0o600 })
 }
 
 export function unregisterLabUser(pid = process.pid): void {
