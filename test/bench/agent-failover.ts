@@ -1,0 +1,160 @@
+/**
+ * Bench "agent": VIP unreachable time seen by a client pinging every 10 ms, for
+ *   (a) kill -9 of the master, (b) clean stop of the master, (c) planned takeover,
+ * for havip-agent and Debian's keepalived under the same settings in the same run,
+ * at advert intervals 1 s (v3, and v2) and 100 ms (v3); plus the agent's idle CPU and RSS.
+ * Each measure is repeated and the median reported.
+ */
+import { readFileSync } from 'node:fs'
+import { nodeExec } from '../lab/lab'
+import {
+  crash, ctl, ensureBundle, installAgent, labState, sleep, startAgent, startKeepalived, stopAll, stopClean,
+  waitFor, waitForSoleHolder, writeNodeFile, keepalivedConf, type InstanceSpec, type Running
+} from '../integration/agent/lab-agents'
+import { median, type Bench, type BenchContext, type BenchRow } from './registry'
+import { Pinger } from './reachability'
+
+type Impl = 'agent' | 'keepalived'
+type Scenario = 'crash' | 'clean' | 'takeover'
+interface Setting { label: string; version: 2 | 3; advertInt: number }
+
+const SCENARIO_LABEL: Record<Scenario, string> = {
+  crash: 'unreachable ms (a) kill -9 of master',
+  clean: 'unreachable ms (b) clean stop of master',
+  takeover: 'unreachable ms (c) planned takeover'
+}
+
+async function startPair(impl: Impl, s: Setting, vip: string, vrid: number, tag: string): Promise<[Running, Running]> {
+  const st = labState()
+  const [n1, n2] = st.nodes as [typeof st.nodes[0], typeof st.nodes[0]]
+  const base: Omit<InstanceSpec, 'priority'> = { vrid, version: s.version, advertInt: s.advertInt, vips: [vip] }
+  const spec1 = { ...base, priority: 150, src: n1.address, peers: [n2.address] }
+  const spec2 = { ...base, priority: 100, src: n2.address, peers: [n1.address] }
+  const start = impl === 'agent' ? startAgent : startKeepalived
+  const a = await start(n1, `${tag}a`, spec1)
+  const b = await start(n2, `${tag}b`, spec2)
+  await waitForSoleHolder([n1, n2], vip, n1, 15_000)
+  return [a, b]
+}
+
+/** keepalived has no planned switchover: raise the backup's priority above the master's and reload (SIGHUP). */
+async function keepalivedTakeover(b: Running, s: Setting, vip: string, vrid: number): Promise<void> {
+  const st = labState()
+  const [n1, n2] = st.nodes as [typeof st.nodes[0], typeof st.nodes[0]]
+  const conf = keepalivedConf({ vrid, version: s.version, advertInt: s.advertInt, vips: [vip], priority: 200, src: n2.address, peers: [n1.address] })
+  await writeNodeFile(b.node, `/run/havip/k-${b.tag}.conf`, conf)
+  const pid = (await nodeExec(b.node, ['cat', `/run/havip/k-${b.tag}.pid`])).stdout.trim()
+  await nodeExec(b.node, ['kill', '-HUP', pid])
+}
+
+async function measureOnce(ctx: BenchContext, impl: Impl, s: Setting, scenario: Scenario, vip: string, vrid: number, tag: string): Promise<number | null> {
+  const st = labState()
+  const [n1, n2] = st.nodes as [typeof st.nodes[0], typeof st.nodes[0]]
+  const pinger = new Pinger(vip, 10)
+  try {
+    const [a, b] = await startPair(impl, s, vip, vrid, tag)
+    pinger.start()
+    await waitFor('steady replies before the event', async () => pinger.okSince(0) >= 30, 10_000)
+    const t0 = Date.now()
+    if (scenario === 'crash') await crash(a)
+    else if (scenario === 'clean') await stopClean(a)
+    else if (impl === 'agent') {
+      const r = await ctl(b, ['takeover', 'VI_T'])
+      if (r.code !== 0) throw new Error(`ctl takeover failed: ${r.stderr}`)
+    } else await keepalivedTakeover(b, s, vip, vrid)
+    await waitFor(`${vip} on n2`, async () => (await nodeExec(n2, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(` ${vip}/`), 15_000)
+    // Replies must flow again (via n2) for a while to close the gap.
+    await waitFor('replies after the event', async () => pinger.okSince(t0 + 1) >= 50 && pinger.results.filter((r) => r.sentAt > t0).slice(-20).every((r) => r.rttMs !== undefined), 15_000)
+    await pinger.stop()
+    void n1
+    return pinger.unreachableMs(t0)
+  } catch (err) {
+    ctx.log(`  ${impl} ${s.label} ${scenario}: ${(err as Error).message}`)
+    return null
+  } finally {
+    await pinger.stop()
+    await stopAll([vip])
+  }
+}
+
+/** CPU % and RSS of a running program over `ms`, from /proc (pid namespaces are shared with the host). */
+async function usage(pids: number[], ms: number): Promise<{ cpuPct: number; rssMiB: number }> {
+  const ticks = (): number => pids.reduce((sum, p) => {
+    const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return sum + Number(f[11]) + Number(f[12]) // utime + stime (fields 14, 15)
+  }, 0)
+  const rss = (): number => pids.reduce((sum, p) => sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0), 0)
+  const t0 = ticks()
+  const w0 = Date.now()
+  await sleep(ms)
+  const cpu = ((ticks() - t0) / 100) / ((Date.now() - w0) / 1000) * 100 // USER_HZ = 100
+  return { cpuPct: cpu, rssMiB: rss() / 1024 }
+}
+
+async function pidsOf(r: Running): Promise<number[]> {
+  const root = r.child.pid!
+  if (r.kind === 'agent') return [root]
+  // keepalived: parent plus its VRRP (and checker) children.
+  const out = await nodeExec(r.node, ['pgrep', '-g', String(root)])
+  return out.stdout.split('\n').filter(Boolean).map(Number)
+}
+
+async function idleUsage(ctx: BenchContext, impl: Impl, s: Setting, vip: string, vrid: number): Promise<BenchRow[]> {
+  const cpu: (number | null)[] = []
+  const rss: (number | null)[] = []
+  for (let i = 0; i < ctx.repeats; i++) {
+    try {
+      const [a] = await startPair(impl, s, vip, vrid, `idle${i}`)
+      await sleep(1000)
+      const u = await usage(await pidsOf(a), ctx.quick ? 4000 : 10_000)
+      cpu.push(u.cpuPct)
+      rss.push(u.rssMiB)
+    } catch (err) {
+      ctx.log(`  idle ${impl}: ${(err as Error).message}`)
+    } finally {
+      await stopAll([vip])
+    }
+  }
+  const subject = `${impl} master ${s.label}`
+  return [
+    { metric: 'idle CPU %', subject, median: median(cpu), unit: '%', samples: cpu },
+    { metric: 'RSS MiB', subject, median: median(rss), unit: 'MiB', samples: rss }
+  ]
+}
+
+export const agentBench: Bench = {
+  name: 'agent',
+  description: 'havip-agent vs keepalived: VIP unreachable time on failover, and idle CPU/RSS',
+  async run(ctx) {
+    ensureBundle()
+    const st = labState()
+    for (const n of st.nodes) await installAgent(n)
+    const vip = st.vipPool[16]!
+    const settings: Setting[] = ctx.quick
+      ? [{ label: 'v3 100ms', version: 3, advertInt: 0.1 }]
+      : [
+          { label: 'v3 1s', version: 3, advertInt: 1 },
+          { label: 'v2 1s', version: 2, advertInt: 1 },
+          { label: 'v3 100ms', version: 3, advertInt: 0.1 }
+        ]
+    const rows: BenchRow[] = []
+    let vrid = 100
+    for (const s of settings) {
+      for (const scenario of ['crash', 'clean', 'takeover'] as Scenario[]) {
+        for (const impl of ['agent', 'keepalived'] as Impl[]) {
+          const samples: (number | null)[] = []
+          for (let i = 0; i < ctx.repeats; i++) {
+            const v = await measureOnce(ctx, impl, s, scenario, vip, vrid++, `b${vrid}`)
+            ctx.log(`  ${impl.padEnd(10)} ${s.label.padEnd(8)} ${scenario.padEnd(8)} #${i + 1}: ${v === null ? 'n/a' : `${v} ms`}`)
+            samples.push(v)
+          }
+          const note = impl === 'keepalived' && scenario === 'takeover' ? 'priority raised to 200 + SIGHUP reload' : undefined
+          rows.push({ metric: SCENARIO_LABEL[scenario], subject: `${impl} ${s.label}`, median: median(samples), unit: 'ms', samples, note })
+        }
+      }
+    }
+    const idleSetting: Setting = { label: 'v3 1s', version: 3, advertInt: 1 }
+    for (const impl of ['agent', 'keepalived'] as Impl[]) rows.push(...(await idleUsage(ctx, impl, idleSetting, vip, vrid++)))
+    return rows
+  }
+}
