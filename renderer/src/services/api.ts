@@ -54,6 +54,8 @@ export interface ApiClient {
   readonly status: ApiLinkStatus
   /** Called on every status change; returns an unsubscribe function. */
   onStatus(listener: (status: ApiLinkStatus) => void): () => void
+  /** Stop reconnecting and close the link (tests; a page never needs it). */
+  dispose(): void
 }
 
 function unwrap<T>(method: string, envelope: ApiResultEnvelope): T {
@@ -78,7 +80,8 @@ function electronClient(bridge: HavipBridge): ApiClient {
     },
     onStatus() {
       return () => {}
-    }
+    },
+    dispose() {}
   }
 }
 
@@ -144,6 +147,8 @@ function browserClient(): ApiClient {
   let nextId = 1
   let attempt = 0
   let everOpened = false
+  let disposed = false
+  let reconnectTimer: ReturnType<typeof setTimeout> | undefined
 
   function setStatus(s: ApiLinkStatus): void {
     if (s === status) return
@@ -166,7 +171,7 @@ function browserClient(): ApiClient {
   /** A refused upgrade gives the browser no reason; ask the HTTP endpoint why. */
   async function tokenIsRefused(): Promise<boolean> {
     try {
-      const res = await fetch(SESSION_PATH, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+      const res = await fetch(`${window.location.origin}${SESSION_PATH}`, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
       return res.status === 401 || res.status === 403
     } catch {
       return false // server down: not a token problem
@@ -174,13 +179,14 @@ function browserClient(): ApiClient {
   }
 
   function scheduleReconnect(): void {
+    if (disposed) return
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt)
     attempt += 1
-    setTimeout(open, delay)
+    reconnectTimer = setTimeout(open, delay)
   }
 
   function open(): void {
-    if (!token) return
+    if (!token || disposed) return
     setStatus(socket || everOpened ? 'closed' : 'connecting')
     const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:'
     const ws = new WebSocket(`${scheme}//${window.location.host}${WS_PATH}`, [WS_PROTOCOL, WS_TOKEN_PREFIX + token])
@@ -284,9 +290,23 @@ function browserClient(): ApiClient {
       return () => {
         statusListeners.delete(listener)
       }
+    },
+    dispose() {
+      disposed = true
+      if (reconnectTimer) clearTimeout(reconnectTimer)
+      const ws = socket
+      socket = null
+      ws?.close(1000, 'client disposed')
+      setStatus('closed')
+      failAll(DROPPED_ERROR)
     }
   }
 }
 
+/** A client for the current page: the preload bridge in Electron, else the WebSocket. */
+export function createApiClient(): ApiClient {
+  return window.havip ? electronClient(window.havip) : browserClient()
+}
+
 /** The one client of this page. */
-export const api: ApiClient = window.havip ? electronClient(window.havip) : browserClient()
+export const api: ApiClient = createApiClient()

@@ -79,9 +79,14 @@ export const useConnectionsStore = defineStore('connections', () => {
   return { connections, sorted, loading, loadError, byId, load, upsert, applyState, connect, reconnect, disconnect, forget }
 })
 
-/** The name shown in the tree: the node's hostname once known, else the label, else the address. */
+/**
+ * The name shown in the tree: a label the admin chose, else the node's hostname once known,
+ * else the default label (user@host), else the address.
+ */
 export function displayName(c: Connection): string {
-  return c.label || c.hostname || c.host
+  const defaultLabel = `${c.username}@${c.host}`
+  if (c.label && c.label !== defaultLabel) return c.label
+  return c.hostname || c.label || c.host
 }
 
 /** "root@198.51.100.11" (port added when not 22). */

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { NodeFacts } from '@api/model'
 import { api } from '../services/api'
+import { useConnectionsStore } from './connections'
 import { describeError, type ErrorView } from '../composables/useApiError'
 
 interface FactsEntry {
@@ -25,6 +26,10 @@ export const useNodeFactsStore = defineStore('nodeFacts', () => {
     try {
       const facts = await api.call('nodes.facts', { connectionId, refresh })
       entries.value[connectionId] = { facts, loading: false, error: null }
+      // The backend records the hostname with the connection; mirror it so the tree shows it now.
+      const connections = useConnectionsStore()
+      const c = connections.byId(connectionId)
+      if (c && c.hostname !== facts.hostname) connections.upsert({ ...c, hostname: facts.hostname })
     } catch (e) {
       // Keep the last facts we had: stale data with a visible error beats an empty pane.
       entries.value[connectionId] = { facts: current.facts, loading: false, error: describeError(e) }

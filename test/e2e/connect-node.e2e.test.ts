@@ -1,0 +1,216 @@
+// End to end, as an admin would: browser mode (`node out/node/web.cjs`) in Debian's Chromium,
+// against the lab's real sshd nodes. Connect to n1 via the UI, verify and trust its host key,
+// see its facts; a wrong password says "authentication failed"; a changed key is refused with
+// no one-click accept; without its token the page says so. Screenshots go to docs/screenshots/.
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { readLabState, type LabNode, type LabState } from '../lab/lab'
+import { callApi } from './support/api-client'
+import { launchChromium } from './support/chromium'
+import { startWebServer, type RunningWebServer } from './support/web-server'
+
+const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots')
+const UI_TIMEOUT_MS = 30_000
+
+let lab: LabState
+let server: RunningWebServer | undefined
+let browser: Browser | undefined
+const contexts: BrowserContext[] = []
+/** Console errors and CSP violations seen by any page: the console must run clean under its CSP. */
+const pageProblems: string[] = []
+
+function node(name: string): LabNode {
+  const n = lab.nodes.find((x) => x.name === name)
+  if (!n) throw new Error(`lab has no node ${name}`)
+  return n
+}
+
+async function openConsole(url: string): Promise<Page> {
+  if (!browser) throw new Error('browser not started')
+  const context = await browser.newContext({ viewport: { width: 1360, height: 820 } })
+  contexts.push(context)
+  const page = await context.newPage()
+  page.setDefaultTimeout(UI_TIMEOUT_MS)
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') pageProblems.push(`console error: ${msg.text()}`)
+  })
+  page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`))
+  await page.goto(url)
+  return page
+}
+
+async function openConnectDialog(page: Page) {
+  await page.getByRole('toolbar').getByRole('button', { name: 'Connect to node...' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Connect to Node' })
+  await dialog.waitFor()
+  return dialog
+}
+
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage })
+}
+
+function currentLab(): LabState {
+  const state = readLabState()
+  if (!state) throw new Error('the lab is not up: the e2e globalSetup (test/lab/global-setup.ts) should have built it')
+  return state
+}
+
+beforeAll(async () => {
+  lab = currentLab()
+  server = await startWebServer()
+  browser = await launchChromium()
+})
+
+// Read the lab's state afresh per test: host keys are regenerated whenever the lab is rebuilt.
+beforeEach(() => {
+  lab = currentLab()
+  pageProblems.splice(0)
+})
+
+afterEach(async () => {
+  for (const c of contexts.splice(0)) await c.close().catch(() => {})
+})
+
+afterAll(async () => {
+  await browser?.close().catch(() => {})
+  await server?.stop()
+})
+
+describe('browser mode console against the lab', () => {
+  it('connects to n1 as root with the lab key, shows its host key for trust, then its facts', async () => {
+    const n1 = node('n1')
+    const page = await openConsole(server!.url)
+    await expect.poll(() => page.getByText('Browser mode', { exact: true }).isVisible()).toBe(true)
+
+    const dialog = await openConnectDialog(page)
+    await dialog.getByLabel('Node address').fill(n1.address)
+    await expect.poll(() => dialog.getByLabel('Port').inputValue()).toBe('22')
+    await dialog.getByLabel('User name').fill('root')
+    await dialog.getByLabel('Private key file').check()
+    await dialog.getByLabel('Key file path').fill(lab.rootKeyPath)
+    await shot(page, 'connect-dialog.png', false)
+    await dialog.getByRole('button', { name: 'Connect' }).click()
+
+    // First contact: the fingerprint shown must be the node's real one (from the lab's own ssh-keygen).
+    const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
+    await keyDialog.waitFor()
+    await expect.poll(() => keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(n1.hostKeyFingerprint)
+    expect(await keyDialog.getByTestId('host-key-type').textContent()).toBe('ssh-ed25519')
+    expect(await keyDialog.textContent()).toContain('ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub')
+    await shot(page, 'host-key-prompt.png', false)
+    await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
+
+    // Node details: hostname n1 and eth0 with its lab address and prefix.
+    await keyDialog.waitFor({ state: 'detached' })
+    const hostname = page.getByTestId('fact-hostname')
+    await hostname.waitFor()
+    expect(await hostname.textContent()).toBe('n1')
+    const eth0 = page.getByTestId('interfaces').getByRole('row').filter({ hasText: 'eth0' })
+    await expect.poll(() => eth0.textContent()).toContain(`${n1.address}/${lab.prefix}`)
+    expect(await eth0.textContent()).toContain('UP')
+    // The tree lists the connection under Connections, selected.
+    const treeItem = page.getByRole('treeitem', { selected: true })
+    expect(await treeItem.textContent()).toContain('n1')
+    // The pinned key is shown with the connection.
+    expect(await page.getByRole('main').textContent()).toContain(n1.hostKeyFingerprint)
+    // The events strip saw the connection come up.
+    await page.getByRole('button', { name: /^Events/ }).click()
+    await expect.poll(() => page.getByRole('region', { name: 'Recent events' }).textContent()).toMatch(/Connected/)
+    await page.getByRole('button', { name: /^Events/ }).click()
+
+    // Refresh re-reads the facts from the node (a new collection time).
+    const actions = page.getByRole('complementary', { name: 'Actions' })
+    expect(await actions.getByRole('heading', { level: 2 }).first().textContent()).toBe('n1')
+    const collectedBefore = await page.locator('.collected').textContent()
+    await page.waitForTimeout(1100) // the shown time has second resolution
+    await actions.getByRole('button', { name: 'Refresh' }).click()
+    await expect.poll(() => page.locator('.collected').textContent()).not.toBe(collectedBefore)
+
+    await shot(page, 'node-details.png', true)
+    expect(pageProblems).toEqual([])
+  })
+
+  it('shows "Authentication failed" in the dialog for a wrong havipadm password', async () => {
+    const n2 = node('n2')
+    const page = await openConsole(server!.url)
+    const dialog = await openConnectDialog(page)
+    await dialog.getByLabel('Node address').fill(n2.address)
+    await dialog.getByLabel('User name').fill(lab.sudoUser)
+    await dialog.getByLabel('Password', { exact: true }).check()
+    await dialog.getByRole('textbox', { name: 'Password' }).fill('definitely-not-the-password')
+    await dialog.getByRole('button', { name: 'Connect' }).click()
+
+    // n2 is new to this data dir: its key comes first (SSH verifies the host before the user).
+    const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
+    await keyDialog.waitFor()
+    expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(n2.hostKeyFingerprint)
+    await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
+
+    const back = page.getByRole('dialog', { name: 'Connect to Node' })
+    const alert = back.getByRole('alert')
+    await alert.waitFor()
+    expect(await alert.textContent()).toMatch(/authentication failed/i)
+    // The form stays, so the admin can correct the password.
+    expect(await back.getByLabel('Node address').inputValue()).toBe(n2.address)
+    await shot(page, 'auth-failed.png', false)
+    expect(pageProblems).toEqual([])
+  })
+
+  it('refuses a changed host key with both fingerprints and no one-click accept', async () => {
+    const n3 = node('n3')
+    // Arrange through the public API: pin a key that is NOT n3's (as if the node had been replaced).
+    await callApi(server!.baseUrl, server!.token, 'hostKeys.trust', {
+      host: n3.address,
+      port: n3.sshPort,
+      keyType: 'ssh-ed25519',
+      fingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+    })
+    const page = await openConsole(server!.url)
+    const dialog = await openConnectDialog(page)
+    await dialog.getByLabel('Node address').fill(n3.address)
+    await dialog.getByLabel('Key file path').fill(lab.rootKeyPath)
+    await dialog.getByRole('button', { name: 'Connect' }).click()
+
+    const warn = page.getByRole('dialog', { name: 'Warning: host key changed' })
+    await warn.waitFor()
+    expect(await warn.getByTestId('host-key-expected').textContent()).toBe('SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
+    expect(await warn.getByTestId('host-key-fingerprint').textContent()).toBe(n3.hostKeyFingerprint)
+    expect(await warn.getByRole('button', { name: /trust/i }).count()).toBe(0)
+    await shot(page, 'host-key-changed.png', false)
+
+    // Removing the old pin is a separate, acknowledged step, and does not trust the new key.
+    await warn.getByRole('button', { name: 'Forget pinned key...' }).click()
+    const remove = warn.getByRole('button', { name: 'Remove pinned key' })
+    expect(await remove.isDisabled()).toBe(true)
+    await warn.getByLabel(/I checked on the node itself/).check()
+    await remove.click()
+    const removed = page.getByRole('dialog', { name: 'Pinned host key removed' })
+    await removed.getByRole('button', { name: 'Connect again' }).click()
+    const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
+    await keyDialog.waitFor()
+    expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(n3.hostKeyFingerprint)
+    await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
+    await page.getByTestId('fact-hostname').waitFor()
+    expect(await page.getByTestId('fact-hostname').textContent()).toBe('n3')
+    expect(pageProblems).toEqual([])
+  })
+
+  it('without its token the page says the browser-mode URL needs its token', async () => {
+    const page = await openConsole(server!.baseUrl)
+    const heading = page.getByRole('heading', { name: 'This browser-mode URL needs its token' })
+    await heading.waitFor()
+    expect(await page.getByRole('alert').textContent()).toContain('npm run web')
+    // The console itself is not shown (nothing pretends to work).
+    expect(await page.getByRole('tree').count()).toBe(0)
+    await shot(page, 'token-required.png', false)
+
+    const stale = await openConsole(`${server!.baseUrl}#token=${'x'.repeat(32)}`)
+    await stale.getByRole('heading', { name: 'The backend refused this browser-mode token' }).waitFor()
+    // Chromium logs the refused WebSocket upgrade itself; that one is expected here.
+    pageProblems.splice(0)
+  })
+})
