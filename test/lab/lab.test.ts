@@ -9,7 +9,7 @@ import {
   clientExec, killSpawned, knownHostsText, labDown, labLeftovers, labUp, nodeExec, nodeSpawn, otherLabUsers, readLabState,
   type LabNode, type LabState
 } from './lab'
-import { listLabNetns, linkExists } from './network'
+import { checkAddressConflicts, listLabNetns, linkExists } from './network'
 import { isAlive, run, sleep } from './run'
 import { SUDOERS_FILE, STATE_DIR, HOST_LINK } from './types'
 
@@ -177,6 +177,24 @@ describe('lab', () => {
     expect(garp, `no gratuitous ARP for ${vip}; capture: ${captured}`).toBeDefined()
     // keepalived removed the VIP when it stopped.
     expect((await nodeExec('n1', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout).not.toContain(vip)
+  })
+
+  it('refuses to build over an address or route already using the lab subnet', async () => {
+    // Staged in a scratch namespace (never the host's own) that the lab's teardown does not touch.
+    const scratchNs = `havip-conflict-${process.pid}`
+    try {
+      expect((await run(['ip', 'netns', 'add', scratchNs])).code).toBe(0)
+      await checkAddressConflicts(scratchNs) // empty namespace: no conflict
+      expect((await run(['ip', '-n', scratchNs, 'link', 'add', 'd0', 'type', 'veth', 'peer', 'name', 'd1'])).code).toBe(0)
+      expect((await run(['ip', '-n', scratchNs, 'link', 'set', 'd0', 'up'])).code).toBe(0)
+      expect((await run(['ip', '-n', scratchNs, 'link', 'set', 'd1', 'up'])).code).toBe(0)
+      expect((await run(['ip', '-n', scratchNs, 'route', 'add', '198.51.100.0/25', 'dev', 'd0'])).code).toBe(0)
+      await expect(checkAddressConflicts(scratchNs)).rejects.toThrow(/already routes 198\.51\.100\.0\/25 via d0/)
+      expect((await run(['ip', '-n', scratchNs, 'addr', 'add', '198.51.100.7/32', 'dev', 'd0'])).code).toBe(0)
+      await expect(checkAddressConflicts(scratchNs)).rejects.toThrow(/interface d0 already has 198\.51\.100\.7/)
+    } finally {
+      await run(['ip', 'netns', 'del', scratchNs])
+    }
   })
 
   it('labDown leaves nothing behind; labUp brings the lab back', async (ctx) => {

@@ -30,8 +30,10 @@ export async function linkExists(name: string, netns?: string): Promise<boolean>
  * Refuses to build when the lab's subnet is already in use on the host outside the lab, because
  * the lab would then steal or shadow someone's traffic.
  */
-export async function checkAddressConflicts(): Promise<void> {
-  const out = await must(['ip', '-j', '-4', 'addr', 'show'], 'reading host addresses')
+export async function checkAddressConflicts(netns?: string): Promise<void> {
+  // netns: only for the lab's own test, which stages a conflict in a scratch namespace.
+  const ip = netns ? ['ip', '-n', netns] : ['ip']
+  const out = await must([...ip, '-j', '-4', 'addr', 'show'], 'reading host addresses')
   const links = JSON.parse(out) as Array<{ ifname: string; addr_info?: Array<{ local: string }> }>
   for (const link of links) {
     if (link.ifname === HOST_LINK) continue
@@ -44,9 +46,9 @@ export async function checkAddressConflicts(): Promise<void> {
       }
     }
   }
-  const routes = await must(['ip', '-j', '-4', 'route', 'show', 'table', 'all'], 'reading host routes')
-  for (const r of JSON.parse(routes) as Array<{ dst: string; dev?: string }>) {
-    if (r.dst.startsWith(SUBNET_BASE) && r.dev !== HOST_LINK) {
+  const routes = await must([...ip, '-j', '-4', 'route', 'show', 'table', 'all'], 'reading host routes')
+  for (const r of JSON.parse(routes) as Array<{ dst?: string; dev?: string }>) {
+    if ((r.dst ?? '').startsWith(SUBNET_BASE) && r.dev !== HOST_LINK) {
       throw new Error(
         `lab: address conflict: the host already routes ${r.dst} via ${r.dev ?? 'another route'}. ` +
           `The lab needs ${SUBNET_BASE}0/24 for itself; remove that route and retry.`
