@@ -285,9 +285,9 @@ export function knownHostsText(state: LabState): string {
 export function registerLabUser(pid = process.pid): void {
   if (!existsSync(USERS_DIR)) return
   for (const name of readdirSync(USERS_DIR)) {
-    if (!isAlive(Number(name))) rmSync(`${USERS_DIR}/${name}`, { force: true }) // finished runs
+    if (!isLiveUser(name)) rmSync(`${USERS_DIR}/${name}`, { force: true }) // finished runs
   }
-  writeFileSync(`${USERS_DIR}/${pid}`, `${pid}\n`, { mode: 0o600 })
+  writeFileSync(`${USERS_DIR}/${pid}`, `${procStat(pid)?.startTime ?? ''}\n`, { mode: 0o600 })
 }
 
 export function unregisterLabUser(pid = process.pid): void {
@@ -303,16 +303,29 @@ export function otherLabUsers(exclude: number[] = [process.pid, process.ppid]): 
   }
   // A run's own test workers are its children: they are not "other" users.
   return names
+    .filter(isLiveUser)
     .map(Number)
-    .filter((pid) => Number.isInteger(pid) && isAlive(pid) && !exclude.includes(pid) && !exclude.includes(parentPid(pid)))
+    .filter((pid) => !exclude.includes(pid) && !exclude.includes(procStat(pid)?.ppid ?? -1))
 }
 
-function parentPid(pid: number): number {
+/** Alive, and the same process that registered (its start time matches), not a reused pid. */
+function isLiveUser(name: string): boolean {
+  const pid = Number(name)
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false
   try {
-    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may contain spaces, so split after ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    return readFileSync(`${USERS_DIR}/${name}`, 'utf8').trim() === String(procStat(pid)?.startTime ?? '')
   } catch {
-    return -1
+    return false
+  }
+}
+
+function procStat(pid: number): { ppid: number; startTime: string } | null {
+  try {
+    // /proc/PID/stat: "pid (comm) state ppid ... starttime(22nd)"; comm may contain spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { ppid: Number(fields[1]), startTime: fields[19] ?? '' }
+  } catch {
+    return null
   }
 }
