@@ -4,10 +4,13 @@
 # Needs root (or sudo) only when something must be installed.
 set -euo pipefail
 
-PACKAGES=(
-  openssh-server openssh-client keepalived iproute2 iputils-ping iputils-arping tshark chromium
-  sudo procps psmisc util-linux passwd
-)
+# The list lives beside the lab that needs it: test/lab/debian-packages.txt.
+LIST="$(cd "$(dirname "$0")/.." && pwd)/test/lab/debian-packages.txt"
+if [[ ! -r "$LIST" ]]; then
+  echo "ensure-packages: cannot read the package list $LIST" >&2
+  exit 1
+fi
+mapfile -t PACKAGES < <(sed -e 's/#.*//' -e 's/[[:space:]]\+/\n/g' "$LIST" | grep -v '^$')
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
