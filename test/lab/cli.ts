@@ -1,5 +1,5 @@
 // `npm run lab:up -- --nodes 3`, `npm run lab:down`, `tsx test/lab/cli.ts status`.
-import { labDown, labLeftovers, labStatus, labSummary, labUpDetailed } from './lab'
+import { labDown, labLeftovers, labStatus, labSummary, labUpDetailed, otherLabUsers } from './lab'
 
 const USAGE = 'usage: tsx test/lab/cli.ts up [--nodes N] | down | status'
 
@@ -26,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
     case 'down': {
+      const users = otherLabUsers()
+      if (users.length > 0) console.log(`lab: warning: pid(s) ${users.join(', ')} are using the lab; their tests will fail`)
       await labDown({ progress })
       const left = await labLeftovers()
       if (left.length > 0) {
@@ -44,7 +46,8 @@ async function main(argv: string[]): Promise<number> {
         if (!state && left.length > 0) console.log(`lab: leftovers (npm run lab:down removes them):\n  ${left.join('\n  ')}`)
         return 1
       }
-      console.log('lab: healthy')
+      const users = otherLabUsers()
+      console.log(`lab: healthy${users.length > 0 ? `; in use by pid(s) ${users.join(', ')}` : ''}`)
       return 0
     }
     default:
