@@ -228,6 +228,10 @@ function browserClient(): ApiClient {
       }
     }
 
+    // Failures are handled in onclose (which always follows); without a handler some
+    // WebSocket implementations treat the error as unhandled.
+    ws.onerror = () => {}
+
     ws.onclose = (ev: CloseEvent) => {
       if (socket !== ws) return
       // In-flight calls cannot be resumed on a new socket: the backend may or may not have
