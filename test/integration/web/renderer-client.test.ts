@@ -12,7 +12,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBackend, type Backend } from '../../../electron/backend/backend'
 import { createWebServer, type WebServer } from '../../../electron/web/server'
 
-type ClientModule = typeof import('../../../renderer/src/services/api')
+// The renderer module's shape, spelled out here: importing its types would pull DOM-typed
+// renderer code into the Node type check.
+interface ClientApi {
+  readonly mode: 'electron' | 'browser'
+  readonly status: string
+  call(method: string, input?: unknown): Promise<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (payload: any) => void): () => void // eslint-disable-line @typescript-eslint/no-explicit-any
+  onStatus(listener: (status: string) => void): () => void
+  dispose(): void
+}
+interface ClientError extends Error {
+  readonly kind: string
+  readonly error: { kind: string; message: string; field?: string }
+}
+interface ClientModule {
+  createApiClient(): ClientApi
+  ApiCallError: new (...args: never[]) => ClientError
+}
 
 const repo = path.resolve(__dirname, '../../..')
 let tmp: string
@@ -121,7 +138,7 @@ describe('renderer api client (browser mode)', { timeout: 30_000 }, () => {
         (e: unknown) => e
       )
       expect(err).toBeInstanceOf(mod.ApiCallError)
-      const e = err as InstanceType<ClientModule['ApiCallError']>
+      const e = err as ClientError
       expect(e.kind).toBe('invalid-input')
       expect(e.error.field).toBe('connectionId')
     } finally {
@@ -183,7 +200,7 @@ describe('renderer api client (browser mode)', { timeout: 30_000 }, () => {
       await s2.close()
       const err = await inflight.then(
         () => null,
-        (e: unknown) => e as InstanceType<ClientModule['ApiCallError']>
+        (e: unknown) => e as ClientError
       )
       release()
       expect(err).toBeInstanceOf(mod.ApiCallError)
