@@ -292,8 +292,21 @@ export class Ssh2Session implements SshSession {
     return t.sudoPassword ?? (t.auth.kind === 'password' ? t.auth.password : undefined)
   }
 
-  async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.execImpl(argv, opts, true)
+  }
+
+  private async execImpl(argv: string[], opts: ExecOptions, killOnTimeout: boolean): Promise<ExecResult> {
     const { host, port, username } = this.target
+    if (argv.length === 0 || argv.some((a) => typeof a !== 'string' || a.includes('\0'))) {
+      throw new SshError({
+        kind: 'invalid-input',
+        host,
+        port,
+        message: argv.length === 0 ? 'No command given.' : 'A command argument contains a NUL byte or is not a string.',
+        hint: 'Pass the program and its arguments as an array of strings without NUL bytes.'
+      })
+    }
     const sudo = usesSudo({ sudo: opts.sudo, username })
     let sudoLine: string | undefined
     if (sudo) {
@@ -325,24 +338,31 @@ export class Ssh2Session implements SshSession {
     try {
       const client = await this.channel(argv)
       this.cfg.log(`exec on ${host}${sudo ? ' (sudo)' : ''}: ${describeArgv(argv)}`)
-      const result = await runChannel(client, command, {
-        timeoutMs,
-        stdinPrefix: sudoLine,
-        stdin: opts.stdin,
-        onStdout: opts.onStdout,
-        onStderr: opts.onStderr
-      }).catch((e: unknown) => {
+      let result: ExecResult
+      try {
+        result = await runChannel(client, command, {
+          timeoutMs,
+          stdinPrefix: sudoLine,
+          stdin: opts.stdin,
+          onStdout: opts.onStdout,
+          onStderr: opts.onStderr
+        })
+      } catch (e) {
         if (e instanceof ExecTimeout) {
+          release() // the clean-up below needs a channel of its own
+          const stopped = killOnTimeout && e.pid !== undefined && (await this.killRemote(e.pid, sudo))
           throw new SshError({
             kind: 'timeout',
             host,
             port,
-            message: `${describeArgv(argv)} on ${host} did not finish within ${timeoutMs} ms and was stopped.`,
+            message:
+              `${describeArgv(argv)} on ${host} did not finish within ${timeoutMs} ms` +
+              (stopped ? ' and was stopped.' : '; it could not be confirmed stopped on the node.'),
             hint: 'The node may be overloaded or the command may wait for input; retry, or allow a longer timeout.'
           })
         }
         throw mapSshError(e, { host, port, phase: 'exec' })
-      })
+      }
       if (sudo) {
         const failure = classifySudoFailure(result.code, result.stderr)
         if (failure === 'wrong-password') {
@@ -380,6 +400,28 @@ export class Ssh2Session implements SshSession {
       return result
     } finally {
       release()
+    }
+  }
+
+  /**
+   * Stop a timed-out command by its process group. Signals over SSH (RFC 4254 §6.9) are
+   * refused by OpenSSH for root logins ("session signalling requires privilege separation"),
+   * so kill it from a second channel: TERM first (sudo relays it to its child), KILL after
+   * up to 2 s. Returns whether the group is gone.
+   */
+  private async killRemote(pid: number, sudo: boolean): Promise<boolean> {
+    // `kill -s SIG -- -PGID` is the spelling dash, bash and busybox all accept.
+    const script =
+      'g="-$1"; kill -s TERM -- "$g" 2>/dev/null; i=0; ' +
+      'while kill -s 0 -- "$g" 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; ' +
+      'kill -s KILL -- "$g" 2>/dev/null; i=0; ' +
+      'while kill -s 0 -- "$g" 2>/dev/null && [ $i -lt 10 ]; do sleep 0.1; i=$((i+1)); done; ' +
+      '! kill -s 0 -- "$g" 2>/dev/null'
+    try {
+      const r = await this.execImpl(['sh', '-c', script, 'sh', String(pid)], { sudo, timeoutMs: 10_000 }, false)
+      return r.code === 0
+    } catch {
+      return false
     }
   }
 
@@ -550,7 +592,44 @@ function hostKeyChanged(offered: HostKeyInfo, expectedFingerprint: string): SshE
   })
 }
 
-class ExecTimeout extends Error {}
+class ExecTimeout extends Error {
+  constructor(readonly pid: number | undefined) {
+    super('exec timed out')
+  }
+}
+
+/**
+ * Every command starts by telling us its PID on stderr, then execs the real command in
+ * the same process (so the PID and process group are the command's). sshd makes each
+ * non-pty session a new session leader (setsid), so the PID is also the process group id.
+ * The marker line is removed before anyone sees stderr.
+ */
+const PID_MARKER = 'HAVIP-PID:'
+function withPidMarker(command: string): string {
+  return `printf '${PID_MARKER}%s\\n' "$$" >&2; exec ${command}`
+}
+
+/**
+ * Ask the server to signal the remote command (RFC 4254 §6.9; OpenSSH >= 7.9 honours it;
+ * older servers ignore it and the channel close that follows ends the command's I/O).
+ * ssh2's Channel.signal() only sends while our side of the channel is still writable, but
+ * we close stdin right after starting every command, so go one level down to the
+ * protocol object, which sends it for any open channel.
+ */
+function sendSignal(stream: ClientChannel, name: 'KILL' | 'TERM'): void {
+  const ch = stream as unknown as {
+    outgoing?: { id?: number; state?: string }
+    _client?: { _protocol?: { signal?: (id: number, sig: string) => void } }
+  }
+  try {
+    const id = ch.outgoing?.id
+    const proto = ch._client?._protocol
+    if (ch.outgoing?.state === 'open' && typeof id === 'number' && typeof proto?.signal === 'function') proto.signal(id, name)
+    else stream.signal(name)
+  } catch {
+    // The channel is already gone: nothing left to stop.
+  }
+}
 
 interface RunOptions {
   timeoutMs: number
@@ -571,18 +650,16 @@ function runChannel(client: Client, command: string, o: RunOptions): Promise<Exe
     let stderr = ''
     const outDec = new StringDecoder('utf8')
     const errDec = new StringDecoder('utf8')
+    let pid: number | undefined
+    let errHead: Buffer | undefined = Buffer.alloc(0) // stderr until the marker line is complete
     const timer = setTimeout(() => {
       if (done) return
       done = true
       if (stream) {
-        try {
-          stream.signal('KILL') // OpenSSH >= 7.9 delivers it; older servers ignore it and the close below ends the command
-        } catch {
-          // channel may already be gone
-        }
+        sendSignal(stream, 'KILL') // honoured for non-root logins; the kill by PID covers root
         stream.close()
       }
-      reject(new ExecTimeout())
+      reject(new ExecTimeout(pid))
     }, o.timeoutMs)
     const onOut = (s: string): void => {
       if (!s) return
@@ -595,7 +672,7 @@ function runChannel(client: Client, command: string, o: RunOptions): Promise<Exe
       o.onStderr?.(s)
     }
 
-    client.exec(command, (err, ch) => {
+    client.exec(withPidMarker(command), (err, ch) => {
       if (err) {
         clearTimeout(timer)
         if (!done) {
@@ -610,7 +687,18 @@ function runChannel(client: Client, command: string, o: RunOptions): Promise<Exe
         return
       }
       ch.on('data', (b: Buffer) => onOut(outDec.write(b)))
-      ch.stderr.on('data', (b: Buffer) => onErr(errDec.write(b)))
+      ch.stderr.on('data', (b: Buffer) => {
+        if (errHead === undefined) return onErr(errDec.write(b))
+        errHead = Buffer.concat([errHead, b])
+        const nl = errHead.indexOf(0x0a)
+        if (nl < 0 && errHead.length < 64) return
+        const first = errHead.subarray(0, nl < 0 ? errHead.length : nl).toString('latin1')
+        const m = /^HAVIP-PID:(\d+)$/.exec(first)
+        const rest = m ? errHead.subarray(nl + 1) : errHead
+        if (m) pid = Number(m[1])
+        errHead = undefined
+        if (rest.length > 0) onErr(errDec.write(rest))
+      })
       ch.on('exit', (c: number | null, sig?: string) => {
         if (typeof c === 'number') code = c
         if (sig) signal = sig
@@ -620,6 +708,7 @@ function runChannel(client: Client, command: string, o: RunOptions): Promise<Exe
         if (done) return
         done = true
         onOut(outDec.end())
+        if (errHead !== undefined && errHead.length > 0) onErr(errDec.write(errHead)) // no marker came (non-POSIX shell?)
         onErr(errDec.end())
         if (code === undefined && signal === undefined) {
           reject(new Error('No response from server: the channel closed without an exit status'))
