@@ -197,7 +197,7 @@ describe('lab', () => {
     }
   })
 
-  it('labDown leaves nothing behind; labUp brings the lab back', async (ctx) => {
+  it('labUp grows in place; labDown leaves nothing behind; labUp brings 3 nodes back', async (ctx) => {
     // Other test runs on this machine may be using the lab right now: wait (bounded) for them.
     for (let i = 0; i < 120 && otherLabUsers().length > 0; i++) await sleep(500)
     const others = otherLabUsers()
@@ -205,6 +205,17 @@ describe('lab', () => {
       ctx.skip(`lab is in use by pid(s) ${others.join(', ')}; not taking it down under them`)
       return
     }
+    // Growing keeps the running nodes (and whatever other tests run on them) untouched.
+    const grown = await labUp({ nodes: 4 })
+    expect(grown.nodes.slice(0, 3)).toEqual(state.nodes)
+    const n4 = grown.nodes[3] as LabNode
+    expect(n4).toMatchObject({ name: 'n4', address: '198.51.100.14', netns: 'havip-n4' })
+    expect((await nodeExec('n4', ['hostname'])).stdout.trim()).toBe('n4')
+    expect((await nodeExec('n1', ping(n4.address), { timeoutMs: 10_000 })).code).toBe(0)
+    expect((await nodeExec('n1', ['getent', 'hosts', 'n4'])).stdout).toContain(n4.address)
+    expect((await labUp({ nodes: 3 })).nodes.length).toBe(4) // a bigger lab also serves
+    state = grown
+
     const oldPids = state.nodes.map((n) => n.holderPid)
     await labDown()
     expect(await listLabNetns()).toEqual([])
@@ -220,6 +231,7 @@ describe('lab', () => {
     await expect(nodeExec(node(0), ['true'])).rejects.toThrow(/node n1 is down/)
 
     state = await labUp({ nodes: 3 })
+    expect(state.nodes.length).toBe(3)
     expect((await nodeExec('n3', ['hostname'])).stdout.trim()).toBe('n3')
   })
 })

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, st
 import { fileURLToPath } from 'node:url'
 import { createRootKey, createStateDir, ensureSudoUser, removeAccounts, sudoersPresent } from './accounts'
 import { withLabLock } from './lock'
-import { buildNetwork, checkAddressConflicts, linkExists, listLabNetns, teardownNetwork } from './network'
+import { addNodeNetwork, buildNetwork, checkAddressConflicts, linkExists, listLabNetns, teardownNetwork } from './network'
 import { isAlive, run } from './run'
-import { createHostKey, sshAnswers, startHolder, type NodePlan } from './sshd'
+import { createHostKey, sshAnswers, startHolder, writeHostsFile, type NodePlan } from './sshd'
 import {
   BOOKKEEPING_FILE, CLIENT_ADDRESS, CLIENT_NETNS, HOST_ADDRESS, HOST_LINK, LAN_NETNS, MAX_NODES, NODE_PRIVATE_DIRS,
   PREFIX, ROOT_KEY_PATH, STATE_DIR, STATE_FILE, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER, USERS_DIR, VIP_POOL, nodeAddress,
@@ -87,10 +87,12 @@ function netnsInode(path: string): number | null {
   }
 }
 
+// The one unhealthy reason that does not need a rebuild: the lab grows in place instead.
+const TOO_FEW = 'too few nodes'
+
 /** Why the current lab cannot serve `nodes` nodes, or null when it can as is. */
 async function unhealthyReason(state: LabState | null, nodes: number): Promise<string | null> {
   if (!state) return 'no lab state'
-  if (state.nodes.length < nodes) return `lab has ${state.nodes.length} node(s), ${nodes} wanted`
   const present = new Set(await listLabNetns())
   for (const ns of [LAN_NETNS, CLIENT_NETNS, ...state.nodes.map((n) => n.netns)]) {
     if (!present.has(ns)) return `namespace ${ns} is missing`
@@ -105,6 +107,7 @@ async function unhealthyReason(state: LabState | null, nodes: number): Promise<s
     }
     if (!(await sshAnswers(node.address))) return `sshd of ${node.name} does not answer on ${node.address}:22`
   }
+  if (state.nodes.length < nodes) return TOO_FEW
   return null
 }
 
@@ -159,18 +162,7 @@ async function build(nodes: number, progress: (line: string) => void): Promise<L
 
   await buildNetwork(nodes, progress)
 
-  const plans: NodePlan[] = Array.from({ length: nodes }, (_, k) => ({
-    name: `n${k + 1}`,
-    netns: `${PREFIX}n${k + 1}`,
-    address: nodeAddress(k + 1)
-  }))
-  const labNodes: LabNode[] = []
-  for (const plan of plans) {
-    progress(`starting sshd of ${plan.name} on ${plan.address}:22`)
-    const key = await createHostKey(plan)
-    const holderPid = await startHolder(plan, plans)
-    labNodes.push({ ...plan, sshPort: 22, holderPid, hostKeyFingerprint: key.fingerprint, hostKeyPublic: key.publicLine })
-  }
+  const labNodes = await startNodes(nodePlans(nodes), nodePlans(nodes), progress)
 
   const state: LabState = {
     nodes: labNodes,
@@ -186,9 +178,37 @@ async function build(nodes: number, progress: (line: string) => void): Promise<L
   return state
 }
 
+function nodePlans(count: number): NodePlan[] {
+  return Array.from({ length: count }, (_, k) => ({ name: `n${k + 1}`, netns: `${PREFIX}n${k + 1}`, address: nodeAddress(k + 1) }))
+}
+
+async function startNodes(plans: NodePlan[], allPlans: NodePlan[], progress: (line: string) => void): Promise<LabNode[]> {
+  const started: LabNode[] = []
+  for (const plan of plans) {
+    progress(`starting sshd of ${plan.name} on ${plan.address}:22`)
+    const key = await createHostKey(plan)
+    const holderPid = await startHolder(plan, allPlans)
+    started.push({ ...plan, sshPort: 22, holderPid, hostKeyFingerprint: key.fingerprint, hostKeyPublic: key.publicLine })
+  }
+  return started
+}
+
+/** Adds nodes to a healthy lab, leaving the running ones (and whatever runs on them) alone. */
+async function grow(current: LabState, nodes: number, progress: (line: string) => void): Promise<LabState> {
+  const all = nodePlans(nodes)
+  const added = all.slice(current.nodes.length)
+  for (let i = current.nodes.length + 1; i <= nodes; i++) await addNodeNetwork(i, progress)
+  const addedNodes = await startNodes(added, all, progress)
+  for (const plan of all.slice(0, current.nodes.length)) writeHostsFile(plan, all)
+  const state: LabState = { ...current, nodes: [...current.nodes, ...addedNodes] }
+  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2), { mode: 0o644 })
+  return state
+}
+
 /**
  * Brings up a healthy lab with at least `nodes` nodes. Idempotent: a healthy lab is left as it is
- * (a lab with more nodes than asked also serves); anything else is torn down and rebuilt.
+ * (a lab with more nodes than asked also serves); a healthy lab with fewer nodes grows in place,
+ * leaving its running nodes alone; anything else is torn down and rebuilt.
  * The calling process is registered as a user of the lab while it lives (see otherLabUsers).
  */
 export async function labUp(opts: LabUpOptions): Promise<LabState> {
@@ -209,6 +229,20 @@ export async function labUpDetailed(opts: LabUpOptions): Promise<{ state: LabSta
       progress('lab already up and healthy; nothing to do')
       registerLabUser()
       return { state: readLabState() as LabState, built: false }
+    }
+    const current = readLabState()
+    if (reason === TOO_FEW && current) {
+      // Grow without touching the running nodes: other test runs may be using them.
+      progress(`growing the lab from ${current.nodes.length} to ${nodes} nodes`)
+      try {
+        const state = await grow(current, nodes, progress)
+        registerLabUser()
+        return { state, built: false }
+      } catch (err) {
+        progress('growing failed; tearing the lab down')
+        await teardown(progress).catch((e: unknown) => progress(`cleanup also failed: ${(e as Error).message}`))
+        throw err
+      }
     }
     progress(`building the lab (${reason})`)
     await ensureBinaries(progress)

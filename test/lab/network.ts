@@ -73,6 +73,16 @@ async function plugIntoBridge(netns: string, port: string, address: string): Pro
   await must(['ip', '-n', netns, 'link', 'set', 'eth0', 'up'], `bringing up eth0 in ${netns}`)
 }
 
+/** Node i's namespace, wired into the existing bridge (also used to grow a running lab). */
+export async function addNodeNetwork(i: number, progress: Progress): Promise<void> {
+  const netns = `${PREFIX}n${i}`
+  // A stray namespace of that name (left by a crashed run) would make `ip netns add` fail.
+  if ((await listLabNetns()).includes(netns)) await deleteNetns(netns, progress)
+  progress(`creating node namespace ${netns} (${nodeAddress(i)})`)
+  await addNetnsWithLo(netns)
+  await plugIntoBridge(netns, `n${i}`, nodeAddress(i))
+}
+
 export async function buildNetwork(nodeCount: number, progress: Progress): Promise<void> {
   progress(`creating ${LAN_NETNS} with bridge ${BRIDGE}`)
   await addNetnsWithLo(LAN_NETNS)
@@ -84,12 +94,7 @@ export async function buildNetwork(nodeCount: number, progress: Progress): Promi
   )
   await must(['ip', '-n', LAN_NETNS, 'link', 'set', BRIDGE, 'up'], 'bringing up the LAN bridge')
 
-  for (let i = 1; i <= nodeCount; i++) {
-    const netns = `${PREFIX}n${i}`
-    progress(`creating node namespace ${netns} (${nodeAddress(i)})`)
-    await addNetnsWithLo(netns)
-    await plugIntoBridge(netns, `n${i}`, nodeAddress(i))
-  }
+  for (let i = 1; i <= nodeCount; i++) await addNodeNetwork(i, progress)
 
   progress(`creating ${CLIENT_NETNS} (${CLIENT_ADDRESS})`)
   await addNetnsWithLo(CLIENT_NETNS)
@@ -130,23 +135,25 @@ export async function killPids(pids: number[], graceMs = 2000): Promise<void> {
   }
 }
 
-/** Removes every havip-* namespace (killing what runs inside) and the host veth. Idempotent. */
-export async function teardownNetwork(progress: Progress): Promise<void> {
-  const names = await listLabNetns()
-  for (const netns of names) {
-    // Processes may spawn children while we kill; a few bounded rounds catch those.
-    for (let round = 0; round < 5; round++) {
-      const pids = (await netnsPids(netns)).filter((p) => p !== process.pid)
-      if (pids.length === 0) break
-      progress(`stopping ${pids.length} process(es) in ${netns}`)
-      await killPids(pids)
-    }
-    progress(`deleting namespace ${netns}`)
-    const r = await run(['ip', 'netns', 'del', netns])
-    if (r.code !== 0 && (await listLabNetns()).includes(netns)) {
-      throw new Error(`lab: could not delete namespace ${netns}: ${r.stderr.trim()}. Check \`ip netns pids ${netns}\` and retry lab down.`)
-    }
+/** Deletes one lab namespace, first stopping whatever runs inside it. */
+export async function deleteNetns(netns: string, progress: Progress): Promise<void> {
+  // Processes may spawn children while we kill; a few bounded rounds catch those.
+  for (let round = 0; round < 5; round++) {
+    const pids = (await netnsPids(netns)).filter((p) => p !== process.pid)
+    if (pids.length === 0) break
+    progress(`stopping ${pids.length} process(es) in ${netns}`)
+    await killPids(pids)
   }
+  progress(`deleting namespace ${netns}`)
+  const r = await run(['ip', 'netns', 'del', netns])
+  if (r.code !== 0 && (await listLabNetns()).includes(netns)) {
+    throw new Error(`lab: could not delete namespace ${netns}: ${r.stderr.trim()}. Check \`ip netns pids ${netns}\` and retry lab down.`)
+  }
+}
+
+/** Removes every lab namespace (killing what runs inside) and the host veth. Idempotent. */
+export async function teardownNetwork(progress: Progress): Promise<void> {
+  for (const netns of await listLabNetns()) await deleteNetns(netns, progress)
   if (await linkExists(HOST_LINK)) {
     progress(`deleting ${HOST_LINK}`)
     await must(['ip', 'link', 'del', HOST_LINK], `deleting ${HOST_LINK}`)

@@ -65,6 +65,14 @@ function hostsFileText(allNodes: NodePlan[]): string {
   return `${base.trimEnd()}\n# HAVIP lab nodes\n${lab}\n`
 }
 
+/**
+ * (Re)writes a node's hosts file. Rewriting in place keeps the inode, so a running node's
+ * bind-mounted /etc/hosts sees the new content (used when the lab grows).
+ */
+export function writeHostsFile(node: NodePlan, allNodes: NodePlan[]): void {
+  writeFileSync(`${nodeDir(node.name)}/hosts`, hostsFileText(allNodes), { mode: 0o644 })
+}
+
 // Constant script; everything variable arrives as positional arguments, never spliced into code.
 const HOLDER_SCRIPT = [
   'set -eu',
@@ -81,7 +89,7 @@ export async function startHolder(node: NodePlan, allNodes: NodePlan[]): Promise
   const config = `${dir}/sshd_config`
   const hosts = `${dir}/hosts`
   writeFileSync(config, sshdConfigText(node), { mode: 0o600 })
-  writeFileSync(hosts, hostsFileText(allNodes), { mode: 0o644 })
+  writeHostsFile(node, allNodes)
   await must(['/usr/sbin/sshd', '-t', '-f', config], `checking the sshd config of ${node.name}`)
 
   const logPath = `${dir}/holder.log`
