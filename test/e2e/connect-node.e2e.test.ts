@@ -199,6 +199,43 @@ describe('browser mode console against the lab', () => {
     expect(pageProblems).toEqual([])
   })
 
+  it('is keyboard usable: tree arrows select and expand, Shift+F10 opens the actions, Escape closes dialogs', async () => {
+    const page = await openConsole(server!.url)
+    const root = page.getByRole('treeitem', { name: /^HAVIP Manager/ })
+    await root.focus()
+    await page.keyboard.press('ArrowDown')
+    await page.getByRole('main').getByRole('heading', { name: 'Clusters', level: 1 }).waitFor()
+    await page.keyboard.press('ArrowDown') // the greyed "Cluster (none yet)" placeholder
+    await page.keyboard.press('ArrowRight') // expand it
+    await page.keyboard.press('ArrowDown')
+    await page.getByRole('main').getByRole('heading', { name: 'Roles', level: 1 }).waitFor()
+    expect(await page.getByRole('treeitem', { selected: true }).textContent()).toContain('Roles')
+    // Placeholders say what will be there and offer nothing that pretends to work.
+    expect(await page.getByRole('main').textContent()).toContain('later version')
+
+    await page.keyboard.press('Shift+F10')
+    const menu = page.getByRole('menu')
+    await menu.waitFor()
+    expect(await menu.getByRole('menuitem', { name: 'Create Cluster...' }).getAttribute('aria-disabled')).toBe('true')
+    await page.keyboard.press('Escape')
+    await menu.waitFor({ state: 'detached' })
+    expect(await page.locator(':focus').getAttribute('role')).toBe('treeitem')
+
+    await page.getByRole('toolbar').getByRole('button', { name: 'Connect to node...' }).press('Enter')
+    const dialog = page.getByRole('dialog', { name: 'Connect to Node' })
+    await dialog.waitFor()
+    expect(await page.locator(':focus').getAttribute('id')).toBe(await dialog.getByLabel('Node address').getAttribute('id'))
+    // Client-side validation names the field inline before anything is sent.
+    await dialog.getByLabel('Node address').fill('bad host!')
+    await dialog.getByLabel('Port').fill('70000')
+    await dialog.getByRole('button', { name: 'Connect' }).click()
+    expect(await dialog.getByLabel('Node address').getAttribute('aria-invalid')).toBe('true')
+    expect(await dialog.textContent()).toContain('port must be 1..65535')
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+    expect(pageProblems).toEqual([])
+  })
+
   it('without its token the page says the browser-mode URL needs its token', async () => {
     const page = await openConsole(server!.baseUrl)
     const heading = page.getByRole('heading', { name: 'This browser-mode URL needs its token' })
