@@ -2,37 +2,12 @@
 // generated from electron/api (no second list). Every call checks its sender: only the top
 // frame of our own renderer (the packaged index.html or the dev server) may call.
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron'
-import { fileURLToPath } from 'node:url'
-import * as path from 'node:path'
 import { dispatch } from '../api/dispatch'
 import { apiEventNames, apiMethodNames, ipcCallChannel, ipcEventChannel, type ApiResultEnvelope } from '../api/names'
 import type { Backend } from '../backend/backend'
+import { isOurRenderer, type RendererLocation } from './renderer-origin'
 
-export interface RendererLocation {
-  /** Absolute path of out/renderer/index.html (packaged/preview). */
-  indexHtml: string
-  /** Vite dev server URL (electron-vite dev), if running in dev. */
-  devUrl?: string
-}
-
-/** True if a frame URL is our renderer. Exported for reasoning in one place; used by every handler. */
-export function isOurRenderer(frameUrl: string, where: RendererLocation): boolean {
-  let url: URL
-  try {
-    url = new URL(frameUrl)
-  } catch {
-    return false
-  }
-  if (where.devUrl) {
-    return url.origin === new URL(where.devUrl).origin
-  }
-  if (url.protocol !== 'file:') return false
-  try {
-    return path.resolve(fileURLToPath(url)) === path.resolve(where.indexHtml)
-  } catch {
-    return false
-  }
-}
+export type { RendererLocation }
 
 function senderOk(event: IpcMainInvokeEvent, where: RendererLocation): boolean {
   const frame = event.senderFrame
