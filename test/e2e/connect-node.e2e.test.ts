@@ -131,6 +131,26 @@ describe('browser mode console against the lab', () => {
     await expect.poll(() => page.locator('.collected').textContent()).not.toBe(collectedBefore)
 
     await shot(page, 'node-details.png', true)
+
+    // Disconnect, then connect again with what the backend remembered (the key path): no form needed.
+    await actions.getByRole('button', { name: 'Disconnect' }).click()
+    const header = page.getByRole('main').locator('.pane-header')
+    await expect.poll(() => header.textContent()).toContain('Disconnected')
+    await actions.getByRole('button', { name: 'Connect...' }).click()
+    await expect.poll(() => header.textContent()).toContain('Connected')
+    expect(await page.getByRole('dialog').count()).toBe(0)
+    expect(await page.getByTestId('fact-hostname').textContent()).toBe('n1')
+
+    // Forget asks first; then the entry leaves the tree.
+    await actions.getByRole('button', { name: 'Forget connection...' }).click()
+    const confirm = page.getByRole('dialog', { name: 'Forget connection' })
+    await confirm.getByRole('button', { name: 'Cancel' }).click()
+    await confirm.waitFor({ state: 'detached' })
+    expect(await page.getByRole('treeitem', { name: /n1/ }).count()).toBe(1)
+    await actions.getByRole('button', { name: 'Forget connection...' }).click()
+    await confirm.getByRole('button', { name: 'Forget connection' }).click()
+    await expect.poll(() => page.getByRole('treeitem', { name: /n1/ }).count()).toBe(0)
+    expect(await page.getByRole('treeitem', { selected: true }).textContent()).toContain('Connections')
     expect(pageProblems).toEqual([])
   })
 
