@@ -219,7 +219,7 @@ describe('browser mode console against the lab', () => {
     expect(pageProblems).toEqual([])
   })
 
-  it('is keyboard usable: tree arrows select and expand, Shift+F10 opens the actions, Escape closes dialogs', async () => {
+  it('is keyboard usable: tree arrows select and expand, Shift+F10 opens the actions; the dialog validates inline and shows backend errors', async () => {
     const page = await openConsole(server!.url)
     const root = page.getByRole('treeitem', { name: /^HAVIP Manager/ })
     await root.focus()
@@ -251,6 +251,15 @@ describe('browser mode console against the lab', () => {
     await dialog.getByRole('button', { name: 'Connect' }).click()
     expect(await dialog.getByLabel('Node address').getAttribute('aria-invalid')).toBe('true')
     expect(await dialog.textContent()).toContain('port must be 1..65535')
+    // An error only the backend can see (the key file is read on its machine) is shown with its hint.
+    await dialog.getByLabel('Node address').fill(lab.nodes[0]!.address)
+    await dialog.getByLabel('Port').fill('22')
+    await dialog.getByLabel('Key file path').fill('/nonexistent/havip-e2e/id_ed25519')
+    await dialog.getByRole('button', { name: 'Connect' }).click()
+    const backendError = dialog.getByRole('alert')
+    await backendError.waitFor()
+    expect(await backendError.textContent()).toMatch(/private key/i)
+    expect(await backendError.textContent()).toContain('What to do')
     await page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'detached' })
     expect(pageProblems).toEqual([])
