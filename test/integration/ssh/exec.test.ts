@@ -2,6 +2,7 @@
 // concurrency and reconnect after the connection dropped.
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SshPool } from '../../../electron/backend/ssh/pool'
 import type { SshSession } from '../../../electron/backend/ssh/session'
 import { nodeExec } from '../../lab/lab'
 import { makeEnv, rejectionOf, waitFor, type SshTestEnv } from './helpers'
@@ -109,6 +110,34 @@ describe('exec', () => {
     expect(s.isConnected()).toBe(true)
     expect(s.hostKey.fingerprint).toBe(before)
     expect(env.logs.some((l) => /closed; it is reopened/.test(l))).toBe(true)
+  })
+
+  it('concurrent commands after a drop share one reconnect', async () => {
+    const s = await env.pool.connect(env.rootTarget(env.n2))
+    await s.exec(['sh', '-c', 'kill -9 $PPID'], { timeoutMs: 10_000 }).catch(() => undefined)
+    await waitFor(() => !s.isConnected(), 'the session to notice the dropped connection')
+    const connectsBefore = env.logs.filter((l) => l.startsWith('connecting to root@' + env.n2.address)).length
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => s.execOk(['echo', String(i)])))
+    expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 12 }, (_, i) => String(i)))
+    const connectsAfter = env.logs.filter((l) => l.startsWith('connecting to root@' + env.n2.address)).length
+    expect(connectsAfter - connectsBefore).toBe(1)
+  })
+
+  it('keepalives notice a peer that stopped answering, and the next command reconnects', async () => {
+    const pool = new SshPool({ hostKeys: env.hostKeys, connectTimeoutMs: 10_000, keepaliveIntervalMs: 300 })
+    let frozen: string | undefined
+    try {
+      const s = await pool.connect(env.rootTarget(env.n2))
+      // Freeze this connection's own sshd process: TCP still ACKs, but SSH stops answering.
+      frozen = (await s.execOk(['sh', '-c', 'echo $PPID'])).stdout.trim()
+      expect(frozen).toMatch(/^\d+$/)
+      await nodeExec(env.n2, ['kill', '-STOP', frozen])
+      await waitFor(() => !s.isConnected(), 'keepalive to drop the frozen connection', 100, 100)
+      expect((await s.execOk(['uname', '-n'])).stdout.trim()).toBe('n2')
+    } finally {
+      if (frozen) await nodeExec(env.n2, ['kill', '-KILL', frozen]).catch(() => undefined)
+      await pool.closeAll()
+    }
   })
 
   it('a closed session refuses further commands with a readable error', async () => {

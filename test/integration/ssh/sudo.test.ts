@@ -73,6 +73,12 @@ describe('sudo', () => {
     expect(err.hint).toMatch(/sudo password/)
   })
 
+  it('never logs a password', () => {
+    expect(env.logs.length).toBeGreaterThan(3)
+    expect(env.logs.join('\n')).not.toContain(env.sudoPassword)
+    expect(env.logs.join('\n')).not.toContain('definitely-wrong')
+  })
+
   it('a timed-out sudo command is stopped on the node', async () => {
     const marker = `32.${Math.floor(Math.random() * 1e6)}`
     const err = await rejectionOf(admin.exec(['sleep', marker], { sudo: true, timeoutMs: 1500 }))
