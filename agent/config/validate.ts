@@ -74,6 +74,9 @@ function checkInstance(c: Checker, inst: InstanceConfig, p: string, scriptNames:
     }
   }
   c.intRange(`${p}.preemptDelayMs`, inst.preemptDelayMs, 0, 1_000_000, 'give the delay in ms, at most 1000 s as keepalived allows')
+  if (!inst.preempt && inst.initialState === 'MASTER') {
+    c.warn(`${p}.preempt`, 'keepalived ignores nopreempt when the initial state is MASTER, havip-agent honours it (it never preempts); set state BACKUP on every node so both behave the same')
+  }
   if (!inst.preempt && inst.preemptDelayMs > 0) {
     c.warn(`${p}.preemptDelayMs`, 'has no effect because preempt is off (nopreempt); remove one of them')
   }
