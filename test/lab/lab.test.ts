@@ -144,9 +144,11 @@ describe('lab', () => {
     expect((await nodeExec('n1', ['tee', confPath], { input: conf })).code).toBe(0)
 
     const capture = nodeSpawn('n2', [
-      'tshark', '-n', '-l', '-i', 'eth0', '-a', 'duration:12', '-f', `ip proto 112 or (arp and host ${vip})`,
+      'tshark', '-n', '-l', '-i', 'eth0', '-a', 'duration:12',
+      // Other tests may run VRRP on the same LAN right now: capture only n1's packets and our VIP's ARP.
+      '-f', `(ip proto 112 and src host ${node(0).address}) or (arp and host ${vip})`,
       '-T', 'fields', '-E', 'separator=,', '-e', 'frame.protocols', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'ip.ttl',
-      '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.proto_ipv4'
+      '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.proto_ipv4', '-e', 'vrrp.virt_rtr_id'
     ])
     let captured = ''
     let captureLog = ''
@@ -162,7 +164,7 @@ describe('lab', () => {
         '--pid', '/run/havip/lab-selftest.pid', '--vrrp_pid', '/run/havip/lab-selftest-vrrp.pid'
       ])
       // Bounded wait: stop as soon as both kinds of packet were seen, or when tshark's 12 s end.
-      const seenBoth = (): boolean => /vrrp/.test(captured) && /arp/.test(captured)
+      const seenBoth = (): boolean => /vrrp.*,254$/m.test(captured) && /arp/.test(captured)
       await Promise.race([captureDone, (async () => { for (let i = 0; i < 120 && !seenBoth(); i++) await sleep(100) })()])
     } finally {
       if (keepalived) await killSpawned(keepalived)
@@ -170,7 +172,7 @@ describe('lab', () => {
       await nodeExec('n1', ['rm', '-f', confPath])
     }
     const lines = captured.trim().split('\n').map((l) => l.split(','))
-    const vrrp = lines.find((f) => f[0]?.includes('vrrp'))
+    const vrrp = lines.find((f) => f[0]?.includes('vrrp') && f[6] === '254')
     expect(vrrp, `no VRRP advert seen; capture: ${captured} ${captureLog}`).toBeDefined()
     expect(vrrp?.slice(1, 4)).toEqual([node(0).address, '224.0.0.18', '255']) // RFC 3768 §5.2.3: TTL 255
     const garp = lines.find((f) => f[0]?.includes('arp') && f[4] === vip && f[5] === vip)

@@ -1,15 +1,16 @@
 // The lab's public API (DESIGN.md §5): real Linux "nodes" in namespaces on this machine, each with
 // its own sshd. Imported by integration tests, e2e tests, benchmarks and the demo.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createRootKey, createStateDir, ensureSudoUser, removeAccounts, sudoersPresent } from './accounts'
 import { withLabLock } from './lock'
 import { addNodeNetwork, buildNetwork, checkAddressConflicts, linkExists, listLabNetns, teardownNetwork } from './network'
 import { isAlive, run } from './run'
 import { createHostKey, sshAnswers, startHolder, writeHostsFile, type NodePlan } from './sshd'
+import { registerLabUser } from './users'
 import {
   BOOKKEEPING_FILE, CLIENT_ADDRESS, CLIENT_NETNS, HOST_ADDRESS, HOST_LINK, LAN_NETNS, MAX_NODES, NODE_PRIVATE_DIRS,
-  PREFIX, ROOT_KEY_PATH, STATE_DIR, STATE_FILE, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER, USERS_DIR, VIP_POOL, nodeAddress,
+  PREFIX, ROOT_KEY_PATH, STATE_DIR, STATE_FILE, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER, VIP_POOL, nodeAddress,
   type LabBookkeeping, type LabNode, type LabState
 } from './types'
 
@@ -17,6 +18,7 @@ export type { LabNode, LabState } from './types'
 export { nodeExec, nodeSpawn, clientExec, clientSpawn, killSpawned, resolveNode } from './exec'
 export type { ExecOptions, SpawnOpts } from './exec'
 export type { RunResult } from './run'
+export { registerLabUser, unregisterLabUser, otherLabUsers } from './users'
 
 export interface LabUpOptions {
   nodes: number
@@ -311,55 +313,4 @@ export function labNode(name: string): LabNode {
 /** known_hosts text pinning every node's host key (for ssh -o UserKnownHostsFile=...). */
 export function knownHostsText(state: LabState): string {
   return state.nodes.map((n) => `${n.address} ${n.hostKeyPublic}\n`).join('')
-}
-
-// Users of the shared lab: every process that called labUp, while it lives. Several test runs may
-// share one lab; a run that brought the lab up takes it down at the end only when no other live
-// process still uses it, and lab.test.ts's down/up check waits for the others to finish.
-export function registerLabUser(pid = process.pid): void {
-  if (!existsSync(USERS_DIR)) return
-  for (const name of readdirSync(USERS_DIR)) {
-    if (!isLiveUser(name)) rmSync(`${USERS_DIR}/${name}`, { force: true }) // finished runs
-  }
-  writeFileSync(`${USERS_DIR}/${pid}`, `${procStat(pid)?.startTime ?? ''}\n`, { mode: 0o600 })
-}
-
-export function unregisterLabUser(pid = process.pid): void {
-  rmSync(`${USERS_DIR}/${pid}`, { force: true })
-}
-
-export function otherLabUsers(exclude: number[] = [process.pid, process.ppid]): number[] {
-  let names: string[] = []
-  try {
-    names = readdirSync(USERS_DIR)
-  } catch {
-    return []
-  }
-  // A run's own test workers are its children: they are not "other" users.
-  return names
-    .filter(isLiveUser)
-    .map(Number)
-    .filter((pid) => !exclude.includes(pid) && !exclude.includes(procStat(pid)?.ppid ?? -1))
-}
-
-/** Alive, and the same process that registered (its start time matches), not a reused pid. */
-function isLiveUser(name: string): boolean {
-  const pid = Number(name)
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false
-  try {
-    return readFileSync(`${USERS_DIR}/${name}`, 'utf8').trim() === String(procStat(pid)?.startTime ?? '')
-  } catch {
-    return false
-  }
-}
-
-function procStat(pid: number): { ppid: number; startTime: string } | null {
-  try {
-    // /proc/PID/stat: "pid (comm) state ppid ... starttime(22nd)"; comm may contain spaces.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return { ppid: Number(fields[1]), startTime: fields[19] ?? '' }
-  } catch {
-    return null
-  }
 }
