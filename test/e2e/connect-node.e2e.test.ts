@@ -180,6 +180,43 @@ describe('browser mode console against the lab', () => {
     expect(pageProblems).toEqual([])
   })
 
+  it('remembers a password when asked and reconnects with it without asking again', async () => {
+    const n2 = node('n2')
+    const password = fs.readFileSync(lab.sudoPasswordPath, 'utf8').trim()
+    const page = await openConsole(server!.url)
+    const dialog = await openConnectDialog(page)
+    await dialog.getByLabel('Node address').fill(n2.address)
+    await dialog.getByLabel('User name').fill(lab.sudoUser)
+    await dialog.getByLabel('Password', { exact: true }).check()
+    await dialog.getByRole('textbox', { name: 'Password' }).fill(password)
+    await dialog.getByLabel('Remember password').check()
+    await dialog.getByRole('button', { name: 'Connect' }).click()
+
+    // n2's key may already be pinned by an earlier test of this file; if not, it is asked for first.
+    const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
+    const hostname = page.getByTestId('fact-hostname')
+    await keyDialog.or(hostname).first().waitFor()
+    if (await keyDialog.isVisible()) {
+      expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(n2.hostKeyFingerprint)
+      await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
+    }
+    await hostname.waitFor()
+    expect(await hostname.textContent()).toBe('n2')
+    const main = page.getByRole('main')
+    expect(await main.textContent()).toContain('password remembered')
+    // The password never reaches the page again (only the backend keeps it).
+    expect(await page.content()).not.toContain(password)
+
+    const actions = page.getByRole('complementary', { name: 'Actions' })
+    await actions.getByRole('button', { name: 'Disconnect' }).click()
+    const header = main.locator('.pane-header')
+    await expect.poll(() => header.textContent()).toContain('Disconnected')
+    await actions.getByRole('button', { name: 'Connect...' }).click()
+    await expect.poll(() => header.textContent()).toContain('Connected')
+    expect(await page.getByRole('dialog').count()).toBe(0)
+    expect(pageProblems).toEqual([])
+  })
+
   it('refuses a changed host key with both fingerprints and no one-click accept', async () => {
     const n3 = node('n3')
     // Arrange through the public API: pin a key that is NOT n3's (as if the node had been replaced).
