@@ -310,6 +310,7 @@ describe('browser mode console against the lab', () => {
     // The console itself is not shown (nothing pretends to work).
     expect(await page.getByRole('tree').count()).toBe(0)
     await shot(page, 'token-required.png', false)
+    expect(pageProblems).toEqual([]) // without a token the page does not even try the backend
 
     const stale = await openConsole(`${server!.baseUrl}#token=${'x'.repeat(32)}`)
     await stale.getByRole('heading', { name: 'The backend refused this browser-mode token' }).waitFor()
