@@ -515,8 +515,9 @@ function describer(config: AgentConfig, lines: Map<string, number>): Describe {
       if (!field) return { label: `vrrp_instance ${name}`, line }
       let kw = field
       for (const [re, word] of INSTANCE_KEYWORDS) {
-        if (re.test(field)) {
-          kw = field.replace(re, word)
+        const m = re.exec(field)
+        if (m) {
+          kw = word.replace('$1', m[1] ?? '')
           break
         }
       }
