@@ -37,6 +37,8 @@ export interface UploadOptions {
   mode?: number
   /** Place the file as root (upload to a private temp dir, then `sudo install`). */
   sudo?: boolean
+  /** Limit for the SFTP transfer itself. Default 5 minutes. */
+  timeoutMs?: number
 }
 
 export interface SshSession {
@@ -61,6 +63,7 @@ export interface SessionConfig {
 }
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000
+const DEFAULT_UPLOAD_TIMEOUT_MS = 5 * 60_000
 /** OpenSSH's default MaxSessions is 10 channels per connection; stay below it. */
 const MAX_CONCURRENT_CHANNELS = 8
 /** Output kept per stream; beyond it the tail is dropped (streaming callbacks still see everything). */
@@ -196,6 +199,10 @@ export class Ssh2Session implements SshSession {
 
       client.on('ready', () => {
         if (settled) return
+        if (this.closedByUser) {
+          // close() was called while we were (re)connecting: do not resurrect the session.
+          return fail(new Error('Not connected: the session was closed while connecting'), 'connect')
+        }
         settled = true
         this.client = client
         this.connected = true
@@ -494,13 +501,14 @@ export class Ssh2Session implements SshSession {
         const slash = remotePath.lastIndexOf('/')
         tempFile = `${remotePath.slice(0, slash + 1)}.${remotePath.slice(slash + 1)}.havip-${randomBytes(6).toString('hex')}.tmp`
       }
+      this.cfg.log(`uploading ${bytes} bytes to ${host}:${remotePath} via ${tempFile}`)
 
       // The SFTP channel takes one slot only while it is open; the execs take their own.
       const release = await this.slots.acquire()
       try {
         const sftp = await this.sftp()
         try {
-          await sftpWrite(sftp, data, tempFile, sudo ? 0o600 : mode)
+          await sftpWrite(sftp, data, tempFile, sudo ? 0o600 : mode, opts.timeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS)
         } catch (e) {
           throw this.uploadError(remotePath, `SFTP write failed: ${(e as Error).message}`, e)
         } finally {
@@ -510,32 +518,39 @@ export class Ssh2Session implements SshSession {
         release()
       }
 
+      // Check what arrived before it replaces anything, so a damaged transfer never
+      // overwrites a good file; a copy by `install` is checked again where it landed.
+      await this.verifySha256(tempFile, sha256, remotePath, false)
       if (sudo) {
         await this.execOk(['install', '-m', modeStr, '--', tempFile, remotePath], { sudo: true, timeoutMs: 60_000 })
+        await this.verifySha256(remotePath, sha256, remotePath, true)
       } else {
         // chmod explicitly (the SFTP server applies its umask), then rename into place atomically.
         await this.execOk(['chmod', modeStr, '--', tempFile], { timeoutMs: 30_000 })
         await this.execOk(['mv', '-f', '--', tempFile, remotePath], { timeoutMs: 30_000 })
         tempFile = undefined
       }
-
-      const check = await this.execOk(['sha256sum', '--', remotePath], { sudo: opts.sudo, timeoutMs: 120_000 })
-      // sha256sum prefixes the line with '\' when the file name needed escaping.
-      const remoteSum = check.stdout.trim().replace(/^\\/, '').split(/\s+/)[0] ?? ''
-      if (remoteSum !== sha256) {
-        throw new SshError({
-          kind: 'command-failed',
-          host,
-          port,
-          message: `Upload to ${remotePath} on ${host} is corrupt: checksum ${remoteSum || '(none)'} on the node, ${sha256} sent.`,
-          hint: 'Retry the upload; if it keeps failing check the disk space and file system on the node.'
-        })
-      }
       this.cfg.log(`uploaded ${bytes} bytes to ${host}:${remotePath} (sha256 ${sha256.slice(0, 12)}…)`)
       return { sha256, bytes }
     } finally {
       if (tempDir) await this.execRaw(['rm', '-rf', '--', tempDir]).catch(() => undefined)
       else if (tempFile) await this.execRaw(['rm', '-f', '--', tempFile]).catch(() => undefined)
+    }
+  }
+
+  private async verifySha256(file: string, expected: string, remotePath: string, sudo: boolean): Promise<void> {
+    const { host, port } = this.target
+    const check = await this.execOk(['sha256sum', '--', file], { sudo, timeoutMs: 120_000 })
+    // sha256sum prefixes the line with '\' when the file name needed escaping.
+    const remoteSum = check.stdout.trim().replace(/^\\/, '').split(/\s+/)[0] ?? ''
+    if (remoteSum !== expected) {
+      throw new SshError({
+        kind: 'command-failed',
+        host,
+        port,
+        message: `Upload to ${remotePath} on ${host} is corrupt: checksum ${remoteSum || '(none)'} on the node, ${expected} sent.`,
+        hint: 'Retry the upload; if it keeps failing check the disk space and file system on the node.'
+      })
     }
   }
 
@@ -739,31 +754,39 @@ async function digestFile(p: string): Promise<{ sha256: string; bytes: number }>
   return { sha256: h.digest('hex'), bytes }
 }
 
-function sftpWrite(sftp: SFTPWrapper, data: Buffer | { localPath: string }, remote: string, mode: number): Promise<void> {
+function sftpWrite(
+  sftp: SFTPWrapper,
+  data: Buffer | { localPath: string },
+  remote: string,
+  mode: number,
+  timeoutMs: number
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     // flags 'wx': never follow or overwrite something already at the temp name.
     const ws = sftp.createWriteStream(remote, { flags: 'wx', mode })
+    const rs = Buffer.isBuffer(data) ? undefined : fs.createReadStream(data.localPath)
     let finished = false
     const finish = (e?: unknown): void => {
       if (finished) return
       finished = true
-      if (e) reject(e)
-      else resolve()
+      clearTimeout(timer)
+      if (e) {
+        rs?.destroy()
+        ws.destroy()
+        reject(e)
+      } else resolve()
     }
+    const timer = setTimeout(
+      () => finish(new Error(`the transfer did not complete within ${Math.round(timeoutMs / 1000)} s`)),
+      timeoutMs
+    )
     ws.on('error', finish)
     ws.on('close', () => finish())
-    if (Buffer.isBuffer(data)) {
+    if (!rs) {
       ws.end(data)
     } else {
-      const rs = fs.createReadStream(data.localPath)
-      rs.on('error', (e) => {
-        ws.destroy()
-        finish(e)
-      })
+      rs.on('error', finish)
       rs.pipe(ws)
     }
   })
 }
-
-/** Exposed for tests and the facade: what exec would send, with secrets never inside. */
-export { buildRemoteCommand, posixCommand }

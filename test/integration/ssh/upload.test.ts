@@ -1,5 +1,6 @@
 // SFTP upload with a checksum check, as root and through sudo into /opt/havip.
 import { createHash, randomBytes } from 'node:crypto'
+import { execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -32,8 +33,17 @@ async function nodeSha(p: string): Promise<string> {
 async function nodeStat(p: string): Promise<string> {
   return (await nodeExec(env.n1, ['stat', '-c', '%a %U %s', '--', p])).stdout.trim()
 }
+/** Temp files and dirs this test's uploads staged (from the session log) that still exist. */
 async function leftoverTemps(): Promise<string> {
-  return (await nodeExec(env.n1, ['sh', '-c', 'ls -d /tmp/havip-upload.* /opt/havip/.*.havip-*.tmp /tmp/.*.havip-*.tmp 2>/dev/null; true'])).stdout.trim()
+  const staged = env.logs.flatMap((l) => {
+    const m = / via (\/.*)$/.exec(l)
+    if (!m) return []
+    const p = m[1]!
+    return [p.startsWith('/tmp/havip-upload.') ? path.dirname(p) : p]
+  })
+  expect(staged.length).toBeGreaterThan(0)
+  const r = await nodeExec(env.n1, ['sh', '-c', 'for p do [ -e "$p" ] && printf "%s\\n" "$p"; done; true', 'sh', ...staged])
+  return r.stdout.trim()
 }
 
 describe('upload', () => {
@@ -77,6 +87,26 @@ describe('upload', () => {
     expect(err.hint).toMatch(/sudo/)
     expect((await nodeExec(env.n1, ['ls', '/opt/havip'])).stdout).not.toContain('denied')
     expect(await leftoverTemps()).toBe('')
+  })
+
+  it('detects a transfer that does not match what was hashed, and leaves the old file alone', async () => {
+    // A FIFO yields different bytes on each read: the checksum is taken from the first read,
+    // the upload streams the second — as if the local file changed during the upload.
+    // (The pause lets the first reader close before the second write opens the FIFO.)
+    const fifo = path.join(env.dir, 'changing.fifo')
+    execFileSync('mkfifo', [fifo])
+    const writer = spawn('sh', ['-c', 'printf first-content > "$1"; sleep 0.5; printf second-content > "$1"', 'sh', fifo], { stdio: 'ignore' })
+    const dest = `/opt/havip/upload-test-mismatch-${tag}`
+    try {
+      await root.upload(Buffer.from('good old file'), dest)
+      const err = await rejectionOf(root.upload({ localPath: fifo }, dest))
+      expect(err.kind).toBe('command-failed')
+      expect(err.message).toMatch(/is corrupt: checksum [0-9a-f]{64} on the node, [0-9a-f]{64} sent/)
+      expect((await nodeExec(env.n1, ['cat', dest])).stdout).toBe('good old file')
+      expect(await leftoverTemps()).toBe('')
+    } finally {
+      writer.kill('SIGKILL')
+    }
   })
 
   it('refuses relative destinations', async () => {
