@@ -1,0 +1,244 @@
+/**
+ * vrrp_instance blocks of a keepalived.conf -> InstanceConfig, keyword by keyword. Unknown
+ * keywords become warnings with their line; values that cannot be read become errors.
+ */
+import { DEFAULT_ADVERT_INTERVAL_MS, DEFAULT_PREEMPT, DEFAULT_PREEMPT_DELAY_MS, DEFAULT_PRIORITY, DEFAULT_VIP_PREFIX } from './defaults'
+import { applyGarp, GARP_FIELDS, type ConfReader } from './keepalived-reader'
+import type { Statement } from './keepalived-tokens'
+import type { GarpConfig, InstanceConfig, NotifyConfig } from './model'
+
+/** Defaults a global_defs block sets for every instance. */
+export interface GlobalDefaults {
+  version: 2 | 3
+  garp: GarpConfig
+}
+
+export function readInstance(r: ConfReader, s: Statement, index: number, g: GlobalDefaults): InstanceConfig | undefined {
+  const name = s.args[0]?.text
+  if (!name) {
+    r.error(s.line, 'vrrp_instance needs a name, e.g. "vrrp_instance VI_1 { ... }"')
+    return undefined
+  }
+  const ctx = `vrrp_instance ${name}: `
+  const p = `instances[${index}]`
+  r.lines.set(p, s.line)
+  const inst: InstanceConfig = {
+    name,
+    interface: '',
+    vrid: 0,
+    version: g.version,
+    priority: DEFAULT_PRIORITY,
+    advertIntervalMs: DEFAULT_ADVERT_INTERVAL_MS,
+    preempt: DEFAULT_PREEMPT,
+    preemptDelayMs: DEFAULT_PREEMPT_DELAY_MS,
+    unicastPeers: [],
+    vips: [],
+    trackInterfaces: [],
+    trackScripts: [],
+    notify: {},
+    garp: { ...g.garp }
+  }
+  let sawInterface = false
+  let sawVrid = false
+  const set = (field: string, line: number): void => void r.lines.set(`${p}.${field}`, line)
+
+  for (const st of s.block ?? []) {
+    const garpKey = /^(garp_master_delay|garp_master_repeat|garp_master_refresh|garp_master_refresh_repeat|garp_interval)$/.exec(st.keyword)
+    if (garpKey) {
+      applyGarp(r, ctx, st, st.keyword, inst.garp)
+      set(GARP_FIELDS[st.keyword] as string, st.line)
+      continue
+    }
+    switch (st.keyword) {
+      case 'state': {
+        const v = r.one(ctx, st)?.text
+        if (v === 'MASTER' || v === 'BACKUP') inst.initialState = v
+        else if (v !== undefined) r.error(st.line, `${ctx}state "${v}" is not MASTER or BACKUP`)
+        break
+      }
+      case 'interface': {
+        const v = r.one(ctx, st)
+        if (v) {
+          inst.interface = v.text
+          sawInterface = true
+          set('interface', st.line)
+        }
+        break
+      }
+      case 'virtual_router_id': {
+        const v = r.int(ctx, st)
+        if (v !== undefined) {
+          inst.vrid = v
+          sawVrid = true
+          set('vrid', st.line)
+        }
+        break
+      }
+      case 'priority': {
+        const v = r.int(ctx, st)
+        if (v !== undefined) inst.priority = v
+        set('priority', st.line)
+        break
+      }
+      case 'version': {
+        const v = r.int(ctx, st)
+        if (v === 2 || v === 3) inst.version = v
+        else if (v !== undefined) r.error(st.line, `${ctx}version ${v} is not a VRRP version; use 2 or 3`)
+        set('version', st.line)
+        break
+      }
+      case 'advert_int': {
+        const v = r.secondsMs(ctx, st)
+        if (v !== undefined) inst.advertIntervalMs = v
+        set('advertIntervalMs', st.line)
+        break
+      }
+      case 'nopreempt':
+        inst.preempt = false
+        set('preempt', st.line)
+        break
+      case 'preempt':
+        inst.preempt = true
+        set('preempt', st.line)
+        break
+      case 'preempt_delay': {
+        const v = r.secondsMs(ctx, st)
+        if (v !== undefined) inst.preemptDelayMs = v
+        set('preemptDelayMs', st.line)
+        break
+      }
+      case 'unicast_src_ip':
+      case 'mcast_src_ip': {
+        const v = r.one(ctx, st)
+        if (v) inst.unicastSrcIp = v.text
+        set('unicastSrcIp', st.line)
+        break
+      }
+      case 'unicast_peer':
+        if (!st.block) {
+          r.error(st.line, `${ctx}unicast_peer needs a block: unicast_peer { 198.51.100.12 }`)
+          break
+        }
+        for (const peer of st.block) {
+          if (peer.args.length > 0) r.warn(peer.line, `${ctx}unicast_peer ${peer.keyword}: options "${peer.args.map((a) => a.text).join(' ')}" are not supported and are ignored`)
+          if (peer.block) r.error(peer.line, `${ctx}unicast_peer: unexpected block after ${peer.keyword}`)
+          set(`unicastPeers[${inst.unicastPeers.length}]`, peer.line)
+          inst.unicastPeers.push(peer.keyword)
+        }
+        break
+      case 'virtual_ipaddress':
+        if (!st.block) {
+          r.error(st.line, `${ctx}virtual_ipaddress needs a block: virtual_ipaddress { 198.51.100.100/24 dev eth0 }`)
+          break
+        }
+        for (const v of st.block) readVip(r, ctx, v, inst, p)
+        break
+      case 'authentication':
+        readAuth(r, ctx, st, inst, p)
+        break
+      case 'track_interface':
+      case 'track_script': {
+        if (!st.block) {
+          r.error(st.line, `${ctx}${st.keyword} needs a block: ${st.keyword} { NAME [weight N] }`)
+          break
+        }
+        const list = st.keyword === 'track_interface' ? inst.trackInterfaces : inst.trackScripts
+        const field = st.keyword === 'track_interface' ? 'trackInterfaces' : 'trackScripts'
+        for (const t of st.block) {
+          const ref: { name: string; weight?: number } = { name: t.keyword }
+          const rest = t.args.map((a) => a.text)
+          if (rest[0] === 'weight') {
+            const w = rest[1]
+            if (w === undefined || !/^-?\d+$/.test(w)) r.error(t.line, `${ctx}${st.keyword} ${t.keyword}: weight needs a whole number, e.g. "weight -20"`)
+            else ref.weight = Number(w)
+            if (rest[2] === 'reverse') r.warn(t.line, `${ctx}${st.keyword} ${t.keyword}: "reverse" is not supported; use a weight of the opposite sign`)
+            else if (rest.length > 2) r.warn(t.line, `${ctx}${st.keyword} ${t.keyword}: extra words ignored: ${rest.slice(2).join(' ')}`)
+          } else if (rest.length > 0) {
+            r.warn(t.line, `${ctx}${st.keyword} ${t.keyword}: "${rest.join(' ')}" is not understood and is ignored (expected "weight N")`)
+          }
+          set(`${field}[${list.length}]`, t.line)
+          list.push(ref)
+        }
+        break
+      }
+      case 'notify_master':
+      case 'notify_backup':
+      case 'notify_fault':
+      case 'notify_stop':
+      case 'notify': {
+        const key = (st.keyword === 'notify' ? 'generic' : st.keyword.slice('notify_'.length)) as keyof NotifyConfig
+        const argv = r.command(ctx, st, true)
+        if (argv) inst.notify[key] = argv
+        set(`notify.${key}`, st.line)
+        break
+      }
+      default:
+        r.unsupported(ctx, st)
+    }
+  }
+  if (!sawInterface) r.error(s.line, `${ctx}has no "interface"; add the NIC that carries the VIP, e.g. "interface eth0"`)
+  if (!sawVrid) r.error(s.line, `${ctx}has no "virtual_router_id"; add one (1..255), unique in this network`)
+  return inst
+}
+
+function readVip(r: ConfReader, ctx: string, v: Statement, inst: InstanceConfig, p: string): void {
+  const [addr, prefixText] = v.keyword.split('/')
+  const j = inst.vips.length
+  r.lines.set(`${p}.vips[${j}]`, v.line)
+  let prefix = DEFAULT_VIP_PREFIX
+  if (prefixText !== undefined) {
+    if (!/^\d+$/.test(prefixText)) {
+      r.error(v.line, `${ctx}virtual_ipaddress "${v.keyword}": the prefix "${prefixText}" is not a number; write ADDRESS/PREFIX, e.g. 198.51.100.100/24`)
+      return
+    }
+    prefix = Number(prefixText)
+  }
+  const vip: InstanceConfig['vips'][number] = { address: addr ?? '', prefix }
+  const words = v.args.map((a) => a.text)
+  for (let k = 0; k < words.length; k++) {
+    const w = words[k] as string
+    if ((w === 'dev' || w === 'label') && words[k + 1] !== undefined) {
+      if (w === 'dev') vip.dev = words[k + 1]
+      else vip.label = words[k + 1]
+      k++
+    } else if (w === 'dev' || w === 'label') {
+      r.error(v.line, `${ctx}virtual_ipaddress ${v.keyword}: "${w}" needs a value`)
+    } else {
+      const takesValue = ['brd', 'scope', 'peer', 'preferred_lft', 'track_group'].includes(w)
+      r.warn(v.line, `${ctx}virtual_ipaddress ${v.keyword}: option "${takesValue ? `${w} ${words[k + 1] ?? ''}`.trim() : w}" is not supported and is ignored`)
+      if (takesValue) k++
+    }
+  }
+  inst.vips.push(vip)
+}
+
+function readAuth(r: ConfReader, ctx: string, st: Statement, inst: InstanceConfig, p: string): void {
+  if (!st.block) {
+    r.error(st.line, `${ctx}authentication needs a block: authentication { auth_type PASS; auth_pass SECRET }`)
+    return
+  }
+  r.lines.set(`${p}.auth`, st.line)
+  let type: string | undefined
+  let password: string | undefined
+  for (const a of st.block) {
+    if (a.keyword === 'auth_type') type = r.one(ctx, a)?.text
+    else if (a.keyword === 'auth_pass') {
+      password = r.one(ctx, a)?.text
+      r.lines.set(`${p}.auth.password`, a.line)
+    } else r.unsupported(`${ctx}authentication: `, a)
+  }
+  if (type === 'AH') {
+    r.error(st.line, `${ctx}auth_type AH (IPsec) is not supported; use auth_type PASS, or no authentication`)
+    return
+  }
+  if (type !== undefined && type !== 'PASS') {
+    r.error(st.line, `${ctx}auth_type "${type}" is unknown; use PASS`)
+    return
+  }
+  if (password === undefined) {
+    r.error(st.line, `${ctx}authentication has no auth_pass; add "auth_pass SECRET" (1-8 characters, the same on every node)`)
+    return
+  }
+  inst.auth = { type: 'PASS', password }
+}
+
