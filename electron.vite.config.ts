@@ -17,6 +17,15 @@ export default defineConfig({
     root: resolve(__dirname, 'renderer'),
     resolve: { alias: { '@api': resolve(__dirname, 'electron/api') } },
     build: { rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } } },
-    plugins: [vue()]
+    plugins: [
+      vue(),
+      // The Vite dev server injects SFC styles as <style> elements, which the strict CSP in
+      // index.html blocks; relax style-src for `electron-vite dev` only. Builds keep the strict CSP.
+      {
+        name: 'havip-dev-csp',
+        apply: 'serve',
+        transformIndexHtml: (html: string) => html.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+      }
+    ]
   }
 })
