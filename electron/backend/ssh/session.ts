@@ -240,7 +240,22 @@ export class Ssh2Session implements SshSession {
           hostVerifier: (key: Buffer): boolean => {
             authStarted = true
             const offered = hostKeyInfoOf(host, port, key)
-            const check = this.hostKeys.check(offered)
+            let check: ReturnType<HostKeyStore['check']>
+            try {
+              check = this.hostKeys.check(offered)
+            } catch (e) {
+              // A damaged store must stop the connection, never be read as "no key pinned".
+              hostKeyError = new SshError({
+                kind: 'invalid-input',
+                host,
+                port,
+                message: `Cannot check the host key of ${host}:${port}: ${(e as Error).message}`,
+                hint: 'Repair or remove the host-key store named above, then connect again.',
+                hostKey: offered,
+                cause: e
+              })
+              return false
+            }
             // A reconnect must meet the very key this session was opened with.
             if (this._hostKey && check.status === 'trusted' && this._hostKey.fingerprint !== offered.fingerprint) {
               hostKeyError = hostKeyChanged(offered, this._hostKey.fingerprint)

@@ -72,6 +72,22 @@ describe('first contact and host keys', () => {
   })
 })
 
+describe('a damaged host-key store', () => {
+  it('stops the connection with a message naming the file, rather than treating the node as new', async () => {
+    const file = path.join(env.dir, 'damaged.json')
+    fs.writeFileSync(file, '{"hostKeys": [', { mode: 0o600 })
+    const pool = new SshPool({ hostKeys: new HostKeyStore(file), connectTimeoutMs: 10_000 })
+    try {
+      const err = await rejectionOf(pool.connect(env.rootTarget()))
+      expect(err.kind).toBe('invalid-input')
+      expect(err.message).toContain(file)
+      expect(err.hint).toMatch(/Repair or remove/)
+    } finally {
+      await pool.closeAll()
+    }
+  })
+})
+
 describe('auth methods', () => {
   beforeAll(() => {
     for (const n of env.lab.nodes) {
