@@ -10,14 +10,17 @@ export interface RemoteCommandOptions {
 }
 
 /**
- * `sudo -S -p '' -k -- argv...`: -S reads the password from stdin (we write it there
- * first, so it never appears on a command line or in `ps`), -p '' suppresses the prompt
- * text in stderr, -k ignores cached credentials so a wrong password is always detected,
- * and `--` ends sudo's options so argv[0] cannot be read as one.
+ * `env LC_MESSAGES=C sudo -S -p '' -k -- argv...`: -S reads the password from stdin (we
+ * write it there first, so it never appears on a command line or in `ps`), -p '' suppresses
+ * the prompt text in stderr, -k ignores cached credentials so a wrong password is always
+ * detected, and `--` ends sudo's options so argv[0] cannot be read as one. LC_MESSAGES=C
+ * keeps sudo's own messages in English on localised nodes, so classifySudoFailure can
+ * recognise them.
  */
+export const SUDO_PREFIX: readonly string[] = ['env', 'LC_MESSAGES=C', 'sudo', '-S', '-p', '', '-k', '--']
+
 export function buildRemoteCommand(argv: readonly string[], opts: RemoteCommandOptions): string {
-  const needsSudo = opts.sudo === true && opts.username !== 'root'
-  return posixCommand(needsSudo ? ['sudo', '-S', '-p', '', '-k', '--', ...argv] : [...argv])
+  return posixCommand(usesSudo(opts) ? [...SUDO_PREFIX, ...argv] : [...argv])
 }
 
 export function usesSudo(opts: RemoteCommandOptions): boolean {

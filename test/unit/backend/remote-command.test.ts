@@ -5,9 +5,9 @@ import { buildRemoteCommand, classifySudoFailure, usesSudo } from '../../../elec
 describe('buildRemoteCommand', () => {
   it('quotes argv and wraps it in sudo -S for non-root users only', () => {
     expect(buildRemoteCommand(['id', '-u'], { username: 'havipadm' })).toBe('id -u')
-    expect(buildRemoteCommand(['id', '-u'], { username: 'havipadm', sudo: true })).toBe("sudo -S -p '' -k -- id -u")
+    expect(buildRemoteCommand(['id', '-u'], { username: 'havipadm', sudo: true })).toBe("env LC_MESSAGES=C sudo -S -p '' -k -- id -u")
     expect(buildRemoteCommand(['id', '-u'], { username: 'root', sudo: true })).toBe('id -u')
-    expect(buildRemoteCommand(['ls', '-l', 'a b', "it's"], { username: 'x', sudo: true })).toBe(`sudo -S -p '' -k -- ls -l 'a b' 'it'\\''s'`)
+    expect(buildRemoteCommand(['ls', '-l', 'a b', "it's"], { username: 'x', sudo: true })).toBe(`env LC_MESSAGES=C sudo -S -p '' -k -- ls -l 'a b' 'it'\\''s'`)
     expect(usesSudo({ username: 'root', sudo: true })).toBe(false)
   })
 
@@ -23,7 +23,7 @@ describe('buildRemoteCommand', () => {
     const cmd = buildRemoteCommand(argv, { username: 'u', sudo: true })
     // Replace "sudo" by a program that prints its own argv: proves the split is exact.
     const out = execFileSync('/bin/sh', ['-c', `set -- ${cmd}; printf '%s\\0' "$@"`], { encoding: 'utf8' })
-    expect(out.split('\0').slice(0, -1)).toEqual(['sudo', '-S', '-p', '', '-k', '--', ...argv])
+    expect(out.split('\0').slice(0, -1)).toEqual(['env', 'LC_MESSAGES=C', 'sudo', '-S', '-p', '', '-k', '--', ...argv])
   })
 })
 
