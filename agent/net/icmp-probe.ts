@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { internetChecksum } from '../vrrp/ipv4'
-import { loadRawSocket, rawSend, type RawSocket } from './raw-socket-loader'
+import { loadRawSocket, ResilientRawSocket } from './raw-socket-loader'
 
 export interface ProbeResult {
   seq: number
@@ -52,28 +52,27 @@ export function parseEchoReply(datagram: Buffer): { src: string; id: number; seq
 
 export async function runProbe(o: ProbeOptions): Promise<void> {
   const raw = await loadRawSocket()
-  let sock: RawSocket
-  try {
-    sock = raw.createSocket({ protocol: raw.Protocol.ICMP, addressFamily: raw.AddressFamily.IPv4 })
-  } catch (err) {
-    throw new Error(`cannot open a raw ICMP socket (${(err as Error).message}); probing needs root or CAP_NET_RAW`)
-  }
   const timeoutMs = o.timeoutMs ?? Math.max(1000, 2 * o.intervalMs)
   // Distinguish our replies from other pingers' on the same host.
   const id = (process.pid ^ Math.floor(Math.random() * 0xffff)) & 0xffff
   const pending = new Map<number, { seq: number; sentAt: number; sentPerf: number }>()
   let sent = 0
   let stopped = false
-
-  sock.on('message', (buf: Buffer) => {
+  const onMessage = (buf: Buffer): void => {
     const r = parseEchoReply(buf)
     if (!r || r.id !== id || r.src !== o.target) return
     const p = pending.get(r.seq)
     if (!p) return
     pending.delete(r.seq)
     o.onResult({ seq: p.seq, sentAt: p.sentAt, rttMs: Math.round((performance.now() - p.sentPerf) * 1000) / 1000 })
-  })
-  sock.on('error', () => {})
+  }
+  // ICMP errors (host unreachable while a VIP moves) would otherwise close a plain raw socket.
+  const sock = new ResilientRawSocket(raw, { protocol: raw.Protocol.ICMP, configure: () => {}, onMessage, onReopen: () => {} })
+  try {
+    sock.open()
+  } catch (err) {
+    throw new Error(`cannot open a raw ICMP socket (${(err as Error).message}); probing needs root or CAP_NET_RAW`)
+  }
 
   const sweep = (now: number): void => {
     for (const [wire, p] of pending) {
@@ -92,7 +91,7 @@ export async function runProbe(o: ProbeOptions): Promise<void> {
       const sentPerf = performance.now()
       pending.set(seq & 0xffff, { seq, sentAt: Date.now(), sentPerf })
       // A send error (e.g. no route while an address moves) is a lost probe, not a crash.
-      await rawSend(sock, encodeEchoRequest(id, seq, payload), o.target).catch(() => undefined)
+      await sock.send(encodeEchoRequest(id, seq, payload), o.target, Math.max(50, o.intervalMs)).catch(() => undefined)
       sweep(performance.now())
       // Absolute schedule so probes stay intervalMs apart on average despite timer jitter.
       const wait = start + sent * o.intervalMs - performance.now()

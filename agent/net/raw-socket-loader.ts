@@ -60,3 +60,87 @@ export function setOptionBuffer(sock: RawSocket, level: number, option: number, 
     throw new Error(`setsockopt(level ${level}, option ${option}) failed: ${(err as Error).message}`)
   }
 }
+
+/**
+ * A raw socket that survives socket errors. An ICMP error about one of our packets (e.g.
+ * "protocol unreachable" from a peer whose agent is stopped, RFC 792) sets a pending error on
+ * every matching raw socket; epoll then reports POLLERR, libuv stops polling and raw-socket
+ * closes the socket. A VRRP speaker must not go deaf because a peer went away, so we open a
+ * fresh socket (configured the same way) and carry on, counting the reopen.
+ */
+export class ResilientRawSocket {
+  private sock?: RawSocket
+  private closed = false
+  private retryTimer?: NodeJS.Timeout
+  reopens = 0
+
+  constructor(
+    private readonly lib: RawSocketLib,
+    private readonly o: {
+      protocol: number
+      bufferSize?: number
+      configure: (s: RawSocket) => void
+      onMessage: (buf: Buffer, source: string) => void
+      onReopen: (err: Error) => void
+    }
+  ) {}
+
+  /** Opens the socket; throws (with the OS reason) if it cannot be created or configured. */
+  open(): void {
+    const s = this.lib.createSocket({ protocol: this.o.protocol, addressFamily: this.lib.AddressFamily.IPv4, bufferSize: this.o.bufferSize ?? 4096 })
+    try {
+      this.o.configure(s)
+    } catch (err) {
+      s.close()
+      throw err
+    }
+    s.on('message', (buf: Buffer, source: string) => this.o.onMessage(buf, source))
+    s.on('error', (err: Error) => this.onError(s, err))
+    this.sock = s
+  }
+
+  private onError(s: RawSocket, err: Error): void {
+    if (this.closed || s !== this.sock) return
+    try {
+      s.close()
+    } catch {
+      // raw-socket may have closed it already
+    }
+    this.sock = undefined
+    this.reopens++
+    this.o.onReopen(err)
+    this.reopen()
+  }
+
+  private reopen(): void {
+    if (this.closed) return
+    try {
+      this.open()
+    } catch (err) {
+      this.o.onReopen(err as Error)
+      this.retryTimer = setTimeout(() => this.reopen(), 1000)
+    }
+  }
+
+  /** Sends one datagram; rejects on error, on a closed socket, or if the send never completes within timeoutMs. */
+  send(buf: Buffer, address: string, timeoutMs = 500): Promise<number> {
+    const s = this.sock
+    if (!s) return Promise.reject(new Error('socket is being reopened after an error'))
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`send to ${address} did not complete within ${timeoutMs} ms`)), timeoutMs)
+      s.send(buf, 0, buf.length, address, (err: Error | null, bytes: number) => {
+        clearTimeout(t)
+        if (err) reject(err)
+        else resolve(bytes)
+      })
+    })
+  }
+
+  close(): void {
+    this.closed = true
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    const s = this.sock
+    this.sock = undefined
+    if (s) s.close()
+  }
+}

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs'
 import { decodeVrrpDatagram, encodeAdvert, encodeIpv4, VrrpDecodeError, type VrrpAdvert } from '../vrrp/packet'
 import { ipv4ToBytes } from '../vrrp/ipv4'
-import { LINUX, loadRawSocket, rawSend, setOptionBuffer, type RawSocket } from './raw-socket-loader'
+import { LINUX, loadRawSocket, ResilientRawSocket, setOptionBuffer, type RawSocket } from './raw-socket-loader'
 import {
   countBad, destinations, newCounters, VRRP_IP_PROTOCOL, VRRP_MULTICAST_GROUP, VRRP_TTL,
   type AdvertListener, type TransportCounters, type TransportOptions, type VrrpTransport
@@ -37,10 +37,11 @@ function ipMreqn(group: string, ifIndex: number): Buffer {
 export class RawVrrpTransport implements VrrpTransport {
   readonly kind = 'raw' as const
   readonly interoperable = true
-  private sock?: RawSocket
+  private sock?: ResilientRawSocket
   private listeners: AdvertListener[] = []
   private readonly stats = newCounters()
   private ipId = Math.floor(Math.random() * 0xffff)
+  private lastReopenReport = 0
   onError: (err: Error) => void = () => {}
 
   constructor(private readonly opts: TransportOptions) {}
@@ -48,24 +49,37 @@ export class RawVrrpTransport implements VrrpTransport {
   async start(): Promise<void> {
     const raw = await loadRawSocket()
     const ifIndex = readIfIndex(this.opts.interface)
-    let sock: RawSocket
+    const configure = (sock: RawSocket): void => {
+      const dev = Buffer.from(`${this.opts.interface}\0`)
+      setOptionBuffer(sock, LINUX.SOL_SOCKET, LINUX.SO_BINDTODEVICE, dev)
+      sock.setOption(LINUX.IPPROTO_IP, LINUX.IP_HDRINCL, 1)
+      if (this.opts.peers.length === 0) {
+        const mreq = ipMreqn(VRRP_MULTICAST_GROUP, ifIndex)
+        setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_ADD_MEMBERSHIP, mreq)
+        setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_MULTICAST_IF, mreq)
+        // Our own adverts need not come back to us.
+        setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_MULTICAST_LOOP, Buffer.from([0]))
+      }
+    }
+    const sock = new ResilientRawSocket(raw, {
+      protocol: VRRP_IP_PROTOCOL,
+      bufferSize: 2048,
+      configure,
+      onMessage: (buf) => this.onDatagram(buf),
+      onReopen: (err) => {
+        this.stats.socketReopens = sock.reopens
+        // A stopped unicast peer answers every advert with an ICMP error: report once per 30 s, not each time.
+        const now = Date.now()
+        if (now - this.lastReopenReport < 30_000) return
+        this.lastReopenReport = now
+        this.onError(new Error(`raw VRRP socket on ${this.opts.interface} reported "${err.message}" (usually an ICMP error from a peer not running VRRP); reopened it`))
+      }
+    })
     try {
-      sock = raw.createSocket({ protocol: VRRP_IP_PROTOCOL, addressFamily: raw.AddressFamily.IPv4, bufferSize: 2048 })
+      sock.open()
     } catch (err) {
-      throw new Error(`cannot open a raw IP socket for VRRP (${(err as Error).message}); the agent needs root or CAP_NET_RAW`)
+      throw new Error(`cannot open a raw IP socket for VRRP on ${this.opts.interface} (${(err as Error).message}); the agent needs root or CAP_NET_RAW`)
     }
-    const dev = Buffer.from(`${this.opts.interface}\0`)
-    setOptionBuffer(sock, LINUX.SOL_SOCKET, LINUX.SO_BINDTODEVICE, dev)
-    sock.setOption(LINUX.IPPROTO_IP, LINUX.IP_HDRINCL, 1)
-    if (this.opts.peers.length === 0) {
-      const mreq = ipMreqn(VRRP_MULTICAST_GROUP, ifIndex)
-      setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_ADD_MEMBERSHIP, mreq)
-      setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_MULTICAST_IF, mreq)
-      // Our own adverts need not come back to us.
-      setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_MULTICAST_LOOP, Buffer.from([0]))
-    }
-    sock.on('message', (buf: Buffer) => this.onDatagram(buf))
-    sock.on('error', (err: Error) => this.onError(new Error(`raw VRRP socket on ${this.opts.interface} failed: ${err.message}`)))
     this.sock = sock
   }
 
@@ -97,7 +111,7 @@ export class RawVrrpTransport implements VrrpTransport {
       this.ipId = (this.ipId + 1) & 0xffff
       const datagram = encodeIpv4({ src: this.opts.sourceAddress, dst, ttl: VRRP_TTL, protocol: VRRP_IP_PROTOCOL, id: this.ipId, payload })
       try {
-        await rawSend(sock, datagram, dst)
+        await sock.send(datagram, dst)
         this.stats.sent++
       } catch (err) {
         this.stats.sendErrors++

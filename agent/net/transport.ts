@@ -27,6 +27,8 @@ export interface TransportCounters {
   sendErrors: number
   /** Our own adverts seen again (multicast loopback) and dropped. */
   ownDropped: number
+  /** Times the socket was reopened after a socket error (raw transport). */
+  socketReopens: number
 }
 
 export interface TransportOptions {
@@ -55,7 +57,7 @@ export interface VrrpTransport {
 }
 
 export function newCounters(): TransportCounters {
-  return { sent: 0, received: 0, bad: {}, sendErrors: 0, ownDropped: 0 }
+  return { sent: 0, received: 0, bad: {}, sendErrors: 0, ownDropped: 0, socketReopens: 0 }
 }
 
 export function countBad(c: TransportCounters, code: VrrpDecodeErrorCode | string): void {
