@@ -37,7 +37,7 @@ export interface InstanceStatus {
   advertIntervalMs: number
   vips: string[]
   vipsHeld: string[]
-  adverts: { sent: number; received: number; bad: Record<string, number>; badTotal: number; sendErrors: number }
+  adverts: { sent: number; received: number; bad: Record<string, number>; badTotal: number; sendErrors: number; socketReopens: number }
   lastTransition?: { from: VrrpState; to: VrrpState; reason: string; at: string }
   peers: PeerSeen[]
   transport: { kind: 'raw' | 'udp'; interoperable: boolean; note?: string; mode: 'unicast' | 'multicast'; peers: string[] }
@@ -351,7 +351,7 @@ export class Instance extends EventEmitter {
       advertIntervalMs: this.cfg.advertIntervalMs,
       vips: this.cfg.vips.map(vipKey),
       vipsHeld: [...this.held],
-      adverts: { sent: c.sent, received: c.received, bad, badTotal, sendErrors: c.sendErrors },
+      adverts: { sent: c.sent, received: c.received, bad, badTotal, sendErrors: c.sendErrors, socketReopens: c.socketReopens },
       lastTransition: s.lastTransition ? { ...s.lastTransition, at: toWall(s.lastTransition.at) } : undefined,
       peers: [...this.peers.values()],
       transport: {
