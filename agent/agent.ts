@@ -166,6 +166,12 @@ export class Agent extends EventEmitter {
       throw new Error(`${cmd} needs an instance name: one of ${this.instances.map((i) => i.cfg.name).join(', ')}`)
     }
     for (const t of targets) t.admin(cmd)
+    if (cmd === 'takeover') {
+      const refused = targets.filter((t) => t.state !== 'master')
+      if (refused.length > 0) {
+        throw new Error(refused.map((t) => `cannot take over ${t.cfg.name}: it is in state ${t.state}${t.state === 'maintenance' ? ' (paused: run "ctl resume" first)' : t.state === 'fault' ? ` (${t.status().health}: fix that first)` : ''}`).join('; '))
+      }
+    }
     return targets.map((t) => t.status())
   }
 

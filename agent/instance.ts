@@ -66,6 +66,9 @@ export interface InstanceDeps {
   now?: () => number
 }
 
+/** How long a planned takeover lets the first gratuitous ARP (an arping process) go out before advertising. */
+const TAKEOVER_ADVERT_DELAY_MS = 30
+
 function vipKey(v: VipConfig): string {
   return `${v.address}/${v.prefix}`
 }
@@ -153,7 +156,22 @@ export class Instance extends EventEmitter {
     if (this.stopped) return
     const { state, actions } = step(this.s, e, this.now())
     this.s = state
-    for (const a of actions) this.perform(a)
+    // Planned takeover: the old master still serves the VIP, so nobody waits on us. Add the VIP
+    // and start gratuitous ARP first, and only then advertise 254 (which makes the old master drop
+    // the VIP): neighbours learn our MAC before the old owner stops answering.
+    const planned = e.kind === 'takeover' && actions.some((a) => a.kind === 'add-vips')
+    let deferred: number | undefined
+    for (const a of actions) {
+      if (planned && a.kind === 'send-advert') deferred = a.priority
+      else this.perform(a)
+    }
+    if (deferred !== undefined) {
+      const priority = deferred
+      this.enqueue(async () => {
+        await new Promise((r) => setTimeout(r, TAKEOVER_ADVERT_DELAY_MS))
+        if (!this.stopped && this.s.state === 'master') this.sendAdvert(priority)
+      })
+    }
     this.reschedule()
   }
 

@@ -15,6 +15,11 @@ import { median, type Bench, type BenchContext, type BenchRow } from './registry
 import { Pinger } from './reachability'
 
 type Impl = 'agent' | 'keepalived'
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? process.argv[i + 1] : undefined
+}
 type Scenario = 'crash' | 'nodefail' | 'clean' | 'takeover'
 interface Setting { label: string; version: 2 | 3; advertInt: number }
 
@@ -151,10 +156,14 @@ export const agentBench: Bench = {
           { label: 'v2 1s', version: 2, advertInt: 1 },
           { label: 'v3 100ms', version: 3, advertInt: 0.1 }
         ]
+    // `--scenarios crash,takeover` narrows the run (e.g. to re-measure one change quickly).
+    const all: Scenario[] = ['crash', 'nodefail', 'clean', 'takeover']
+    const wanted = argValue('scenarios')?.split(',')
+    const scenarios = wanted ? all.filter((x) => wanted.includes(x)) : all
     const rows: BenchRow[] = []
     let vrid = 100
     for (const s of settings) {
-      for (const scenario of ['crash', 'nodefail', 'clean', 'takeover'] as Scenario[]) {
+      for (const scenario of scenarios) {
         for (const impl of ['agent', 'keepalived'] as Impl[]) {
           const samples: (number | null)[] = []
           for (let i = 0; i < ctx.repeats; i++) {
@@ -167,6 +176,7 @@ export const agentBench: Bench = {
         }
       }
     }
+    if (wanted && !wanted.includes('idle')) return rows
     const idleSetting: Setting = { label: 'v3 1s', version: 3, advertInt: 1 }
     for (const impl of ['agent', 'keepalived'] as Impl[]) rows.push(...(await idleUsage(ctx, impl, idleSetting, vip, vrid++)))
     return rows

@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --only NAME] [--quick] [--repeats N]
+ * npm run bench [-- --only NAME] [--quick] [--repeats N] [--scenarios crash,nodefail,clean,takeover,idle]
  * Brings the lab up if needed (and down again at the end if it built it and nobody else uses
  * it), runs the registered benches, prints a table per bench and writes bench-results/NAME.json.
  */
@@ -42,8 +42,11 @@ async function main(): Promise<number> {
       try {
         const rows = await b.run({ log, repeats, quick })
         log('\n' + formatRows(rows))
-        writeFileSync(join(outDir, `${b.name}.json`), JSON.stringify({ bench: b.name, description: b.description, started, finished: new Date().toISOString(), repeats, quick, rows }, null, 2) + '\n')
-        log(`\nwrote bench-results/${b.name}.json`)
+        // Narrowed runs must not overwrite the full results.
+        const partial = quick || process.argv.includes('--scenarios')
+        const file = `${b.name}${partial ? '.partial' : ''}.json`
+        writeFileSync(join(outDir, file), JSON.stringify({ bench: b.name, description: b.description, started, finished: new Date().toISOString(), repeats, quick, rows }, null, 2) + '\n')
+        log(`\nwrote bench-results/${file}`)
       } catch (err) {
         failed++
         log(`bench ${b.name} failed: ${(err as Error).stack ?? (err as Error).message}`)

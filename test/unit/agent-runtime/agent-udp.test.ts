@@ -116,6 +116,8 @@ describe('Agent over UDP on loopback', () => {
 
     expect((await request(a.socket, { cmd: 'pause' })).ok).toBe(true)
     await until('a drained', () => a.agent.status().instances[0]!.state === 'maintenance' && a.os.held.size === 0 && b.agent.status().instances[0]!.state === 'master')
+    const refused = await request(a.socket, { cmd: 'takeover', instance: 'VI_1' })
+    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/cannot take over VI_1: it is in state maintenance \(paused: run "ctl resume" first\)/) })
     expect((await request(a.socket, { cmd: 'resume' })).ok).toBe(true)
     await until('a back as master (preempt)', () => a.agent.status().instances[0]!.state === 'master')
 
