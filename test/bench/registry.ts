@@ -38,7 +38,7 @@ export function median(xs: (number | null)[]): number | null {
 
 export function formatRows(rows: BenchRow[]): string {
   const head = ['metric', 'subject', 'median', 'unit', 'samples', 'note']
-  const body = rows.map((r) => [r.metric, r.subject, r.median === null ? 'n/a' : String(Math.round(r.median * 10) / 10), r.unit, r.samples.map((s) => (s === null ? '-' : String(Math.round(s)))).join(' '), r.note ?? ''])
+  const body = rows.map((r) => [r.metric, r.subject, r.median === null ? 'n/a' : String(Math.round(r.median * 10) / 10), r.unit, r.samples.map((s) => (s === null ? '-' : String(Math.round(s * 10) / 10))).join(' '), r.note ?? ''])
   const all = [head, ...body]
   const w = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)))
   return all.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n')
