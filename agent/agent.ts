@@ -58,9 +58,16 @@ export class Agent extends EventEmitter {
 
   /** Our own address on the instance's interface: unicast_src_ip, else the first address that is not a VIP. */
   private async primaryAddress(cfg: InstanceConfig): Promise<string> {
-    if (cfg.unicastSrcIp) return cfg.unicastSrcIp
     const st = await this.opts.os.interfaceState(cfg.interface)
     if (!st.exists) throw new Error(`instance ${cfg.name}: interface "${cfg.interface}" does not exist on this host; fix "interface" in the config`)
+    if (cfg.unicastSrcIp) {
+      if (!st.addresses.includes(cfg.unicastSrcIp)) {
+        const w = `instance ${cfg.name}: unicast_src_ip ${cfg.unicastSrcIp} is not an address of ${cfg.interface} (it has ${st.addresses.join(', ') || 'none'}); peers would answer an address this node does not own: set it to this node's own address`
+        this.warnings.push(w)
+        this.log('warn', w)
+      }
+      return cfg.unicastSrcIp
+    }
     const vips = new Set(this.config.instances.flatMap((i) => i.vips.map((v) => v.address)))
     const own = st.addresses.find((a) => !vips.has(a))
     if (!own) throw new Error(`instance ${cfg.name}: interface ${cfg.interface} has no IPv4 address of its own to send adverts from; add one, or set unicast_src_ip`)
