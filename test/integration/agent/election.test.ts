@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
-  clientPing, crash, sleep, ensureBundle, installAgent, instanceStatus, labState, startAgent, stopAll, stopClean,
+  clientPing, crash, sleep, ensureBundle, logsOf, installAgent, instanceStatus, labState, startAgent, stopAll, stopClean,
   vipAnsweredBy, vipHolders, waitFor, waitForSoleHolder
 } from './lab-agents'
 
@@ -46,6 +46,13 @@ describe('agent election in the lab', () => {
     await waitFor('n2 to hold the VIP after n1 crashed', async () => (await vipHolders([n2], VIP_A)).length === 1, 5000)
     expect((await instanceStatus(a2)).state).toBe('master')
     await waitFor('client ping to the VIP answered by n2', async () => (await vipAnsweredBy([n1, n2], VIP_A)) === 'n2', 5000)
+
+    // The crash left the VIP on n1. A restarted agent removes it before anything else, even as a backup.
+    expect(await vipHolders([n1, n2], VIP_A)).toEqual(['n1', 'n2'])
+    const again = await startAgent(n1, 'e1b', { ...spec, priority: 50, src: n1.address, peers: [n2.address] })
+    await waitForSoleHolder([n1, n2], VIP_A, n2, 5000)
+    expect(logsOf(again)).toContain(`removing VIP ${VIP_A}/24 from eth0, left behind by a previous run`)
+    expect((await instanceStatus(again)).state).toBe('backup')
   })
 
   it('three agents (multicast, v2 with auth) with equal priority elect exactly one master', async () => {
