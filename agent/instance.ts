@@ -14,7 +14,7 @@ import type { OsAdapter } from './os/os-adapter'
 import { Notifier } from './track/notify'
 import type { Health } from './track/health'
 import type { VrrpAdvert } from './vrrp/packet'
-import { initialState, nextDeadline, step, type InstanceState, type VrrpAction, type VrrpEvent, type VrrpState } from './vrrp/state-machine'
+import { advertRejection, initialState, nextDeadline, step, type InstanceState, type VrrpAction, type VrrpEvent, type VrrpState } from './vrrp/state-machine'
 
 export interface PeerSeen {
   address: string
@@ -89,7 +89,8 @@ export class Instance extends EventEmitter {
   private readonly now: () => number
   private readonly log: Logger['log']
   private stopped = false
-  private lastSendErrorLog = 0
+  private lastSendErrorLog = Number.NEGATIVE_INFINITY
+  private lastRejectLog = Number.NEGATIVE_INFINITY
 
   constructor(readonly cfg: InstanceConfig, private readonly deps: InstanceDeps) {
     super()
@@ -270,6 +271,17 @@ export class Instance extends EventEmitter {
       if (this.cfg.auth && (a.authData ?? '') !== this.cfg.auth.password.slice(0, 8)) return this.bad('auth-mismatch')
     }
     const advertIntervalMs = a.version === 2 ? a.advertInterval * 1000 : a.advertInterval * 10
+    // step() ignores these too; counting them makes a misconfigured peer visible in status.
+    const rejected = advertRejection(this.s, { src: r.src, priority: a.priority, advertIntervalMs })
+    if (rejected) {
+      this.bad(r.src === this.deps.primaryAddress ? 'own-address' : 'interval-mismatch')
+      const now = this.now()
+      if (now - this.lastRejectLog > 30_000) {
+        this.lastRejectLog = now
+        this.log('warn', `ignoring ${rejected}`)
+      }
+      return
+    }
     this.peers.set(r.src, { address: r.src, priority: a.priority, advertIntervalMs, lastSeen: new Date().toISOString() })
     this.dispatch({ kind: 'advert', src: r.src, priority: a.priority, advertIntervalMs })
   }

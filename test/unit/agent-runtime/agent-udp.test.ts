@@ -125,6 +125,18 @@ describe('Agent over UDP on loopback', () => {
     expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/no instance named "nope"; instances here: VI_1/) })
   })
 
+  it('counts adverts with a different VRRPv2 interval as bad (RFC 3768 §7.1) and ignores them', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    // a: v2 every 1 s with priority 200 becomes master after ~3.2 s; b expects 2 s adverts.
+    const a = await startAgent('127.0.0.1', '127.0.0.2', port, { version: 2, advertIntervalMs: 1000, priority: 200 })
+    const b = await startAgent('127.0.0.2', '127.0.0.1', port, { version: 2, advertIntervalMs: 2000, priority: 100 })
+    await until('a master', () => a.agent.status().instances[0]!.state === 'master', 6000)
+    await until('b counted a bad advert', () => (b.agent.status().instances[0]!.adverts.bad['interval-mismatch'] ?? 0) > 0, 4000)
+    const st = b.agent.status().instances[0]!
+    expect(st.peers).toEqual([]) // ignored adverts do not make a peer
+    expect(st.masterAddress).toBeUndefined()
+  })
+
   it('refuses to start a second agent on a live control socket', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000)
     const a = await startAgent('127.0.0.1', '127.0.0.2', port, {})
