@@ -67,19 +67,21 @@ export class LinuxOs implements OsAdapter {
     }
   }
 
+  private jsonSupported = true
+
   async listAddresses(dev?: string): Promise<HeldAddress[]> {
-    const args = ['-j', '-4', 'addr', 'show']
-    if (dev) args.push('dev', dev)
-    const out = await this.ipCmd(args, `listing addresses${dev ? ` on ${dev}` : ''}`)
-    const parsed = JSON.parse(out || '[]') as IpJsonAddr[]
-    const held: HeldAddress[] = []
-    for (const link of parsed) {
-      for (const a of link.addr_info ?? []) {
-        if (a.family !== 'inet' || !a.local) continue
-        held.push({ address: a.local, prefix: a.prefixlen ?? 32, dev: link.ifname ?? dev ?? '?', label: a.label })
+    const what = `listing addresses${dev ? ` on ${dev}` : ''}`
+    const devArgs = dev ? ['dev', dev] : []
+    if (this.jsonSupported) {
+      try {
+        return parseIpJson(await this.ipCmd(['-j', '-4', 'addr', 'show', ...devArgs], what), dev)
+      } catch (err) {
+        // iproute2 before 4.13 (e.g. RHEL/CentOS 7) has no -j: fall back to the one-line text form.
+        if (!(err instanceof IpError) || !/json|Option "-j"|unknown/i.test(err.stderr)) throw err
+        this.jsonSupported = false
       }
     }
-    return held
+    return parseIpOneline(await this.ipCmd(['-o', '-4', 'addr', 'show', ...devArgs], what))
   }
 
   async interfaceState(dev: string): Promise<InterfaceState> {
@@ -125,6 +127,34 @@ export class LinuxOs implements OsAdapter {
       throw new Error(`gratuitous ARP for ${address} on ${dev} failed: ${r.spawnError ?? r.stderr.trim()}`)
     }
   }
+}
+
+/** `ip -j -4 addr show` output -> addresses. */
+export function parseIpJson(out: string, dev?: string): HeldAddress[] {
+  const parsed = JSON.parse(out || '[]') as IpJsonAddr[]
+  const held: HeldAddress[] = []
+  for (const link of parsed) {
+    for (const a of link.addr_info ?? []) {
+      if (a.family !== 'inet' || !a.local) continue
+      held.push({ address: a.local, prefix: a.prefixlen ?? 32, dev: link.ifname ?? dev ?? '?', label: a.label })
+    }
+  }
+  return held
+}
+
+/** `ip -o -4 addr show` lines ("2: eth0    inet 198.51.100.11/24 brd ... scope global secondary eth0:vip\ ...") -> addresses. */
+export function parseIpOneline(out: string): HeldAddress[] {
+  const held: HeldAddress[] = []
+  for (const line of out.split('\n')) {
+    const m = /^\d+:\s+(\S+?)(?:@\S+)?\s+inet\s+(\d+\.\d+\.\d+\.\d+)(?:\/(\d+))?\s+(.*)$/.exec(line)
+    if (!m) continue
+    const rest = (m[4] ?? '').split('\\')[0]!.trim().split(/\s+/)
+    // The label is the last word before the backslash when it names the device (eth0 or eth0:vip).
+    const last = rest[rest.length - 1]
+    const label = last && (last === m[1] || last.startsWith(`${m[1]}:`)) ? last : undefined
+    held.push({ address: m[2]!, prefix: Number(m[3] ?? 32), dev: m[1]!, label })
+  }
+  return held
 }
 
 class IpError extends Error {
