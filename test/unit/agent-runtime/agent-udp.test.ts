@@ -137,6 +137,30 @@ describe('Agent over UDP on loopback', () => {
     expect(st.masterAddress).toBeUndefined()
   })
 
+  it('two instances on one UDP port both hear their peer (one shared socket per port)', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const second = (own: string, peer: string, priority: number): InstanceConfig =>
+      instance({ name: 'VI_2', vrid: 52, priority, unicastSrcIp: own, unicastPeers: [peer], vips: [{ address: '198.51.100.251', prefix: 24 }] })
+    const mk = async (own: string, peer: string, p1: number, p2: number) => {
+      const os = new MemoryOs(own)
+      const config: AgentConfig = {
+        instances: [instance({ unicastSrcIp: own, unicastPeers: [peer], priority: p1 }), second(own, peer, p2)],
+        scripts: [], transport: 'udp', udpPort: port, controlSocket: join(dir, `${own}-2.sock`)
+      }
+      const agent = new Agent(config, { os, logger: createLogger({ stderr: false }) })
+      await agent.start()
+      cleanups.push(() => agent.stop())
+      return agent
+    }
+    const x = await mk('127.0.0.1', '127.0.0.2', 150, 100)
+    const y = await mk('127.0.0.2', '127.0.0.1', 100, 150)
+    await until('VI_1 on x and VI_2 on y are master; the others follow them', () => {
+      const xs = x.status().instances
+      const ys = y.status().instances
+      return xs[0]!.state === 'master' && ys[1]!.state === 'master' && ys[0]!.masterAddress === '127.0.0.1' && xs[1]!.masterAddress === '127.0.0.2'
+    })
+  })
+
   it('refuses to start a second agent on a live control socket', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000)
     const a = await startAgent('127.0.0.1', '127.0.0.2', port, {})
