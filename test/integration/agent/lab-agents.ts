@@ -4,7 +4,7 @@
  * removed by stopAll(): processes (process groups), VIPs, config and pid files.
  */
 import type { ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { clientExec, killSpawned, nodeExec, nodeSpawn, readLabState, type LabNode, type LabState } from '../../lab/lab'
@@ -21,9 +21,21 @@ export function labState(): LabState {
   return s
 }
 
-/** Builds the bundle once if missing (npm run build:agent does the same). */
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
+  }
+  return newest
+}
+
+/** Builds the bundle (npm run build:agent) when it is missing or older than any agent source, so tests never run a stale agent. */
 export function ensureBundle(): void {
-  if (existsSync(join(BUNDLE_DIR, 'havip-agent.cjs')) && existsSync(join(BUNDLE_DIR, 'prebuilds'))) return
+  const bundle = join(BUNDLE_DIR, 'havip-agent.cjs')
+  const fresh = existsSync(bundle) && existsSync(join(BUNDLE_DIR, 'prebuilds')) &&
+    statSync(bundle).mtimeMs >= Math.max(newestMtime(join(REPO, 'agent')), statSync(join(REPO, 'scripts', 'build-agent.mjs')).mtimeMs)
+  if (fresh) return
   execFileSync(process.execPath, [join(REPO, 'scripts', 'build-agent.mjs')], { stdio: 'inherit', timeout: 120_000 })
 }
 
