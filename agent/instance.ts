@@ -294,30 +294,31 @@ export class Instance extends EventEmitter {
     return v.dev ?? this.cfg.interface
   }
 
-  private async addVips(): Promise<void> {
-    const errors: string[] = []
-    for (const v of this.cfg.vips) {
-      try {
-        await this.deps.os.addVip(v, this.vipDev(v))
-        this.held.add(vipKey(v))
-      } catch (err) {
-        errors.push((err as Error).message)
-      }
-    }
-    if (errors.length > 0) throw new Error(`could not add every VIP: ${errors.join('; ')}`)
+  private addVips(): Promise<void> {
+    return this.forEachVip('add', async (v, dev) => {
+      await this.deps.os.addVip(v, dev)
+      this.held.add(vipKey(v))
+    })
   }
 
-  private async removeVips(): Promise<void> {
+  private removeVips(): Promise<void> {
+    return this.forEachVip('remove', async (v, dev) => {
+      await this.deps.os.removeVip(v, dev)
+      this.held.delete(vipKey(v))
+    })
+  }
+
+  /** Runs `op` on every VIP, going on past a failure so one bad address does not strand the others. */
+  private async forEachVip(verb: 'add' | 'remove', op: (v: VipConfig, dev: string) => Promise<void>): Promise<void> {
     const errors: string[] = []
     for (const v of this.cfg.vips) {
       try {
-        await this.deps.os.removeVip(v, this.vipDev(v))
-        this.held.delete(vipKey(v))
+        await op(v, this.vipDev(v))
       } catch (err) {
         errors.push((err as Error).message)
       }
     }
-    if (errors.length > 0) throw new Error(`could not remove every VIP: ${errors.join('; ')}`)
+    if (errors.length > 0) throw new Error(`could not ${verb} every VIP: ${errors.join('; ')}`)
   }
 
   // Gratuitous ARP as keepalived does it: a burst of garp_master_repeat at once, a second
