@@ -82,7 +82,7 @@ export class Instance extends EventEmitter {
   private readonly held = new Set<string>()
   private readonly peers = new Map<string, PeerSeen>()
   private readonly ownBad: Record<string, number> = {}
-  private garpTimers: NodeJS.Timeout[] = []
+  private readonly garpTimers = new Set<NodeJS.Timeout>()
   private garpGeneration = 0
   private health: Health
   private readonly notifier: Notifier
@@ -324,20 +324,26 @@ export class Instance extends EventEmitter {
   // Gratuitous ARP as keepalived does it: a burst of garp_master_repeat at once, a second
   // burst after garp_master_delay, then garp_master_refresh_repeat every garp_master_refresh.
   private startGarp(): void {
+    // Queued behind the VIP add, this may run after a demotion or stop already cancelled GARP:
+    // starting then would leave the refresh interval running (and keep a stopped agent alive).
+    if (this.stopped || this.s.state !== 'master') return
     this.cancelGarp()
     const gen = ++this.garpGeneration
     const g = this.cfg.garp
+    // A fired timeout leaves the set, so a long mastership with refresh does not pile up handles.
+    const after = (ms: number, fn: () => void): void => {
+      const t = setTimeout(() => {
+        this.garpTimers.delete(t)
+        fn()
+      }, ms)
+      this.garpTimers.add(t)
+    }
     const burst = (count: number): void => {
-      for (let i = 0; i < count; i++) {
-        this.garpTimers.push(setTimeout(() => void this.garpOnce(gen), i * g.intervalMs))
-      }
+      for (let i = 0; i < count; i++) after(i * g.intervalMs, () => void this.garpOnce(gen))
     }
     burst(g.masterRepeat)
-    if (g.masterDelayMs > 0) this.garpTimers.push(setTimeout(() => burst(g.masterRepeat), g.masterDelayMs))
-    if (g.masterRefreshMs > 0) {
-      const refresh = setInterval(() => burst(g.masterRefreshRepeat), g.masterRefreshMs)
-      this.garpTimers.push(refresh)
-    }
+    if (g.masterDelayMs > 0) after(g.masterDelayMs, () => burst(g.masterRepeat))
+    if (g.masterRefreshMs > 0) this.garpTimers.add(setInterval(() => burst(g.masterRefreshRepeat), g.masterRefreshMs))
   }
 
   private async garpOnce(gen: number): Promise<void> {
@@ -353,8 +359,8 @@ export class Instance extends EventEmitter {
 
   private cancelGarp(): void {
     this.garpGeneration++
-    for (const t of this.garpTimers) clearTimeout(t)
-    this.garpTimers = []
+    for (const t of this.garpTimers) clearTimeout(t) // also clears the refresh interval (same handle type in Node)
+    this.garpTimers.clear()
   }
 
   counters(): TransportCounters & { ownBad: Record<string, number> } {
