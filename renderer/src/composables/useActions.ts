@@ -103,16 +103,7 @@ export function useActions(): {
         id: 'reconnect',
         label: 'Connect...',
         icon: 'connect',
-        run: () =>
-          dialogs.openConnect({
-            host: c.host,
-            port: c.port,
-            username: c.username,
-            authKind: c.authKind,
-            label: c.label,
-            // Key and agent logins need no secret; a password login only if it was remembered.
-            ...(c.authKind !== 'password' || c.remembered ? { reconnectId: c.id } : {})
-          })
+        run: () => dialogs.openReconnect(c)
       })
     }
     list.push({

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
+import type { Connection } from './connections'
 
 /** What the Connect dialog opens with (reconnecting a saved connection pre-fills it). */
 export interface ConnectPrefill {
@@ -32,6 +33,19 @@ export const useDialogsStore = defineStore('dialogs', () => {
     connectOpen.value = true
   }
 
+  /** The Connect dialog for a saved connection, pre-filled from it. */
+  function openReconnect(c: Connection): void {
+    openConnect({
+      host: c.host,
+      port: c.port,
+      username: c.username,
+      authKind: c.authKind,
+      label: c.label,
+      // Key and agent logins need no secret; a password login only if it was remembered.
+      ...(c.authKind !== 'password' || c.remembered ? { reconnectId: c.id } : {})
+    })
+  }
+
   function closeConnect(): void {
     connectOpen.value = false
   }
@@ -50,5 +64,5 @@ export const useDialogsStore = defineStore('dialogs', () => {
     pending?.resolve(ok)
   }
 
-  return { connectOpen, connectPrefill, confirm, openConnect, closeConnect, ask, answer }
+  return { connectOpen, connectPrefill, confirm, openConnect, openReconnect, closeConnect, ask, answer }
 })
