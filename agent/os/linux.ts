@@ -42,6 +42,7 @@ export class LinuxOs implements OsAdapter {
   private async ipCmd(args: string[], what: string): Promise<string> {
     const r = await run(this.ip, args, { timeoutMs: 5000 })
     if (r.spawnError) throw new Error(`${what}: cannot run "ip" (${r.spawnError}); install iproute2`)
+    if (r.timedOut) throw new Error(`${what}: ip ${args.join(' ')} did not finish within 5 s and was killed; the host may be overloaded: retry, or run the same ip command by hand to see where it hangs`)
     if (r.code !== 0) throw new IpError(`${what}: ip ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`, r.stderr)
     return r.stdout
   }
@@ -122,6 +123,8 @@ export class LinuxOs implements OsAdapter {
     // -U: unsolicited ARP (sender = target = VIP) so neighbours update their caches.
     // -w 1 bounds the wait; -c 1 sends one packet.
     const r = await run(this.arping, ['-U', '-c', '1', '-w', '1', '-I', dev, '-s', address, address], { timeoutMs: 3000 })
+    // A killed arping also reports code 1: check timedOut first so it is not taken for success.
+    if (r.timedOut) throw new Error(`gratuitous ARP for ${address} on ${dev} failed: arping did not finish within 3 s and was killed`)
     if (r.spawnError || (r.code !== 0 && r.code !== 1)) {
       // iputils arping exits 1 when no reply came, which is normal for unsolicited ARP.
       throw new Error(`gratuitous ARP for ${address} on ${dev} failed: ${r.spawnError ?? r.stderr.trim()}`)
