@@ -198,8 +198,18 @@ export function createBackend(opts: BackendOptions): Backend {
         auth: savedAuthOf(target.auth),
         ...(existing?.hostname ? { hostname: existing.hostname } : {})
       }
-      saved.upsert(entry)
-      rememberSecret(id, target, meta.remember)
+      try {
+        saved.upsert(entry)
+        rememberSecret(id, target, meta.remember)
+      } catch (err) {
+        // A damaged store: nothing refers to the new session yet, so close it rather than leave
+        // it open unseen, and do not leave a saved entry showing "connecting" forever.
+        await pool.close(session.id).catch(() => {})
+        const error = toApiError(err, 'connections.connect')
+        if (existing) setState(existing.id, 'failed', error)
+        log('warn', `Connected to ${where}, but saving the connection failed: ${error.message}`, target.host)
+        throw new ApiException(error)
+      }
 
       const l = liveOf(id)
       const previous = l.session
