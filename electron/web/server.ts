@@ -337,13 +337,6 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     })
   }
 
-  // Events fan out to every authenticated client; one subscription per event name, from the table.
-  const unsubscribe = apiEventNames.map((event) =>
-    opts.backend.events.on(event, (payload) => {
-      for (const ws of clients) send(ws, { t: 'event', event, payload })
-    })
-  )
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen({ host: bindHost, port: opts.port ?? 0 }, () => {
@@ -352,6 +345,13 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     })
   })
   port = (server.address() as AddressInfo).port
+  // Events fan out to every authenticated client; one subscription per event name, from the table.
+  // Subscribed only once listening: a failed listen (port taken) must leave no listener behind.
+  const unsubscribe = apiEventNames.map((event) =>
+    opts.backend.events.on(event, (payload) => {
+      for (const ws of clients) send(ws, { t: 'event', event, payload })
+    })
+  )
   server.on('error', (err) => log(`HAVIP web server error: ${err.message}`))
   const hostPart = bindHost.includes(':') ? `[${bindHost}]` : bindHost
   const origin = `http://${hostPart}:${port}`
