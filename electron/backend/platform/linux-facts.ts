@@ -42,15 +42,21 @@ interface IpJsonLink {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
-/** `ip -j addr` (iproute2 >= 4.14). Returns undefined if the text is not that JSON. */
-export function parseIpAddrJson(text: string): NetInterface[] | undefined {
+/** The JSON array `ip -j` prints, or undefined when the text is not one (an iproute2 without -j). */
+function parseIpJsonArray(text: string): unknown[] | undefined {
   let data: unknown
   try {
     data = JSON.parse(text)
   } catch {
     return undefined
   }
-  if (!Array.isArray(data)) return undefined
+  return Array.isArray(data) ? data : undefined
+}
+
+/** `ip -j addr` (iproute2 >= 4.14). Returns undefined if the text is not that JSON. */
+export function parseIpAddrJson(text: string): NetInterface[] | undefined {
+  const data = parseIpJsonArray(text)
+  if (!data) return undefined
   const out: NetInterface[] = []
   for (const item of data as IpJsonLink[]) {
     const name = str(item?.ifname)
@@ -121,13 +127,8 @@ export function parseIpAddrText(text: string): NetInterface[] {
 
 /** `ip -j route show default`: the first IPv4 default route, or null when there is none. */
 export function parseDefaultRouteJson(text: string): NodeFacts['defaultRoute'] | undefined {
-  let data: unknown
-  try {
-    data = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  if (!Array.isArray(data)) return undefined
+  const data = parseIpJsonArray(text)
+  if (!data) return undefined
   for (const r of data as Array<{ dst?: unknown; gateway?: unknown; dev?: unknown }>) {
     const dev = str(r?.dev)
     if (!dev) continue
