@@ -74,6 +74,11 @@ export class VrrpSim {
     return actions
   }
 
+  /** Start every node now, in the order they were added. */
+  startAll(): void {
+    for (const name of this.nodes.keys()) this.send(name, { kind: 'startup' })
+  }
+
   /** kill -9: the node vanishes without a word (its VIPs vanish with it). */
   kill(name: string): void {
     const n = this.node(name)
