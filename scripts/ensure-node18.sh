@@ -20,7 +20,7 @@
 set -euo pipefail
 
 DIR="${1:-${HAVIP_NODE18_DIR:-/opt/havip-test-node18}}"
-LOCK=/tmp/havip-node18.lock
+LOCK="/tmp/havip-node18-$(id -u).lock"
 # Builtins Debian's Node 18 reads from /usr/share/nodejs when it starts (it aborts without them).
 BUILTIN_PACKAGES=(node-cjs-module-lexer node-undici node-acorn)
 
@@ -84,8 +84,13 @@ if [[ -z "$want" ]]; then
 fi
 [[ -n "$want" ]] || fail "Debian's archive offers no nodejs 18.x here (apt-cache madison nodejs); Node 18 comes from bookworm (Debian 12) main or bookworm-security"
 
+# Unpack beside the final place and swap it in, so an interrupted run never leaves half a Node.
+staging="$DIR.partial"
+rm -rf "$staging"
+mkdir -p "$staging" 2>/dev/null || fail "cannot create $staging; choose a writable directory (argument or HAVIP_NODE18_DIR)"
+
 work=$(mktemp -d /tmp/havip-node18.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$staging"' EXIT
 # apt downloads as the unprivileged _apt user where it can; give it the directory.
 if id _apt >/dev/null 2>&1; then chown _apt "$work" 2>/dev/null || true; fi
 echo "ensure-node18: downloading nodejs=$want and libnode108=$want"
@@ -114,10 +119,6 @@ if [[ ${#need[@]} -gt 0 ]]; then
   apt_install "${need[@]}"
 fi
 
-# Unpack beside the final place and swap it in, so an interrupted run never leaves half a Node.
-staging="$DIR.partial"
-rm -rf "$staging"
-mkdir -p "$staging"
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$staging"; done
 libnode=$(find "$staging/usr/lib" -name 'libnode.so.108' -print -quit)
 [[ -x "$staging/usr/bin/node" && -n "$libnode" ]] || fail "the unpacked packages lack usr/bin/node or libnode.so.108 (in $staging); the archive's layout changed"
