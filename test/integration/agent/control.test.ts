@@ -5,7 +5,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { nodeExec, nodeSpawn, killSpawned } from '../../lab/lab'
 import {
-  ctl, ensureBundle, installAgent, instanceStatus, labState, NODE_AGENT, NODE_BIN, sleep, startAgent, stopAll,
+  ctl, deployBundle, instanceStatus, labState, NODE_AGENT, NODE_BIN, sleep, startAgent, stopAll,
   vipAnsweredBy, vipHolders, waitFor, waitForSoleHolder
 } from './lab-agents'
 
@@ -13,10 +13,7 @@ const state = labState()
 const [n1, n2, n3] = state.nodes as [typeof state.nodes[0], typeof state.nodes[0], typeof state.nodes[0]]
 const VIP = state.vipPool[4]!
 
-beforeAll(async () => {
-  ensureBundle()
-  for (const n of state.nodes) await installAgent(n)
-}, 120_000)
+beforeAll(() => deployBundle(state.nodes), 120_000)
 
 afterEach(async () => {
   await stopAll([VIP])

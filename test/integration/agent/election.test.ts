@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
-  clientPing, crash, sleep, ensureBundle, logsOf, installAgent, instanceStatus, labState, startAgent, stopAll, stopClean,
+  clientPing, crash, sleep, deployBundle, logsOf, instanceStatus, labState, startAgent, stopAll, stopClean,
   vipAnsweredBy, vipHolders, waitFor, waitForSoleHolder
 } from './lab-agents'
 
@@ -15,10 +15,7 @@ const VIP_A = state.vipPool[0]!
 const VIP_B = state.vipPool[1]!
 const VIP_C = state.vipPool[2]!
 
-beforeAll(async () => {
-  ensureBundle()
-  for (const n of state.nodes) await installAgent(n)
-}, 120_000)
+beforeAll(() => deployBundle(state.nodes), 120_000)
 
 afterEach(async () => {
   await stopAll([VIP_A, VIP_B, VIP_C])

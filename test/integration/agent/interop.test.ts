@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
-  crash, ensureBundle, installAgent, instanceStatus, labState, logsOf, startAgent, startKeepalived, stopAll, stopClean,
+  crash, deployBundle, instanceStatus, labState, logsOf, startAgent, startKeepalived, stopAll, stopClean,
   vipAnsweredBy, waitFor, waitForSoleHolder, type InstanceSpec
 } from './lab-agents'
 
@@ -14,10 +14,7 @@ const [n1, n2] = state.nodes as [typeof state.nodes[0], typeof state.nodes[0]]
 const VIP_A = state.vipPool[8]!
 const VIP_B = state.vipPool[9]!
 
-beforeAll(async () => {
-  ensureBundle()
-  for (const n of state.nodes) await installAgent(n)
-}, 120_000)
+beforeAll(() => deployBundle(state.nodes), 120_000)
 
 afterEach(async () => {
   await stopAll([VIP_A, VIP_B])

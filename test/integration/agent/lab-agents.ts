@@ -45,6 +45,12 @@ export async function installAgent(node: LabNode): Promise<void> {
   if (r.code !== 0) throw new Error(`installing the agent bundle in ${node.name} failed: ${r.stderr}`)
 }
 
+/** What every agent lab test file does first: a fresh bundle (built if stale), installed on these nodes. */
+export async function deployBundle(nodes: LabNode[]): Promise<void> {
+  ensureBundle()
+  for (const n of nodes) await installAgent(n)
+}
+
 export async function writeNodeFile(node: LabNode, path: string, content: string): Promise<void> {
   const r = await nodeExec(node, ['/usr/bin/tee', path], { input: content, timeoutMs: 10_000 })
   if (r.code !== 0) throw new Error(`writing ${path} in ${node.name} failed: ${r.stderr}`)

@@ -7,7 +7,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { nodeExec } from '../../lab/lab'
 import {
-  ensureBundle, installAgent, instanceStatus, labState, sleep, startAgent, stopAll, stopClean, waitFor, waitForSoleHolder
+  deployBundle, instanceStatus, labState, sleep, startAgent, stopAll, stopClean, waitFor, waitForSoleHolder
 } from './lab-agents'
 
 const state = labState()
@@ -16,10 +16,7 @@ const VIP_A = state.vipPool[5]!
 const VIP_B = state.vipPool[6]!
 const VIP_C = state.vipPool[7]!
 
-beforeAll(async () => {
-  ensureBundle()
-  for (const n of state.nodes) await installAgent(n)
-}, 120_000)
+beforeAll(() => deployBundle(state.nodes), 120_000)
 
 afterEach(async () => {
   await stopAll([VIP_A, VIP_B, VIP_C])

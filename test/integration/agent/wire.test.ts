@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { killSpawned, nodeExec, nodeSpawn } from '../../lab/lab'
-import { ensureBundle, installAgent, labState, sleep, startAgent, stopAll, stopClean, waitFor } from './lab-agents'
+import { deployBundle, labState, sleep, startAgent, stopAll, stopClean, waitFor } from './lab-agents'
 
 const state = labState()
 const [n1, n2, n3] = state.nodes as [typeof state.nodes[0], typeof state.nodes[0], typeof state.nodes[0]]
@@ -14,10 +14,7 @@ const VIP_A = state.vipPool[12]!
 const VIP_B = state.vipPool[13]!
 const PCAP = '/run/havip/wire-test.pcap'
 
-beforeAll(async () => {
-  ensureBundle()
-  for (const n of state.nodes) await installAgent(n)
-}, 120_000)
+beforeAll(() => deployBundle(state.nodes), 120_000)
 
 afterEach(async () => {
   await stopAll([VIP_A, VIP_B])
