@@ -41,16 +41,6 @@ export const LINUX = {
   IP_DROP_MEMBERSHIP: 36
 } as const
 
-/** Sends one buffer; resolves with the byte count or rejects with the socket error. */
-export function rawSend(sock: RawSocket, buf: Buffer, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    sock.send(buf, 0, buf.length, address, (err: Error | null, bytes: number) => {
-      if (err) reject(err)
-      else resolve(bytes)
-    })
-  })
-}
-
 /** setsockopt with a struct/bytes value (raw-socket accepts a Buffer + length; its typings say number). */
 export function setOptionBuffer(sock: RawSocket, level: number, option: number, value: Buffer): void {
   const set = sock.setOption as unknown as (level: number, option: number, value: Buffer, length: number) => void

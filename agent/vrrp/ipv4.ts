@@ -20,10 +20,6 @@ export function ipv4ToUint32(text: string): number {
   return text.split('.').reduce((acc, part) => acc * 256 + Number(part), 0)
 }
 
-export function uint32ToIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join('.')
-}
-
 export function ipv4ToBytes(text: string): Buffer {
   const b = Buffer.alloc(4)
   b.writeUInt32BE(ipv4ToUint32(text), 0)

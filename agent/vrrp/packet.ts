@@ -64,8 +64,6 @@ export interface Ipv4Packet {
 export const VRRP_PROTOCOL = 112
 /** RFC 5798 §5.1.1.3: sent with TTL 255, and received packets with another TTL are discarded (§7.1). */
 export const VRRP_TTL = 255
-/** RFC 5798 §5.1.1.2 */
-export const VRRP_MULTICAST_IPV4 = '224.0.0.18'
 
 /** RFC 5798 §5.2.2: the only type defined is ADVERTISEMENT. */
 const TYPE_ADVERTISEMENT = 1

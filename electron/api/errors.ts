@@ -74,7 +74,3 @@ export function invalidInput(method: string, issues: readonly z.ZodIssue[]): Api
     ...(first && first.path.length > 0 ? { field: first.path.join('.') } : {})
   }
 }
-
-export function isApiError(v: unknown): v is ApiError {
-  return ApiErrorSchema.safeParse(v).success
-}

@@ -49,10 +49,6 @@ export class SshError extends Error {
   }
 }
 
-export function isSshError(e: unknown): e is SshError {
-  return e instanceof SshError
-}
-
 interface ErrorShape {
   message: string
   code?: string | number
