@@ -144,11 +144,10 @@ export class Agent extends EventEmitter {
     for (const cfg of this.config.instances) {
       const primaryAddress = primaries.get(cfg.name)!
       const transport = this.makeTransport(cfg, { interface: cfg.interface, sourceAddress: primaryAddress, peers: cfg.unicastPeers })
-      const onErr = (err: Error): void => {
+      transport.onError = (err) => {
         this.log('error', err.message, { instance: cfg.name })
-        this.emit('event', { time: new Date().toISOString(), type: 'error', instance: cfg.name, message: err.message } satisfies AgentEvent)
+        this.emitEvent({ type: 'error', instance: cfg.name, message: err.message })
       }
-      ;(transport as { onError?: (e: Error) => void }).onError = onErr
       await transport.start()
       const inst = new Instance(cfg, { transport, os: this.opts.os, logger: this.opts.logger, primaryAddress })
       inst.on('event', (e: AgentEvent) => this.emit('event', e))
@@ -157,7 +156,11 @@ export class Agent extends EventEmitter {
     this.started = true
     for (const inst of this.instances) inst.start(combineHealth(inst.cfg.priority, this.checksFor(inst.cfg)))
     this.log('info', `havip-agent ${AGENT_VERSION} started with ${this.instances.length} instance(s)`, { transport: this.config.transport })
-    this.emit('event', { time: new Date().toISOString(), type: 'started', message: `${this.instances.length} instance(s)` } satisfies AgentEvent)
+    this.emitEvent({ type: 'started', message: `${this.instances.length} instance(s)` })
+  }
+
+  private emitEvent(e: Omit<AgentEvent, 'time'>): void {
+    this.emit('event', { time: new Date().toISOString(), ...e } satisfies AgentEvent)
   }
 
   /** Admin command; `instance` may be omitted for pause/resume (all) or when there is one instance. */
@@ -201,7 +204,7 @@ export class Agent extends EventEmitter {
       for (const t of this.interfaces.values()) t.stop()
       await Promise.all(this.instances.map((i) => i.stop()))
       this.log('info', 'havip-agent stopped')
-      this.emit('event', { time: new Date().toISOString(), type: 'stopped' } satisfies AgentEvent)
+      this.emitEvent({ type: 'stopped' })
     })()
     return this.stopping
   }

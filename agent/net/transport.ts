@@ -52,6 +52,8 @@ export interface VrrpTransport {
   /** Sends the advert to every peer (or the multicast group); resolves when all were handed to the kernel. */
   send(advert: VrrpAdvert): Promise<void>
   onAdvert(listener: AdvertListener): void
+  /** Where socket errors that fail no particular send are reported (a reopened raw socket, a failed UDP socket). */
+  onError?: (err: Error) => void
   counters(): TransportCounters
   close(): Promise<void>
 }
