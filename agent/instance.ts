@@ -149,7 +149,10 @@ export class Instance extends EventEmitter {
     this.cancelGarp()
     await Promise.allSettled([...this.inflight])
     await this.ops
-    await Promise.race([this.notifier.drain(), new Promise((r) => setTimeout(r, 5000))])
+    // Notify hooks get at most 5 s; the bound is cleared so it does not hold the process 5 s longer.
+    let bound: NodeJS.Timeout | undefined
+    await Promise.race([this.notifier.drain(), new Promise((r) => (bound = setTimeout(r, 5000)))])
+    clearTimeout(bound)
     await this.deps.transport.close()
   }
 
