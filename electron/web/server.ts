@@ -219,9 +219,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       sendText(res, stat.isFile() ? 403 : 404, stat.isFile() ? 'Forbidden.' : 'Not found.')
       return
     }
-    const isHtml = path.extname(real) === '.html'
+    // One lower-cased extension decides both the type and the CSP: an "X.HTML" must not go out as HTML without it.
+    const ext = path.extname(real).toLowerCase()
+    const isHtml = ext === '.html'
     res.writeHead(200, {
-      'Content-Type': MIME[path.extname(real).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': MIME[ext] ?? 'application/octet-stream',
       'Content-Length': stat.size,
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
