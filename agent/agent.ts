@@ -21,6 +21,8 @@ export type AdminCommand = 'takeover' | 'release' | 'pause' | 'resume'
 
 export interface AgentStatus {
   version: string
+  /** Node.js running the agent (`process.version`): the manager checks it against what it deployed for. */
+  nodeVersion: string
   pid: number
   startedAt: string
   transport: 'raw' | 'udp'
@@ -188,6 +190,7 @@ export class Agent extends EventEmitter {
   status(): AgentStatus {
     return {
       version: AGENT_VERSION,
+      nodeVersion: process.version,
       pid: process.pid,
       startedAt: this.startedAt,
       transport: this.config.transport,

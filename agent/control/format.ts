@@ -39,7 +39,7 @@ export function formatInstances(list: InstanceStatus[], now = Date.now()): strin
 }
 
 export function formatStatus(s: AgentStatus, now = Date.now()): string {
-  const head = `havip-agent ${s.version} pid ${s.pid}, started ${s.startedAt}, transport ${s.transport}${s.interoperable ? '' : ' (NOT interoperable with keepalived)'}`
+  const head = `havip-agent ${s.version} on Node.js ${s.nodeVersion} pid ${s.pid}, started ${s.startedAt}, transport ${s.transport}${s.interoperable ? '' : ' (NOT interoperable with keepalived)'}`
   const warn = s.warnings.map((w) => `WARNING ${w}`)
   return [head, ...warn, '', formatInstances(s.instances, now)].join('\n')
 }

@@ -94,6 +94,7 @@ describe('agent bundle on Node.js 18', () => {
     expect(st18.json?.ok, JSON.stringify(st18.json)).toBe(true)
     const agent18 = st18.json.result
     expect(agent18).toMatchObject({ version: PACKAGE_VERSION, transport: 'raw', interoperable: true })
+    expect(agent18.nodeVersion).toMatch(/^v18\./)
     const inst18 = agent18.instances.find((i: { name: string }) => i.name === 'VI_T')
     expect(inst18).toMatchObject({ state: 'master', basePriority: 150 })
     expect(inst18.adverts.sent).toBeGreaterThan(0)
