@@ -19,7 +19,7 @@ import { createEventHub, type EventHub } from './events'
 import { collectLinuxFacts } from './platform/linux-facts'
 import { newConnectionId, SavedConnections, type SavedConnection } from './saved-connections'
 import { SshError } from './ssh/errors'
-import { SshPool } from './ssh/pool'
+import { SshPool, type SessionStateEvent } from './ssh/pool'
 import type { SshSession } from './ssh/session'
 import { CredentialStore, type SecretCodec } from './store/credential-store'
 import { HostKeyStore } from './store/host-key-store'
@@ -32,6 +32,8 @@ export interface BackendOptions {
   mode: 'electron' | 'browser'
   /** SSH connect timeout (tests use a short one). */
   connectTimeoutMs?: number
+  /** SSH keepalive interval; a dead link is reported after 3 unanswered ones. Default 15 s. */
+  keepaliveIntervalMs?: number
 }
 
 export interface Backend extends DispatchTarget {
@@ -50,7 +52,7 @@ interface StoredSecret {
 interface Live {
   session?: SshSession
   state?: ConnectionState // 'connecting' or 'failed' while no session is up
-  lastError?: ApiError
+  lastError?: ApiError // why it failed, or why the link dropped
   facts?: NodeFacts
 }
 
@@ -62,8 +64,10 @@ export function createBackend(opts: BackendOptions): Backend {
   const pool = new SshPool({
     hostKeys,
     ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+    ...(opts.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: opts.keepaliveIntervalMs } : {}),
     log: (line) => log('info', line)
   })
+  const stopWatchingSessions = pool.onSessionState((e) => onSessionState(e))
   const live = new Map<string, Live>()
   /** Targets with a connect in progress, so two clicks do not open two sessions. */
   const connecting = new Set<string>()
@@ -87,7 +91,7 @@ export function createBackend(opts: BackendOptions): Backend {
   function setState(id: string, state: ConnectionState, error?: ApiError): void {
     const l = liveOf(id)
     l.state = state === 'connecting' || state === 'failed' ? state : undefined
-    l.lastError = state === 'failed' ? error : undefined
+    l.lastError = state === 'failed' || state === 'disconnected' ? error : undefined
     events.emit('connection.state', { id, state, ...(error ? { error } : {}) })
   }
 
@@ -285,6 +289,29 @@ export function createBackend(opts: BackendOptions): Backend {
     return true
   }
 
+  /**
+   * A saved connection's session dropped or came back on its own: tell the UI at once, so the
+   * node shows as disconnected when it happens, not on the next action.
+   */
+  function onSessionState(e: SessionStateEvent): void {
+    const id = [...live].find(([, l]) => l.session?.id === e.sessionId)?.[0]
+    if (!id) return // a session no saved connection uses any more
+    const where = `${e.target.username}@${e.target.host}:${e.target.port}`
+    if (e.state === 'dropped') {
+      const error: ApiError = {
+        kind: 'disconnected',
+        message: `Connection to ${e.target.host} lost: ${e.reason.message}`,
+        hint: `${e.reason.hint} HAVIP Manager reconnects on the next action; use Reconnect to try now.`,
+        node: e.target.host
+      }
+      setState(id, 'disconnected', error)
+      log('warn', `Connection to ${where} lost: ${e.reason.message}`, e.target.host)
+    } else {
+      setState(id, 'connected')
+      log('info', `Reconnected to ${where}`, e.target.host)
+    }
+  }
+
   function toApiError(err: unknown, method: ApiMethod): ApiError {
     if (err instanceof ApiException) return err.error
     if (err instanceof SshError) {
@@ -381,6 +408,7 @@ export function createBackend(opts: BackendOptions): Backend {
     events,
     toApiError,
     async dispose() {
+      stopWatchingSessions()
       await pool.closeAll().catch(() => {})
       live.clear()
       events.clear()

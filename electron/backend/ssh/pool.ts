@@ -1,17 +1,28 @@
 // The SSH session pool: opens sessions with pinned host keys, keeps them, closes them.
 // Live connections stay here in the backend; only session ids cross the API (DESIGN.md §7.6).
 import { randomUUID } from 'node:crypto'
+import type { Duplex } from 'node:stream'
 import { SshTargetSchema, type SshTargetInput } from '../../api/model'
 import type { HostKeyStore } from '../store/host-key-store'
 import { SshError } from './errors'
-import { Ssh2Session, type SshSession } from './session'
+import { Ssh2Session, type SessionLinkChange, type SshSession } from './session'
+
+/** A session's link changed (see SessionLinkChange); sessionId is SshSession.id. */
+export type SessionStateEvent = SessionLinkChange & {
+  sessionId: string
+  target: SshSession['target']
+}
 
 export interface SshPoolOptions {
   hostKeys: HostKeyStore
   /** TCP connect + SSH handshake + auth must finish within this. Default 15 s. */
   connectTimeoutMs?: number
-  /** SSH keepalive interval (ssh2 keepaliveInterval); 3 missed replies drop the connection. Default 15 s. */
+  /** SSH keepalive interval (ssh2 keepaliveInterval). Default 15 s. */
   keepaliveIntervalMs?: number
+  /** Unanswered keepalives that make the link dead (reported within interval * countMax). Default 3. */
+  keepaliveCountMax?: number
+  /** Instead of TCP to host:port, open the stream to the server here (tests over a Unix socket). */
+  openSocket?: (host: string, port: number) => Duplex
   /** Progress lines for the events strip. Never receives secrets. */
   log?: (line: string) => void
 }
@@ -21,13 +32,39 @@ export class SshPool {
   private readonly hostKeys: HostKeyStore
   private readonly connectTimeoutMs: number
   private readonly keepaliveIntervalMs: number
+  private readonly keepaliveCountMax: number
+  private readonly openSocket: SshPoolOptions['openSocket']
   private readonly log: (line: string) => void
+  private readonly stateListeners = new Set<(e: SessionStateEvent) => void>()
 
   constructor(opts: SshPoolOptions) {
     this.hostKeys = opts.hostKeys
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 15_000
     this.keepaliveIntervalMs = opts.keepaliveIntervalMs ?? 15_000
+    this.keepaliveCountMax = opts.keepaliveCountMax ?? 3
+    this.openSocket = opts.openSocket
     this.log = opts.log ?? (() => {})
+  }
+
+  /**
+   * Be told at once when a pooled session's connection drops (without close()) and when it
+   * comes back (reconnect on the next use). Returns the unsubscribe function.
+   */
+  onSessionState(listener: (e: SessionStateEvent) => void): () => void {
+    this.stateListeners.add(listener)
+    return () => {
+      this.stateListeners.delete(listener)
+    }
+  }
+
+  private emitSessionState(e: SessionStateEvent): void {
+    for (const l of [...this.stateListeners]) {
+      try {
+        l(e)
+      } catch (err) {
+        this.log(`a session-state listener failed: ${(err as Error).message}`)
+      }
+    }
   }
 
   /**
@@ -50,10 +87,18 @@ export class SshPool {
         hint: 'Correct the connection settings and try again.'
       })
     }
-    const session = new Ssh2Session(randomUUID(), parsed.data, this.hostKeys, {
+    const id = randomUUID()
+    const sessionTarget = { host: parsed.data.host, port: parsed.data.port, username: parsed.data.username }
+    const session = new Ssh2Session(id, parsed.data, this.hostKeys, {
       connectTimeoutMs: this.connectTimeoutMs,
       keepaliveIntervalMs: this.keepaliveIntervalMs,
-      log: this.log
+      keepaliveCountMax: this.keepaliveCountMax,
+      log: this.log,
+      // Only sessions the pool holds report: one being closed or never opened has no audience.
+      onLinkChange: (change) => {
+        if (this.sessions.get(id) === session) this.emitSessionState({ ...change, sessionId: id, target: sessionTarget })
+      },
+      ...(this.openSocket ? { openSocket: this.openSocket } : {})
     })
     await session.open()
     this.sessions.set(session.id, session)

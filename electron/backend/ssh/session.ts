@@ -3,9 +3,10 @@
 // password on stdin, and SFTP upload verified by checksum.
 import { createHash, randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
+import type { Duplex } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2'
-import type { HostKeyInfo, SshTarget } from '../../api/model'
+import type { HostKeyInfo, SshErrorInfo, SshTarget } from '../../api/model'
 import type { HostKeyStore } from '../store/host-key-store'
 import { posixCommand } from '../platform/quote'
 import { mapSshError, SshError } from './errors'
@@ -56,10 +57,27 @@ export interface SshSession {
   isConnected(): boolean
 }
 
+/**
+ * A change of a session's link, reported as it happens (not on the next command):
+ *  - 'dropped': the connection went away without close() being called (node rebooted, sshd
+ *    killed, network cut and keepalives unanswered); `reason` says what was seen;
+ *  - 'reconnected': a dropped session was opened again (reconnect on the next use).
+ * A deliberate close() reports nothing: it is not a drop.
+ */
+export type SessionLinkChange = { state: 'dropped'; reason: SshErrorInfo } | { state: 'reconnected' }
+
 export interface SessionConfig {
   connectTimeoutMs: number
   keepaliveIntervalMs: number
+  /** Unanswered keepalives before the link counts as dead: detected within interval * max(countMax, 2). Default 3. */
+  keepaliveCountMax?: number
   log: (line: string) => void
+  onLinkChange?: (change: SessionLinkChange) => void
+  /**
+   * Open the byte stream to the SSH server instead of a TCP connection to host:port
+   * (ssh2's `sock`): for tests over a Unix socket, and later for jump hosts.
+   */
+  openSocket?: (host: string, port: number) => Duplex
 }
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000
@@ -102,6 +120,8 @@ export class Ssh2Session implements SshSession {
   private connected = false
   private connecting: Promise<void> | undefined
   private closedByUser = false
+  /** Set once the first connect succeeds, so a later success is a reconnect. */
+  private everConnected = false
   private readonly slots = new Slots(MAX_CONCURRENT_CHANNELS)
 
   constructor(
@@ -206,18 +226,29 @@ export class Ssh2Session implements SshSession {
         settled = true
         this.client = client
         this.connected = true
-        this.cfg.log(`connected to ${this.where} (${this._hostKey?.keyType} ${this._hostKey?.fingerprint})`)
+        const isReconnect = this.everConnected
+        this.everConnected = true
+        this.cfg.log(`${isReconnect ? 'reconnected' : 'connected'} to ${this.where} (${this._hostKey?.keyType} ${this._hostKey?.fingerprint})`)
         resolve()
+        if (isReconnect) this.reportLink({ state: 'reconnected' })
       })
+      /** The last error of an established connection: the reason for the drop that follows. */
+      let lastError: unknown
       client.on('error', (e) => {
         if (!settled) return fail(e, authStarted ? 'auth' : 'connect')
+        lastError = e
         this.cfg.log(`connection to ${this.where} failed: ${(e as Error).message}`)
       })
       client.on('close', () => {
+        // close() detaches the client before ending it, so only a drop still finds it here.
         if (this.client === client) {
           this.connected = false
           this.client = undefined
-          if (!this.closedByUser) this.cfg.log(`connection to ${this.where} closed; it is reopened on the next command`)
+          if (!this.closedByUser) {
+            const reason = this.dropReason(lastError)
+            this.cfg.log(`connection to ${this.where} lost (${reason.message}); it is reopened on the next command`)
+            this.reportLink({ state: 'dropped', reason: reason.toInfo() })
+          }
         }
         if (!settled) fail(new Error('Connection lost before handshake'), 'connect')
       })
@@ -236,7 +267,10 @@ export class Ssh2Session implements SshSession {
           username,
           readyTimeout: this.cfg.connectTimeoutMs,
           keepaliveInterval: this.cfg.keepaliveIntervalMs,
-          keepaliveCountMax: 3,
+          // ssh2 gives up on the tick after countMax unanswered pings, i.e. after
+          // (countMax + 1) intervals; ask for one less so a dead peer is reported within
+          // interval * countMax. At least 1, or ssh2 would give up without sending a ping.
+          keepaliveCountMax: Math.max(1, (this.cfg.keepaliveCountMax ?? 3) - 1),
           hostVerifier: (key: Buffer): boolean => {
             authStarted = true
             const offered = hostKeyInfoOf(host, port, key)
@@ -278,7 +312,8 @@ export class Ssh2Session implements SshSession {
                 : hostKeyChanged(offered, check.pinned.fingerprint)
             return false
           },
-          ...this.authConfig()
+          ...this.authConfig(),
+          ...(this.cfg.openSocket ? { sock: this.cfg.openSocket(host, port) } : {})
         }
       } catch (e) {
         return fail(e, 'auth')
@@ -291,6 +326,30 @@ export class Ssh2Session implements SshSession {
         fail(e, 'auth')
       }
     })
+  }
+
+  /** Why an established connection went away, from the error ssh2 reported (if any) before 'close'. */
+  private dropReason(lastError: unknown): SshError {
+    const { host, port } = this.target
+    if (lastError !== undefined) return mapSshError(lastError, { host, port, phase: 'exec' })
+    // No error: the server side closed the TCP connection (sshd or its session process ended,
+    // or the node shut down cleanly).
+    return new SshError({
+      kind: 'disconnected',
+      host,
+      port,
+      message: `${host}:${port} closed the SSH connection.`,
+      hint: `The node may have rebooted, or its SSH server (or this session's sshd process) was stopped. Check that ${host} is up.`
+    })
+  }
+
+  private reportLink(change: SessionLinkChange): void {
+    try {
+      this.cfg.onLinkChange?.(change)
+    } catch (e) {
+      // An observer's bug must not break the connection handling.
+      this.cfg.log(`a link-state observer failed: ${(e as Error).message}`)
+    }
   }
 
   private async channel(argv: readonly string[]): Promise<Client> {

@@ -48,7 +48,9 @@ export const useConnectionsStore = defineStore('connections', () => {
       void load()
       return
     }
-    upsert({ ...c, state: ev.state, ...(ev.error ? { lastError: ev.error } : {}) })
+    // The error belongs to this state (why it failed or dropped); a new state without one clears it.
+    const { lastError: _previous, ...rest } = c
+    upsert({ ...rest, state: ev.state, ...(ev.error ? { lastError: ev.error } : {}) })
   }
 
   /** One connect attempt; host-key results are returned for the dialog to ask the admin. */

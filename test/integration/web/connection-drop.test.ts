@@ -1,0 +1,177 @@
+// A dropped SSH connection is announced when it drops, not on the next action: through the
+// browser-mode WebSocket and the real backend, connect to lab node n1, kill only that
+// connection's sshd session processes on the node (the node's sshd listener lives on), and
+// expect a `connection.state` 'disconnected' event saying what happened; then Reconnect.
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ApiEventPayload, Connection, ConnectResult } from '../../../electron/api/contract'
+import { createBackend, type Backend } from '../../../electron/backend/backend'
+import { createWebServer, type WebServer } from '../../../electron/web/server'
+import { nodeExec } from '../../lab/exec'
+import { readLabState, type LabState } from '../../lab/lab'
+import { WsApi } from './helpers'
+
+let lab: LabState
+let tmp: string
+let backend: Backend
+let server: WebServer
+let api: WsApi
+
+beforeAll(async () => {
+  const state = readLabState()
+  if (!state) throw new Error('The lab is not up (the integration globalSetup should have started it): run npm run lab:up')
+  lab = state
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-drop-'))
+  fs.mkdirSync(path.join(tmp, 'renderer'))
+  fs.writeFileSync(path.join(tmp, 'renderer', 'index.html'), '<!doctype html>')
+  backend = createBackend({ dataDir: path.join(tmp, 'data'), mode: 'browser', connectTimeoutMs: 8000 })
+  server = await createWebServer({ backend, staticDir: path.join(tmp, 'renderer'), log: () => {} })
+  api = await WsApi.open(server.port, server.token)
+})
+
+afterAll(async () => {
+  await api?.close()
+  await server?.close()
+  await backend?.dispose()
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+})
+
+async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: unknown }>): Promise<T> {
+  const r = await p
+  if (!r.ok) throw new Error(`expected success, got ${JSON.stringify(r.error)}`)
+  return r.value as T
+}
+
+interface SshdConnection {
+  peer: string // "198.51.100.1:45678": the backend's end
+  pids: number[] // the sshd processes serving it ([priv] monitor and the session child)
+}
+
+/** Established connections to the node's sshd, as `ss` sees them inside the node. */
+async function sshdConnections(nodeName: string): Promise<SshdConnection[]> {
+  const r = await nodeExec(nodeName, ['ss', '-Htnp', 'state', 'established', '( sport = :22 )'], { timeoutMs: 10_000 })
+  if (r.code !== 0) throw new Error(`ss failed in ${nodeName}: ${r.stderr}`)
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((line) => {
+      // Recv-Q Send-Q Local:Port Peer:Port users:(("sshd",pid=N,fd=M),...)
+      const fields = line.trim().split(/\s+/)
+      const pids = [...line.matchAll(/\("sshd",pid=(\d+),/g)].map((m) => Number(m[1]))
+      return { peer: fields[3] ?? '', pids }
+    })
+}
+
+async function waitForEvent(pred: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`${what} did not arrive within ${ms} ms`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('a connection that drops is reported at once', () => {
+  it("killing the node's sshd session gives 'disconnected' with a readable error; Reconnect brings it back", async () => {
+    const n1 = lab.nodes.find((n) => n.name === 'n1')
+    if (!n1) throw new Error('lab has no node n1')
+    await ok(api.callRaw('hostKeys.trust', { host: n1.address, port: n1.sshPort, keyType: 'ssh-ed25519', fingerprint: n1.hostKeyFingerprint }))
+
+    const before = new Set((await sshdConnections('n1')).map((c) => c.peer))
+    const r = await ok<ConnectResult>(
+      api.callRaw('connections.connect', { host: n1.address, port: n1.sshPort, username: 'root', auth: { kind: 'key', privateKeyPath: lab.rootKeyPath } })
+    )
+    expect(r.status).toBe('connected')
+    if (r.status !== 'connected') return
+    const id = r.connection.id
+
+    // Ours is the one connection from the backend's address that was not there before.
+    const ours = (await sshdConnections('n1')).filter((c) => !before.has(c.peer) && c.peer.startsWith(`${lab.hostAddress}:`))
+    expect(ours, JSON.stringify(ours)).toHaveLength(1)
+    const pids = ours[0]!.pids
+    expect(pids.length).toBeGreaterThan(0)
+    const listenerBefore = await nodeExec('n1', ['ss', '-Htln', '( sport = :22 )'], { timeoutMs: 10_000 })
+    expect(listenerBefore.stdout).toContain(':22')
+
+    const eventsBefore = api.events.length
+    const killed = await nodeExec('n1', ['kill', '-KILL', ...pids.map(String)], { timeoutMs: 10_000 })
+    expect(killed.code, killed.stderr).toBe(0)
+
+    // The event comes by itself: nothing here lists connections or runs a command meanwhile.
+    const dropped = () => api.events.slice(eventsBefore).flatMap((e) =>
+      e.event === 'connection.state' && (e.payload as { id: string; state: string }).id === id && (e.payload as { state: string }).state === 'disconnected'
+        ? [e.payload as ApiEventPayload<'connection.state'>]
+        : []
+    )
+    await waitForEvent(() => dropped().length > 0, 20_000, "the 'disconnected' event")
+    const ev = dropped()[0]!
+    expect(ev.error?.kind).toBe('disconnected')
+    expect(ev.error?.node).toBe(n1.address)
+    expect(ev.error?.message).toContain(`Connection to ${n1.address} lost`)
+    expect(ev.error?.hint).toMatch(/Reconnect/)
+    expect(
+      api.eventsOf('backend.log').some((l) => l.level === 'warn' && l.node === n1.address && l.message.includes('lost'))
+    ).toBe(true)
+
+    // connections.list agrees, with the reason.
+    const list = await ok<Connection[]>(api.callRaw('connections.list', {}))
+    const mine = list.find((c) => c.id === id)
+    expect(mine?.state).toBe('disconnected')
+    expect(mine?.lastError?.kind).toBe('disconnected')
+
+    // Only the session died: the node's sshd still listens, so Reconnect works.
+    const listenerAfter = await nodeExec('n1', ['ss', '-Htln', '( sport = :22 )'], { timeoutMs: 10_000 })
+    expect(listenerAfter.stdout).toContain(':22')
+    const connectedBefore = api.eventsOf('connection.state').filter((e) => e.id === id && e.state === 'connected').length
+    const again = await ok<ConnectResult>(api.callRaw('connections.reconnect', { id }))
+    expect(again.status).toBe('connected')
+    await waitForEvent(
+      () => api.eventsOf('connection.state').filter((e) => e.id === id && e.state === 'connected').length > connectedBefore,
+      20_000,
+      "the 'connected' event"
+    )
+    const after = await ok<Connection[]>(api.callRaw('connections.list', {}))
+    expect(after.find((c) => c.id === id)).toMatchObject({ state: 'connected' })
+    expect(after.find((c) => c.id === id)?.lastError).toBeUndefined()
+    // Closing the replaced (dropped) session on purpose is not reported as another drop.
+    const drops = api.eventsOf('connection.state').filter((e) => e.id === id && e.state === 'disconnected')
+    expect(drops).toHaveLength(1)
+
+    await ok(api.callRaw('connections.disconnect', { id }))
+  })
+
+  it("after a drop, the next action reconnects by itself and 'connected' is announced", async () => {
+    const n1 = lab.nodes.find((n) => n.name === 'n1')
+    if (!n1) throw new Error('lab has no node n1')
+    const before = new Set((await sshdConnections('n1')).map((c) => c.peer))
+    const r = await ok<ConnectResult>(
+      api.callRaw('connections.connect', { host: n1.address, port: n1.sshPort, username: 'root', auth: { kind: 'key', privateKeyPath: lab.rootKeyPath } })
+    )
+    if (r.status !== 'connected') throw new Error(`expected connected, got ${r.status}`)
+    const id = r.connection.id
+    const ours = (await sshdConnections('n1')).filter((c) => !before.has(c.peer) && c.peer.startsWith(`${lab.hostAddress}:`))
+    expect(ours, JSON.stringify(ours)).toHaveLength(1)
+
+    const mark = api.events.length
+    const stateEvents = () =>
+      api.events
+        .slice(mark)
+        .filter((e) => e.event === 'connection.state' && (e.payload as { id: string }).id === id)
+        .map((e) => (e.payload as { state: string }).state)
+    const killed = await nodeExec('n1', ['kill', '-KILL', ...ours[0]!.pids.map(String)], { timeoutMs: 10_000 })
+    expect(killed.code, killed.stderr).toBe(0)
+    await waitForEvent(() => stateEvents().includes('disconnected'), 20_000, "the 'disconnected' event")
+
+    // Reading facts runs commands: the session reconnects (same pinned key) and says so.
+    const facts = await ok<{ hostname: string }>(api.callRaw('nodes.facts', { connectionId: id, refresh: true }))
+    expect(facts.hostname).toBe('n1')
+    await waitForEvent(() => stateEvents().includes('connected'), 20_000, "the 'connected' event")
+    expect(stateEvents()).toEqual(['disconnected', 'connected'])
+    const list = await ok<Connection[]>(api.callRaw('connections.list', {}))
+    expect(list.find((c) => c.id === id)).toMatchObject({ state: 'connected' })
+    expect(api.eventsOf('backend.log').some((l) => l.message.startsWith('Reconnected to root@'))).toBe(true)
+
+    await ok(api.callRaw('connections.disconnect', { id }))
+  })
+})
