@@ -246,7 +246,7 @@ export class Ssh2Session implements SshSession {
           this.client = undefined
           if (!this.closedByUser) {
             const reason = this.dropReason(lastError)
-            this.cfg.log(`connection to ${this.where} lost (${reason.message}); it is reopened on the next command`)
+            this.cfg.log(`connection to ${this.where} closed; it is reopened on the next command (${reason.message})`)
             this.reportLink({ state: 'dropped', reason: reason.toInfo() })
           }
         }

@@ -26,7 +26,8 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-drop-'))
   fs.mkdirSync(path.join(tmp, 'renderer'))
   fs.writeFileSync(path.join(tmp, 'renderer', 'index.html'), '<!doctype html>')
-  backend = createBackend({ dataDir: path.join(tmp, 'data'), mode: 'browser', connectTimeoutMs: 8000 })
+  // A short keepalive so a frozen peer is noticed in about 3 s (3 unanswered pings).
+  backend = createBackend({ dataDir: path.join(tmp, 'data'), mode: 'browser', connectTimeoutMs: 8000, keepaliveIntervalMs: 1000 })
   server = await createWebServer({ backend, staticDir: path.join(tmp, 'renderer'), log: () => {} })
   api = await WsApi.open(server.port, server.token)
 })
@@ -172,6 +173,44 @@ describe('a connection that drops is reported at once', () => {
     expect(list.find((c) => c.id === id)).toMatchObject({ state: 'connected' })
     expect(api.eventsOf('backend.log').some((l) => l.message.startsWith('Reconnected to root@'))).toBe(true)
 
+    await ok(api.callRaw('connections.disconnect', { id }))
+  })
+
+  it("a node that stops answering (sshd frozen, TCP up) is reported through keepalives", async () => {
+    const n1 = lab.nodes.find((n) => n.name === 'n1')
+    if (!n1) throw new Error('lab has no node n1')
+    const before = new Set((await sshdConnections('n1')).map((c) => c.peer))
+    const r = await ok<ConnectResult>(
+      api.callRaw('connections.connect', { host: n1.address, port: n1.sshPort, username: 'root', auth: { kind: 'key', privateKeyPath: lab.rootKeyPath } })
+    )
+    if (r.status !== 'connected') throw new Error(`expected connected, got ${r.status}`)
+    const id = r.connection.id
+    const ours = (await sshdConnections('n1')).filter((c) => !before.has(c.peer) && c.peer.startsWith(`${lab.hostAddress}:`))
+    expect(ours, JSON.stringify(ours)).toHaveLength(1)
+    const pids = ours[0]!.pids.map(String)
+    const mark = api.events.length
+    try {
+      // Like a cut network: the kernel still ACKs, but nothing answers the SSH keepalives.
+      const stopped = await nodeExec('n1', ['kill', '-STOP', ...pids], { timeoutMs: 10_000 })
+      expect(stopped.code, stopped.stderr).toBe(0)
+      await waitForEvent(
+        () => api.events.slice(mark).some((e) => e.event === 'connection.state' && (e.payload as { id: string; state: string }).id === id && (e.payload as { state: string }).state === 'disconnected'),
+        20_000,
+        "the 'disconnected' event"
+      )
+      const ev = api.events
+        .slice(mark)
+        .map((e) => e.payload as ApiEventPayload<'connection.state'>)
+        .find((p) => p.id === id && p.state === 'disconnected')
+      expect(ev?.error?.kind).toBe('disconnected')
+      expect(ev?.error?.message).toMatch(/keepalive/i)
+      const list = await ok<Connection[]>(api.callRaw('connections.list', {}))
+      expect(list.find((c) => c.id === id)?.state).toBe('disconnected')
+    } finally {
+      await nodeExec('n1', ['kill', '-KILL', ...pids], { timeoutMs: 10_000 }).catch(() => undefined)
+    }
+    const again = await ok<ConnectResult>(api.callRaw('connections.reconnect', { id }))
+    expect(again.status).toBe('connected')
     await ok(api.callRaw('connections.disconnect', { id }))
   })
 })
