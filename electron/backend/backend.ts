@@ -300,8 +300,8 @@ export function createBackend(opts: BackendOptions): Backend {
     if (e.state === 'dropped') {
       const error: ApiError = {
         kind: 'disconnected',
-        message: `Connection to ${e.target.host} lost: ${e.reason.message}`,
-        hint: `${e.reason.hint} HAVIP Manager reconnects on the next action; use Reconnect to try now.`,
+        message: `Connection to ${e.target.host} lost: ${asClause(e.reason.message)}`,
+        hint: `${e.reason.hint} HAVIP Manager reconnects on the next action; use Connect to try now.`,
         node: e.target.host
       }
       setState(id, 'disconnected', error)
@@ -310,6 +310,11 @@ export function createBackend(opts: BackendOptions): Backend {
       setState(id, 'connected')
       log('info', `Reconnected to ${where}`, e.target.host)
     }
+  }
+
+  /** "The SSH server ..." -> "the SSH server ...", to follow "lost: " (acronyms keep their case). */
+  function asClause(sentence: string): string {
+    return /^[A-Z][a-z]/.test(sentence) ? sentence[0]!.toLowerCase() + sentence.slice(1) : sentence
   }
 
   function toApiError(err: unknown, method: ApiMethod): ApiError {

@@ -6,7 +6,9 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { nodeExec } from '../lab/exec'
 import { readLabState, type LabNode, type LabState } from '../lab/lab'
+import { newSshdConnections, sshdConnections } from '../lab/sshd-sessions'
 import { callApi } from './support/api-client'
 import { launchChromium } from './support/chromium'
 import { startWebServer, type RunningWebServer } from './support/web-server'
@@ -85,6 +87,7 @@ describe('browser mode console against the lab', () => {
     const n1 = node('n1')
     const page = await openConsole(server!.url)
     await expect.poll(() => page.getByText('Browser mode', { exact: true }).isVisible()).toBe(true)
+    const sshdBefore = new Set((await sshdConnections(n1)).map((c) => c.peer))
 
     const dialog = await openConnectDialog(page)
     await dialog.getByLabel('Node address').fill(n1.address)
@@ -132,9 +135,24 @@ describe('browser mode console against the lab', () => {
 
     await shot(page, 'node-details.png', true)
 
+    // The connection drops (its sshd session is killed on the node): the view says so at once,
+    // without a reload or an action: badge, tree dot, stale-facts note and the reason.
+    const ours = await newSshdConnections(n1, lab.hostAddress, sshdBefore)
+    expect(ours, JSON.stringify(ours)).toHaveLength(1)
+    const killed = await nodeExec(n1, ['kill', '-KILL', ...ours[0]!.pids.map(String)], { timeoutMs: 10_000 })
+    expect(killed.code, killed.stderr).toBe(0)
+    const header = page.getByRole('main').locator('.pane-header')
+    await expect.poll(() => header.textContent(), { timeout: 20_000 }).toContain('Disconnected')
+    expect(await page.getByRole('note').textContent()).toContain('these facts are from the last connection')
+    expect(await page.getByRole('treeitem', { selected: true }).locator('.dot').getAttribute('class')).toContain('dot-disconnected')
+    expect(await page.getByRole('main').textContent()).toContain(`Connection to ${n1.address} lost`)
+    await shot(page, 'connection-lost.png', true)
+    await actions.getByRole('button', { name: 'Connect...' }).click()
+    await expect.poll(() => header.textContent()).toContain('Connected')
+    expect(await page.getByRole('main').textContent()).not.toContain(`Connection to ${n1.address} lost`)
+
     // Disconnect, then connect again with what the backend remembered (the key path): no form needed.
     await actions.getByRole('button', { name: 'Disconnect' }).click()
-    const header = page.getByRole('main').locator('.pane-header')
     await expect.poll(() => header.textContent()).toContain('Disconnected')
     await actions.getByRole('button', { name: 'Connect...' }).click()
     await expect.poll(() => header.textContent()).toContain('Connected')

@@ -338,7 +338,7 @@ export class Ssh2Session implements SshSession {
       kind: 'disconnected',
       host,
       port,
-      message: `${host}:${port} closed the SSH connection.`,
+      message: `The SSH server on ${host}:${port} closed the connection.`,
       hint: `The node may have rebooted, or its SSH server (or this session's sshd process) was stopped. Check that ${host} is up.`
     })
   }

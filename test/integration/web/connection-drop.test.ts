@@ -11,6 +11,7 @@ import { createBackend, type Backend } from '../../../electron/backend/backend'
 import { createWebServer, type WebServer } from '../../../electron/web/server'
 import { nodeExec } from '../../lab/exec'
 import { readLabState, type LabState } from '../../lab/lab'
+import { newSshdConnections, sshdConnections, sshdListening } from '../../lab/sshd-sessions'
 import { WsApi } from './helpers'
 
 let lab: LabState
@@ -45,26 +46,6 @@ async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: unknown 
   return r.value as T
 }
 
-interface SshdConnection {
-  peer: string // "198.51.100.1:45678": the backend's end
-  pids: number[] // the sshd processes serving it ([priv] monitor and the session child)
-}
-
-/** Established connections to the node's sshd, as `ss` sees them inside the node. */
-async function sshdConnections(nodeName: string): Promise<SshdConnection[]> {
-  const r = await nodeExec(nodeName, ['ss', '-Htnp', 'state', 'established', '( sport = :22 )'], { timeoutMs: 10_000 })
-  if (r.code !== 0) throw new Error(`ss failed in ${nodeName}: ${r.stderr}`)
-  return r.stdout
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((line) => {
-      // Recv-Q Send-Q Local:Port Peer:Port users:(("sshd",pid=N,fd=M),...)
-      const fields = line.trim().split(/\s+/)
-      const pids = [...line.matchAll(/\("sshd",pid=(\d+),/g)].map((m) => Number(m[1]))
-      return { peer: fields[3] ?? '', pids }
-    })
-}
-
 async function waitForEvent(pred: () => boolean, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms
   while (!pred()) {
@@ -88,12 +69,11 @@ describe('a connection that drops is reported at once', () => {
     const id = r.connection.id
 
     // Ours is the one connection from the backend's address that was not there before.
-    const ours = (await sshdConnections('n1')).filter((c) => !before.has(c.peer) && c.peer.startsWith(`${lab.hostAddress}:`))
+    const ours = await newSshdConnections('n1', lab.hostAddress, before)
     expect(ours, JSON.stringify(ours)).toHaveLength(1)
     const pids = ours[0]!.pids
     expect(pids.length).toBeGreaterThan(0)
-    const listenerBefore = await nodeExec('n1', ['ss', '-Htln', '( sport = :22 )'], { timeoutMs: 10_000 })
-    expect(listenerBefore.stdout).toContain(':22')
+    expect(await sshdListening('n1')).toBe(true)
 
     const eventsBefore = api.events.length
     const killed = await nodeExec('n1', ['kill', '-KILL', ...pids.map(String)], { timeoutMs: 10_000 })
@@ -110,7 +90,8 @@ describe('a connection that drops is reported at once', () => {
     expect(ev.error?.kind).toBe('disconnected')
     expect(ev.error?.node).toBe(n1.address)
     expect(ev.error?.message).toContain(`Connection to ${n1.address} lost`)
-    expect(ev.error?.hint).toMatch(/Reconnect/)
+    expect(ev.error?.message).toMatch(/lost: the SSH server on .* closed the connection/)
+    expect(ev.error?.hint).toMatch(/reconnects on the next action; use Connect/)
     expect(
       api.eventsOf('backend.log').some((l) => l.level === 'warn' && l.node === n1.address && l.message.includes('lost'))
     ).toBe(true)
@@ -122,8 +103,7 @@ describe('a connection that drops is reported at once', () => {
     expect(mine?.lastError?.kind).toBe('disconnected')
 
     // Only the session died: the node's sshd still listens, so Reconnect works.
-    const listenerAfter = await nodeExec('n1', ['ss', '-Htln', '( sport = :22 )'], { timeoutMs: 10_000 })
-    expect(listenerAfter.stdout).toContain(':22')
+    expect(await sshdListening('n1')).toBe(true)
     const connectedBefore = api.eventsOf('connection.state').filter((e) => e.id === id && e.state === 'connected').length
     const again = await ok<ConnectResult>(api.callRaw('connections.reconnect', { id }))
     expect(again.status).toBe('connected')
@@ -151,7 +131,7 @@ describe('a connection that drops is reported at once', () => {
     )
     if (r.status !== 'connected') throw new Error(`expected connected, got ${r.status}`)
     const id = r.connection.id
-    const ours = (await sshdConnections('n1')).filter((c) => !before.has(c.peer) && c.peer.startsWith(`${lab.hostAddress}:`))
+    const ours = await newSshdConnections('n1', lab.hostAddress, before)
     expect(ours, JSON.stringify(ours)).toHaveLength(1)
 
     const mark = api.events.length
@@ -185,7 +165,7 @@ describe('a connection that drops is reported at once', () => {
     )
     if (r.status !== 'connected') throw new Error(`expected connected, got ${r.status}`)
     const id = r.connection.id
-    const ours = (await sshdConnections('n1')).filter((c) => !before.has(c.peer) && c.peer.startsWith(`${lab.hostAddress}:`))
+    const ours = await newSshdConnections('n1', lab.hostAddress, before)
     expect(ours, JSON.stringify(ours)).toHaveLength(1)
     const pids = ours[0]!.pids.map(String)
     const mark = api.events.length
