@@ -10,6 +10,7 @@ import { Server, utils } from 'ssh2'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { hostKeyInfoOf } from '../../../electron/backend/ssh/host-key'
 import { SshPool, type SessionStateEvent } from '../../../electron/backend/ssh/pool'
+import { Ssh2Session, type SessionLinkChange } from '../../../electron/backend/ssh/session'
 import { HostKeyStore } from '../../../electron/backend/store/host-key-store'
 
 const HOST = '198.51.100.11' // only a name here: every byte goes over the Unix socket
@@ -106,6 +107,23 @@ describe('SshPool.onSessionState', () => {
     await new Promise((r) => setTimeout(r, 100))
     expect(seen).toEqual([])
     expect(s.isConnected()).toBe(false)
+  })
+
+  it('a session closed directly (not through the pool) reports no drop either', async () => {
+    const seen: SessionLinkChange[] = []
+    const s = new Ssh2Session('direct', { ...target, port: PORT }, hostKeys, {
+      connectTimeoutMs: 5000,
+      keepaliveIntervalMs: 60_000,
+      log: () => {},
+      onLinkChange: (c) => seen.push(c),
+      openSocket: () => net.connect(sockPath)
+    })
+    await s.open()
+    const serverSide = rawSockets[rawSockets.length - 1]!
+    await s.close()
+    await until(() => serverSide.destroyed || serverSide.readableEnded, 5000, 'the server seeing the close')
+    await new Promise((r) => setTimeout(r, 100))
+    expect(seen).toEqual([])
   })
 
   it('closeAll() is not a drop either', async () => {
