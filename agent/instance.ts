@@ -78,6 +78,8 @@ export class Instance extends EventEmitter {
   private timer?: NodeJS.Timeout
   private timerAt?: number
   private ops: Promise<void> = Promise.resolve()
+  /** Ops queued or running; 0 means `ops` is settled. */
+  private opsPending = 0
   private readonly inflight = new Set<Promise<void>>()
   private readonly held = new Set<string>()
   private readonly peers = new Map<string, PeerSeen>()
@@ -206,7 +208,7 @@ export class Instance extends EventEmitter {
       case 'send-advert':
         return this.sendAdvert(a.priority)
       case 'add-vips':
-        return this.enqueue(() => this.addVips())
+        return this.enqueue(() => this.addVips(), true)
       case 'remove-vips':
         this.cancelGarp()
         return this.enqueue(() => this.removeVips())
@@ -223,8 +225,24 @@ export class Instance extends EventEmitter {
     }
   }
 
-  private enqueue(op: () => Promise<void>): void {
-    this.ops = this.ops.then(op).catch((err: Error) => {
+  /**
+   * Runs `op` after every op queued before it. With `startIfIdle` and nothing queued, `op` starts
+   * at once instead of a microtask later (after the rest of this dispatch): used for the VIP add
+   * on becoming master, so the `ip` process is spawned before the remaining bookkeeping runs.
+   */
+  private enqueue(op: () => Promise<void>, startIfIdle = false): void {
+    const tracked = (): Promise<void> => {
+      let p: Promise<void>
+      try {
+        p = op()
+      } catch (err) {
+        p = Promise.reject(err)
+      }
+      return p.finally(() => this.opsPending--)
+    }
+    const startNow = startIfIdle && this.opsPending === 0
+    this.opsPending++
+    this.ops = (startNow ? tracked() : this.ops.then(tracked)).catch((err: Error) => {
       this.log('error', err.message)
       this.emitEvent({ type: 'error', message: err.message })
     })
@@ -341,10 +359,15 @@ export class Instance extends EventEmitter {
       }, ms)
       this.garpTimers.add(t)
     }
-    const burst = (count: number): void => {
-      for (let i = 0; i < count; i++) after(i * g.intervalMs, () => void this.garpOnce(gen))
+    const burst = (count: number, firstNow = false): void => {
+      for (let i = 0; i < count; i++) {
+        // The first packet of the takeover burst goes out now: a 0 ms timer would cost a turn of
+        // the event loop (>= 1 ms) while clients still send to the old owner's MAC.
+        if (i === 0 && firstNow) void this.garpOnce(gen)
+        else after(i * g.intervalMs, () => void this.garpOnce(gen))
+      }
     }
-    burst(g.masterRepeat)
+    burst(g.masterRepeat, true)
     if (g.masterDelayMs > 0) after(g.masterDelayMs, () => burst(g.masterRepeat))
     if (g.masterRefreshMs > 0) this.garpTimers.add(setInterval(() => burst(g.masterRefreshRepeat), g.masterRefreshMs))
   }
