@@ -3,7 +3,10 @@
  *   (a) kill -9 of the master, (b) clean stop of the master, (c) planned takeover,
  * for havip-agent and Debian's keepalived under the same settings in the same run,
  * at advert intervals 1 s (v3, and v2) and 100 ms (v3); plus the agent's idle CPU and RSS.
- * Each measure is repeated and the median reported.
+ * Each measure is repeated and the median reported. Before each event the bench waits a random
+ * 0..advert-interval, so the event lands at a uniformly random point of the master's advert cycle:
+ * without it, both implementations' outage depends on where in that cycle the event happens to
+ * fall, which is decided by the bench's own polling rhythm and not by the implementation.
  */
 import { readFileSync } from 'node:fs'
 import { clientExec, nodeExec } from '../lab/lab'
@@ -63,6 +66,7 @@ async function measureOnce(ctx: BenchContext, impl: Impl, s: Setting, scenario: 
     running.push(a, b)
     pinger.start()
     await waitFor('steady replies before the event', async () => pinger.okSince(0) >= 30, 10_000)
+    await sleep(Math.random() * s.advertInt * 1000)
     const t0 = Date.now()
     if (scenario === 'crash') await crash(a)
     else if (scenario === 'nodefail') {
@@ -161,24 +165,34 @@ export const agentBench: Bench = {
     const wanted = argValue('scenarios')?.split(',')
     const scenarios = wanted ? all.filter((x) => wanted.includes(x)) : all
     const rows: BenchRow[] = []
-    let vrid = 100
+    // A fresh VRID per measure keeps a straggling advert of the last one out of the next; they cycle
+    // through 100..254 so any --repeats stays a valid VRID.
+    let n = 0
+    const nextVrid = (): number => 100 + (n++ % 155)
     for (const s of settings) {
       for (const scenario of scenarios) {
-        for (const impl of ['agent', 'keepalived'] as Impl[]) {
-          const samples: (number | null)[] = []
-          for (let i = 0; i < ctx.repeats; i++) {
-            const v = await measureOnce(ctx, impl, s, scenario, vip, vrid++, `b${vrid}`)
+        // At 100 ms a measure takes a second, so take three times as many: differences of a few
+        // tens of ms are within the spread of the event's phase and need the larger sample.
+        const repeats = s.advertInt < 1 ? ctx.repeats * 3 : ctx.repeats
+        const samples: Record<Impl, (number | null)[]> = { agent: [], keepalived: [] }
+        // Alternate the two implementations so a drift of the machine's load hits both alike.
+        for (let i = 0; i < repeats; i++) {
+          for (const impl of ['agent', 'keepalived'] as Impl[]) {
+            const vrid = nextVrid()
+            const v = await measureOnce(ctx, impl, s, scenario, vip, vrid, `b${vrid}`)
             ctx.log(`  ${impl.padEnd(10)} ${s.label.padEnd(8)} ${scenario.padEnd(8)} #${i + 1}: ${v === null ? 'n/a' : `${v} ms`}`)
-            samples.push(v)
+            samples[impl].push(v)
           }
+        }
+        for (const impl of ['agent', 'keepalived'] as Impl[]) {
           const note = impl === 'keepalived' && scenario === 'takeover' ? 'priority raised to 200 + SIGHUP reload' : undefined
-          rows.push({ metric: SCENARIO_LABEL[scenario], subject: `${impl} ${s.label}`, median: median(samples), unit: 'ms', samples, note })
+          rows.push({ metric: SCENARIO_LABEL[scenario], subject: `${impl} ${s.label}`, median: median(samples[impl]), unit: 'ms', samples: samples[impl], note })
         }
       }
     }
     if (wanted && !wanted.includes('idle')) return rows
     const idleSetting: Setting = { label: 'v3 1s', version: 3, advertInt: 1 }
-    for (const impl of ['agent', 'keepalived'] as Impl[]) rows.push(...(await idleUsage(ctx, impl, idleSetting, vip, vrid++)))
+    for (const impl of ['agent', 'keepalived'] as Impl[]) rows.push(...(await idleUsage(ctx, impl, idleSetting, vip, nextVrid())))
     return rows
   }
 }
