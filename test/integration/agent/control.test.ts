@@ -110,5 +110,9 @@ describe('havip-agent ctl in the lab', () => {
     // Owner-only socket.
     const mode = await nodeExec(n1, ['stat', '-c', '%a', a1.socket])
     expect(mode.stdout.trim()).toBe('600')
+    // Another user is kept out, and told how to get in.
+    const other = await nodeExec(n1, ['setpriv', '--reuid', 'havipadm', '--regid', 'havipadm', '--clear-groups', NODE_BIN, NODE_AGENT, 'ctl', 'status', '--socket', a1.socket])
+    expect(other.code).toBe(1)
+    expect(other.stderr).toMatch(/permission denied on .*: the control socket is owner-only; run ctl as the agent's user/)
   })
 })
