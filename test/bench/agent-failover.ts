@@ -18,6 +18,7 @@ import { median, type Bench, type BenchContext, type BenchRow } from './registry
 import { Pinger } from './reachability'
 
 type Impl = 'agent' | 'keepalived'
+const IMPLS: readonly Impl[] = ['agent', 'keepalived']
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`)
@@ -177,14 +178,14 @@ export const agentBench: Bench = {
         const samples: Record<Impl, (number | null)[]> = { agent: [], keepalived: [] }
         // Alternate the two implementations so a drift of the machine's load hits both alike.
         for (let i = 0; i < repeats; i++) {
-          for (const impl of ['agent', 'keepalived'] as Impl[]) {
+          for (const impl of IMPLS) {
             const vrid = nextVrid()
             const v = await measureOnce(ctx, impl, s, scenario, vip, vrid, `b${vrid}`)
             ctx.log(`  ${impl.padEnd(10)} ${s.label.padEnd(8)} ${scenario.padEnd(8)} #${i + 1}: ${v === null ? 'n/a' : `${v} ms`}`)
             samples[impl].push(v)
           }
         }
-        for (const impl of ['agent', 'keepalived'] as Impl[]) {
+        for (const impl of IMPLS) {
           const note = impl === 'keepalived' && scenario === 'takeover' ? 'priority raised to 200 + SIGHUP reload' : undefined
           rows.push({ metric: SCENARIO_LABEL[scenario], subject: `${impl} ${s.label}`, median: median(samples[impl]), unit: 'ms', samples: samples[impl], note })
         }
@@ -192,7 +193,7 @@ export const agentBench: Bench = {
     }
     if (wanted && !wanted.includes('idle')) return rows
     const idleSetting: Setting = { label: 'v3 1s', version: 3, advertInt: 1 }
-    for (const impl of ['agent', 'keepalived'] as Impl[]) rows.push(...(await idleUsage(ctx, impl, idleSetting, vip, nextVrid())))
+    for (const impl of IMPLS) rows.push(...(await idleUsage(ctx, impl, idleSetting, vip, nextVrid())))
     return rows
   }
 }

@@ -4,11 +4,13 @@
  * the longest gap between two successful replies, minus one probe interval.
  */
 import type { ChildProcess } from 'node:child_process'
+import type { ProbeResult } from '../../agent/net/icmp-probe'
 import { join } from 'node:path'
 import { clientSpawn, killSpawned } from '../lab/lab'
 import { BUNDLE_DIR, NODE_BIN } from '../integration/agent/lab-agents'
 
-export interface ProbeLine { seq: number; sentAt: number; rttMs?: number; lost?: true }
+/** One line of `probe --json`: the agent's own result type, so the two cannot drift apart. */
+export type ProbeLine = ProbeResult
 
 export class Pinger {
   readonly results: ProbeLine[] = []

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ProbeResult } from '../../../agent/net/icmp-probe'
 import { clientExec, clientSpawn, killSpawned, nodeExec } from '../../lab/lab'
 import { BUNDLE_DIR, ensureBundle, labState, NODE_BIN, sleep } from './lab-agents'
 
@@ -14,15 +15,13 @@ const n1 = state.nodes[0]!
 const FREE = state.vipPool[state.vipPool.length - 1]!
 const BUNDLE = join(BUNDLE_DIR, 'havip-agent.cjs')
 
-interface ProbeLine { seq: number; sentAt: number; rttMs?: number; lost?: true }
-
 beforeAll(() => ensureBundle(), 120_000)
 afterAll(async () => {
   await nodeExec(n1, ['ip', '-4', 'addr', 'del', `${FREE}/24`, 'dev', 'eth0']).catch(() => undefined)
 })
 
-function parseLines(stdout: string): ProbeLine[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ProbeLine)
+function parseLines(stdout: string): ProbeResult[] {
+  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ProbeResult)
 }
 
 describe('havip-agent probe in the lab', () => {

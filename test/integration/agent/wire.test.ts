@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { killSpawned, nodeExec, nodeSpawn } from '../../lab/lab'
-import { deployBundle, labState, sleep, startAgent, startKeepalived, stopAll, stopClean, waitFor } from './lab-agents'
+import { deployBundle, holdsVip, labState, sleep, startAgent, startKeepalived, stopAll, stopClean, waitFor } from './lab-agents'
 
 const state = labState()
 const [n1, n2, n3] = state.nodes as [typeof state.nodes[0], typeof state.nodes[0], typeof state.nodes[0]]
@@ -71,15 +71,20 @@ describe('gratuitous ARP on the wire', () => {
   // garp_master_refresh_repeat 2 every garp_master_refresh 2 s: keepalived's schedule.
   const GARP_EXTRA = ['garp_master_delay 1', 'garp_master_repeat 3', 'garp_master_refresh 2', 'garp_master_refresh_repeat 2']
 
-  /** Times (s, relative to the first) of the gratuitous ARPs for `vip` seen on n3. */
-  async function garpTimes(vip: string): Promise<number[]> {
-    const r = await nodeExec(n3, ['tshark', '-r', ARP_PCAP, '-n', '-T', 'fields', '-E', 'separator=|', '-e', 'frame.time_epoch', '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.proto_ipv4', '-e', 'arp.isgratuitous', '-e', 'eth.dst'], { timeoutMs: 30_000 })
+  /** Gratuitous ARPs seen on n3 (sender = target address), read from the capture once. */
+  async function capturedGarps(): Promise<{ epoch: number; vip: string; ethDst: string }[]> {
+    const r = await nodeExec(n3, ['tshark', '-r', ARP_PCAP, '-n', '-T', 'fields', '-E', 'separator=|', '-e', 'frame.time_epoch', '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.proto_ipv4', '-e', 'eth.dst'], { timeoutMs: 30_000 })
     expect(r.code, r.stderr).toBe(0)
-    const rows = r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('|'))
-    const garps = rows.filter(([, src, dst]) => src === vip && dst === vip)
-    for (const g of garps) expect(g[4]).toBe('ff:ff:ff:ff:ff:ff') // broadcast, so every neighbour updates
-    const t = garps.map(([epoch]) => Number(epoch))
-    return t.map((x) => Math.round((x - t[0]!) * 1000) / 1000)
+    return r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split('|'))
+      .filter(([, src, dst]) => src === dst)
+      .map(([epoch, src, , ethDst]) => ({ epoch: Number(epoch), vip: src!, ethDst: ethDst! }))
+  }
+
+  /** Times (s, relative to the first) of the gratuitous ARPs for `vip`. */
+  function garpTimes(garps: { epoch: number; vip: string; ethDst: string }[], vip: string): number[] {
+    const mine = garps.filter((g) => g.vip === vip)
+    for (const g of mine) expect(g.ethDst).toBe('ff:ff:ff:ff:ff:ff') // broadcast, so every neighbour updates
+    return mine.map((g) => Math.round((g.epoch - mine[0]!.epoch) * 1000) / 1000)
   }
 
   it('follows garp_master_delay, _repeat, _refresh and _refresh_repeat as keepalived does, and stops when the master stops', async () => {
@@ -90,16 +95,16 @@ describe('gratuitous ARP on the wire', () => {
       // The agent on n1 and, under the same settings, keepalived on n2: both alone in their VRID.
       const a1 = await startAgent(n1, 'g1', { vrid: 93, version: 3, advertInt: 0.2, priority: 120, vips: [VIP_A], extra: GARP_EXTRA })
       const k2 = await startKeepalived(n2, 'g2', { vrid: 94, version: 3, advertInt: 0.2, priority: 120, vips: [VIP_B], extra: GARP_EXTRA })
-      const holds = async (n: typeof n1, vip: string): Promise<boolean> => (await nodeExec(n, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(`${vip}/`)
-      await waitFor('n1 and n2 to become master', async () => (await holds(n1, VIP_A)) && (await holds(n2, VIP_B)), 10_000)
+      await waitFor('n1 and n2 to become master', async () => (await holdsVip(n1, VIP_A)) && (await holdsVip(n2, VIP_B)), 10_000)
       await sleep(5600) // the bursts at 0 s and 1 s, refreshes at 2 s and 4 s
       await Promise.all([stopClean(a1), stopClean(k2)])
       await sleep(2500) // no refresh at 6 s: a stopped master sends none
     } finally {
       await killSpawned(cap, 'SIGINT', 3000)
     }
+    const garps = await capturedGarps()
     for (const [who, vip] of [['agent', VIP_A], ['keepalived', VIP_B]] as const) {
-      const t = await garpTimes(vip)
+      const t = garpTimes(garps, vip)
       const what = `${who} GARP times ${t.join(', ')}`
       const within = (from: number, to: number): number => t.filter((x) => x >= from && x < to).length
       expect(within(0, 0.5), what).toBe(3)
