@@ -56,25 +56,8 @@ export async function writeNodeFile(node: LabNode, path: string, content: string
   if (r.code !== 0) throw new Error(`writing ${path} in ${node.name} failed: ${r.stderr}`)
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
-}
-
-/** Polls `fn` until it returns a truthy value or the deadline passes (then throws with `what`). */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn()
-      if (v) return v
-    } catch (err) {
-      last = err
-    }
-    await sleep(everyMs)
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`)
-}
+import { sleep, waitFor } from '../../support/wait-for'
+export { sleep, waitFor }
 
 export interface InstanceSpec {
   name?: string

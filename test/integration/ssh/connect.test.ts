@@ -105,7 +105,7 @@ describe('auth methods', () => {
     let agent: ChildProcess | undefined
     try {
       agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' })
-      await waitFor(() => fs.existsSync(sock), 'ssh-agent socket')
+      await waitFor('ssh-agent socket', () => fs.existsSync(sock), 5000, 100)
       await new Promise<void>((resolve, reject) => {
         const add = spawn('ssh-add', ['-q', env.lab.rootKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' })
         add.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ssh-add exited ${code}`))))

@@ -84,7 +84,7 @@ describe('exec', () => {
     expect(err.kind).toBe('timeout')
     expect(err.message).toMatch(/did not finish within 1000 ms and was stopped/)
     expect(Date.now() - started).toBeLessThan(10_000)
-    await waitFor(async () => (await nodeExec(env.n1, ['pgrep', '-f', `sleep ${marker}`])).code !== 0, 'the timed-out sleep to exit', 50, 100)
+    await waitFor('the timed-out sleep to exit', async () => (await nodeExec(env.n1, ['pgrep', '-f', `sleep ${marker}`])).code !== 0, 5000, 100)
     // The session is still usable.
     expect((await root.execOk(['echo', 'still here'])).stdout).toBe('still here\n')
   })
@@ -104,7 +104,7 @@ describe('exec', () => {
     const before = s.hostKey.fingerprint
     // Kill this connection's own sshd session process (the parent of the remote shell).
     await s.exec(['sh', '-c', 'kill -9 $PPID'], { timeoutMs: 10_000 }).catch(() => undefined)
-    await waitFor(() => !s.isConnected(), 'the session to notice the dropped connection')
+    await waitFor('the session to notice the dropped connection', () => !s.isConnected(), 5000, 100)
     const r = await s.execOk(['uname', '-n'])
     expect(r.stdout.trim()).toBe('n2')
     expect(s.isConnected()).toBe(true)
@@ -115,7 +115,7 @@ describe('exec', () => {
   it('concurrent commands after a drop share one reconnect', async () => {
     const s = await env.pool.connect(env.rootTarget(env.n2))
     await s.exec(['sh', '-c', 'kill -9 $PPID'], { timeoutMs: 10_000 }).catch(() => undefined)
-    await waitFor(() => !s.isConnected(), 'the session to notice the dropped connection')
+    await waitFor('the session to notice the dropped connection', () => !s.isConnected(), 5000, 100)
     const connectsBefore = env.logs.filter((l) => l.startsWith('connecting to root@' + env.n2.address)).length
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => s.execOk(['echo', String(i)])))
     expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 12 }, (_, i) => String(i)))
@@ -132,7 +132,7 @@ describe('exec', () => {
       frozen = (await s.execOk(['sh', '-c', 'echo $PPID'])).stdout.trim()
       expect(frozen).toMatch(/^\d+$/)
       await nodeExec(env.n2, ['kill', '-STOP', frozen])
-      await waitFor(() => !s.isConnected(), 'keepalive to drop the frozen connection', 100, 100)
+      await waitFor('keepalive to drop the frozen connection', () => !s.isConnected(), 10_000, 100)
       expect((await s.execOk(['uname', '-n'])).stdout.trim()).toBe('n2')
     } finally {
       if (frozen) await nodeExec(env.n2, ['kill', '-KILL', frozen]).catch(() => undefined)

@@ -71,14 +71,7 @@ export function makeEnv(opts: { trust?: boolean; connectTimeoutMs?: number } = {
   }
 }
 
-/** Poll a condition a bounded number of times. */
-export async function waitFor(cond: () => Promise<boolean> | boolean, what: string, tries = 50, everyMs = 100): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await cond()) return
-    await new Promise((r) => setTimeout(r, everyMs))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+export { waitFor } from '../../support/wait-for'
 
 /** Capture a rejection as a value, so tests can assert on its fields. */
 export async function rejectionOf(p: Promise<unknown>): Promise<any> {

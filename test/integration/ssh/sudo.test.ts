@@ -42,10 +42,10 @@ describe('sudo', () => {
     let seen = ''
     try {
       // Look at every process on the node while the sudo'd command runs.
-      await waitFor(async () => {
+      await waitFor('the sudo command to show up in ps', async () => {
         seen = (await nodeExec(env.n1, ['ps', '-eo', 'args'])).stdout
         return seen.includes(`sleep ${marker}`)
-      }, 'the sudo command to show up in ps')
+      }, 5000, 100)
       expect(seen).toMatch(new RegExp(`sudo -S -p\\s+-k -- sleep ${marker.replace('.', '\\.')}`))
       expect(seen).not.toContain(env.sudoPassword)
     } finally {
@@ -84,6 +84,6 @@ describe('sudo', () => {
     const err = await rejectionOf(admin.exec(['sleep', marker], { sudo: true, timeoutMs: 1500 }))
     expect(err.kind).toBe('timeout')
     expect(err.message).toMatch(/and was stopped/)
-    await waitFor(async () => (await nodeExec(env.n1, ['pgrep', '-f', `sleep ${marker}`])).code !== 0, 'the sudo sleep to exit')
+    await waitFor('the sudo sleep to exit', async () => (await nodeExec(env.n1, ['pgrep', '-f', `sleep ${marker}`])).code !== 0, 5000, 100)
   })
 })

@@ -12,6 +12,7 @@ import { createWebServer, type WebServer } from '../../../electron/web/server'
 import { nodeExec } from '../../lab/exec'
 import { readLabState, type LabState } from '../../lab/lab'
 import { newSshdConnections, sshdConnections, sshdListening } from '../../lab/sshd-sessions'
+import { waitFor } from '../../support/wait-for'
 import { WsApi } from './helpers'
 
 let lab: LabState
@@ -46,14 +47,6 @@ async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: unknown 
   return r.value as T
 }
 
-async function waitForEvent(pred: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`${what} did not arrive within ${ms} ms`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 describe('a connection that drops is reported at once', () => {
   it("killing the node's sshd session gives 'disconnected' with a readable error; Reconnect brings it back", async () => {
     const n1 = lab.nodes.find((n) => n.name === 'n1')
@@ -85,7 +78,7 @@ describe('a connection that drops is reported at once', () => {
         ? [e.payload as ApiEventPayload<'connection.state'>]
         : []
     )
-    await waitForEvent(() => dropped().length > 0, 20_000, "the 'disconnected' event")
+    await waitFor("the 'disconnected' event", () => dropped().length > 0, 20_000)
     const ev = dropped()[0]!
     expect(ev.error?.kind).toBe('disconnected')
     expect(ev.error?.node).toBe(n1.address)
@@ -107,11 +100,7 @@ describe('a connection that drops is reported at once', () => {
     const connectedBefore = api.eventsOf('connection.state').filter((e) => e.id === id && e.state === 'connected').length
     const again = await ok<ConnectResult>(api.callRaw('connections.reconnect', { id }))
     expect(again.status).toBe('connected')
-    await waitForEvent(
-      () => api.eventsOf('connection.state').filter((e) => e.id === id && e.state === 'connected').length > connectedBefore,
-      20_000,
-      "the 'connected' event"
-    )
+    await waitFor("the 'connected' event", () => api.eventsOf('connection.state').filter((e) => e.id === id && e.state === 'connected').length > connectedBefore, 20_000)
     const after = await ok<Connection[]>(api.callRaw('connections.list', {}))
     expect(after.find((c) => c.id === id)).toMatchObject({ state: 'connected' })
     expect(after.find((c) => c.id === id)?.lastError).toBeUndefined()
@@ -142,12 +131,12 @@ describe('a connection that drops is reported at once', () => {
         .map((e) => (e.payload as { state: string }).state)
     const killed = await nodeExec('n1', ['kill', '-KILL', ...ours[0]!.pids.map(String)], { timeoutMs: 10_000 })
     expect(killed.code, killed.stderr).toBe(0)
-    await waitForEvent(() => stateEvents().includes('disconnected'), 20_000, "the 'disconnected' event")
+    await waitFor("the 'disconnected' event", () => stateEvents().includes('disconnected'), 20_000)
 
     // Reading facts runs commands: the session reconnects (same pinned key) and says so.
     const facts = await ok<{ hostname: string }>(api.callRaw('nodes.facts', { connectionId: id, refresh: true }))
     expect(facts.hostname).toBe('n1')
-    await waitForEvent(() => stateEvents().includes('connected'), 20_000, "the 'connected' event")
+    await waitFor("the 'connected' event", () => stateEvents().includes('connected'), 20_000)
     expect(stateEvents()).toEqual(['disconnected', 'connected'])
     const list = await ok<Connection[]>(api.callRaw('connections.list', {}))
     expect(list.find((c) => c.id === id)).toMatchObject({ state: 'connected' })
@@ -173,11 +162,7 @@ describe('a connection that drops is reported at once', () => {
       // Like a cut network: the kernel still ACKs, but nothing answers the SSH keepalives.
       const stopped = await nodeExec('n1', ['kill', '-STOP', ...pids], { timeoutMs: 10_000 })
       expect(stopped.code, stopped.stderr).toBe(0)
-      await waitForEvent(
-        () => api.events.slice(mark).some((e) => e.event === 'connection.state' && (e.payload as { id: string; state: string }).id === id && (e.payload as { state: string }).state === 'disconnected'),
-        20_000,
-        "the 'disconnected' event"
-      )
+      await waitFor("the 'disconnected' event", () => api.events.slice(mark).some((e) => e.event === 'connection.state' && (e.payload as { id: string; state: string }).id === id && (e.payload as { state: string }).state === 'disconnected'), 20_000)
       const ev = api.events
         .slice(mark)
         .map((e) => e.payload as ApiEventPayload<'connection.state'>)

@@ -11,6 +11,7 @@ import { WebSocket as WsWebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBackend, type Backend } from '../../../electron/backend/backend'
 import { createWebServer, type WebServer } from '../../../electron/web/server'
+import { waitFor } from '../../support/wait-for'
 
 // The renderer module's shape, spelled out here: importing its types would pull DOM-typed
 // renderer code into the Node type check.
@@ -46,14 +47,6 @@ function setPage(hash: string): void {
       getItem: (k: string) => storage.get(k) ?? null,
       setItem: (k: string, v: string) => void storage.set(k, v)
     }
-  }
-}
-
-async function waitFor(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
   }
 }
 
@@ -112,7 +105,7 @@ describe('renderer api client (browser mode)', { timeout: 30_000 }, () => {
       const logs: string[] = []
       const off = api.on('backend.log', (e) => logs.push(e.message))
       await api.call('hostKeys.trust', { host: '198.51.100.251', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:clientTest' })
-      await waitFor('the backend.log event', () => logs.some((m) => m.includes('SHA256:clientTest')))
+      await waitFor('the backend.log event', () => logs.some((m) => m.includes('SHA256:clientTest')), 5000, 20)
       off()
       await api.call('hostKeys.forget', { host: '198.51.100.251', port: 22 })
     } finally {
@@ -167,7 +160,7 @@ describe('renderer api client (browser mode)', { timeout: 30_000 }, () => {
       api.onStatus((s) => statuses.push(s))
       const pending = api.call('app.info')
       await expect(pending).rejects.toThrow(/refused this browser-mode token/)
-      await waitFor('status unauthorized', () => api.status === 'unauthorized')
+      await waitFor('status unauthorized', () => api.status === 'unauthorized', 5000, 20)
       expect(statuses).toContain('unauthorized')
       await expect(api.call('connections.list')).rejects.toThrow(/refused/)
     } finally {
@@ -206,7 +199,7 @@ describe('renderer api client (browser mode)', { timeout: 30_000 }, () => {
       expect(err).toBeInstanceOf(mod.ApiCallError)
       expect(err!.kind).toBe('disconnected')
       expect(err!.message).toMatch(/dropped/)
-      await waitFor('status closed', () => api.status === 'closed')
+      await waitFor('status closed', () => api.status === 'closed', 5000, 20)
     } finally {
       api.dispose()
       await s2.close()
