@@ -2,7 +2,8 @@
 // (Electron IPC and browser-mode WebSocket) and the renderer. Browser-safe: zod only.
 //
 // Adding a method: add it here AND to names.ts (the compiler refuses a mismatch), then
-// implement it in electron/backend/backend.ts. Both transports pick it up from the table.
+// implement it in the service that owns it (electron/backend/<service>/) and map it in the
+// composition root, electron/backend/backend.ts. Both transports pick it up from the table.
 import { z } from 'zod'
 import { HostKeyInfoSchema, NodeFactsSchema, SshTargetSchema } from './model'
 import { ApiErrorSchema } from './errors'

@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto'
 import * as path from 'node:path'
 import { z } from 'zod'
-import { HostSchema, PortSchema, UsernameSchema } from '../api/model'
-import { ensurePrivateDir, readPrivateFile, writeFileAtomic } from './store/atomic-file'
+import { HostSchema, PortSchema, UsernameSchema } from '../../api/model'
+import { ensurePrivateDir, readPrivateFile, writeFileAtomic } from '../store/atomic-file'
 
 export const SavedAuthSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('password') }),

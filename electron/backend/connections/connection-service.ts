@@ -1,0 +1,247 @@
+// The connections service: saved connections, their live SSH sessions, and the API's
+// connections.* methods (connect, reconnect, disconnect, forget, list). It announces every
+// state change ('connection.state'), also when a link drops or comes back on its own, and
+// lends its sessions to the other services through NodeSessions.
+import type { ApiParsedInput, Connection, ConnectResult } from '../../api/contract'
+import { ApiException, type ApiError } from '../../api/errors'
+import type { SshTarget } from '../../api/model'
+import type { EventHub } from '../events'
+import type { BackendLog } from '../log'
+import { SshError } from '../ssh/errors'
+import type { SessionStateEvent, SshPool } from '../ssh/pool'
+import type { SshSession } from '../ssh/session'
+import type { HostKeyStore } from '../store/host-key-store'
+import { toApiError } from '../to-api-error'
+import { ConnectionSecrets, savedAuthOf } from './connection-secrets'
+import { LiveConnections } from './live-connections'
+import type { NodeSessions } from './node-sessions'
+import { newConnectionId, type SavedConnection, type SavedConnections } from './saved-connections'
+
+export interface ConnectionServiceDeps {
+  pool: SshPool
+  saved: SavedConnections
+  secrets: ConnectionSecrets
+  hostKeys: HostKeyStore
+  events: EventHub
+  log: BackendLog
+}
+
+export class ConnectionService implements NodeSessions {
+  private readonly live: LiveConnections
+  /** Targets with a connect in progress, so two clicks do not open two sessions. */
+  private readonly connecting = new Set<string>()
+  private readonly stopWatchingSessions: () => void
+
+  constructor(private readonly deps: ConnectionServiceDeps) {
+    this.live = new LiveConnections(deps.events)
+    this.stopWatchingSessions = deps.pool.onSessionState((e) => this.onSessionState(e))
+  }
+
+  list(): Connection[] {
+    return this.deps.saved.list().map((c) => this.toConnection(c))
+  }
+
+  async connect(input: ApiParsedInput<'connections.connect'>): Promise<ConnectResult> {
+    const { label, remember, ...target } = input
+    const existing = this.deps.saved.findByTarget(target)
+    return this.connectTarget(target, {
+      ...(label !== undefined ? { label } : {}),
+      ...(remember !== undefined ? { remember } : {}),
+      ...(existing ? { existing } : {})
+    })
+  }
+
+  /** Connect a saved connection again with its remembered secret. */
+  async reconnect(id: string): Promise<ConnectResult> {
+    const c = this.savedOf(id)
+    return this.connectTarget(this.deps.secrets.targetOf(c), { existing: c })
+  }
+
+  async disconnect(id: string): Promise<void> {
+    const c = this.savedOf(id)
+    if (await this.closeSession(id)) this.deps.log('info', `Disconnected from ${c.username}@${c.host}:${c.port}`, c.host)
+    this.live.setState(id, 'disconnected')
+  }
+
+  /** Drop the saved entry and its stored secret (and disconnect it). */
+  async forget(id: string): Promise<void> {
+    const c = this.savedOf(id)
+    await this.closeSession(id)
+    this.deps.saved.remove(id)
+    this.deps.secrets.delete(id)
+    this.live.delete(id)
+    this.deps.events.emit('connection.state', { id, state: 'disconnected' })
+    this.deps.log('info', `Forgot the connection ${c.username}@${c.host}:${c.port} and its stored credentials`, c.host)
+  }
+
+  savedOf(id: string): SavedConnection {
+    const c = this.deps.saved.get(id)
+    if (!c) {
+      throw new ApiException({
+        kind: 'not-found',
+        message: `There is no saved connection with id "${id}".`,
+        hint: 'Refresh the connections list; it may have been forgotten in another window.'
+      })
+    }
+    return c
+  }
+
+  sessionOf(id: string): SshSession {
+    const c = this.savedOf(id)
+    const session = this.live.session(id)
+    if (!session) {
+      throw new ApiException({
+        kind: 'disconnected',
+        message: `${c.label} is not connected.`,
+        hint: 'Connect to the node first (Connect / Reconnect).',
+        node: c.host
+      })
+    }
+    return session
+  }
+
+  recordHostname(id: string, hostname: string): void {
+    this.live.setHostname(id, hostname)
+    const c = this.deps.saved.get(id)
+    if (c && hostname && hostname !== c.hostname) this.deps.saved.upsert({ ...c, hostname })
+  }
+
+  async dispose(): Promise<void> {
+    this.stopWatchingSessions()
+    await this.deps.pool.closeAll().catch(() => {})
+    this.live.clear()
+  }
+
+  private toConnection(c: SavedConnection): Connection {
+    const session = this.live.session(c.id)
+    const fingerprint = session?.hostKey.fingerprint ?? this.deps.hostKeys.get(c.host, c.port)?.fingerprint
+    const hostname = this.live.hostname(c.id) ?? c.hostname
+    const lastError = this.live.lastError(c.id)
+    return {
+      id: c.id,
+      label: c.label,
+      host: c.host,
+      port: c.port,
+      username: c.username,
+      authKind: c.auth.kind,
+      state: this.live.state(c.id),
+      ...(fingerprint ? { hostKeyFingerprint: fingerprint } : {}),
+      ...(hostname ? { hostname } : {}),
+      remembered: this.deps.secrets.has(c.id),
+      ...(lastError ? { lastError } : {})
+    }
+  }
+
+  /**
+   * Connect, or report the host key to confirm. `existing` is the saved entry when this
+   * target was connected before (its id is kept, so the UI's selection survives).
+   */
+  private async connectTarget(
+    target: SshTarget,
+    meta: { label?: string; remember?: boolean; existing?: SavedConnection }
+  ): Promise<ConnectResult> {
+    const { pool, saved, secrets, log } = this.deps
+    const where = `${target.username}@${target.host}:${target.port}`
+    const key = where.toLowerCase()
+    if (this.connecting.has(key)) {
+      throw new ApiException({
+        kind: 'invalid-input',
+        message: `A connection to ${where} is already being made.`,
+        hint: 'Wait for it to finish, then try again.',
+        node: target.host
+      })
+    }
+    this.connecting.add(key)
+    const existing = meta.existing
+    try {
+      if (existing) this.live.setState(existing.id, 'connecting')
+      log('info', `Connecting to ${where}`, target.host)
+      let session: SshSession
+      try {
+        session = await pool.connect(target)
+      } catch (err) {
+        if (err instanceof SshError && err.hostKey && (err.kind === 'host-key-unknown' || err.kind === 'host-key-changed')) {
+          // Not a failure: the admin decides. The pool has NOT trusted anything.
+          if (existing) this.live.setState(existing.id, 'disconnected')
+          const { expectedFingerprint, ...hostKey } = err.hostKey
+          if (err.kind === 'host-key-unknown') {
+            log('info', `First contact with ${target.host}:${target.port}: host key ${hostKey.fingerprint} awaits confirmation`, target.host)
+            return { status: 'host-key-unknown', hostKey }
+          }
+          log('warn', `HOST KEY CHANGED for ${target.host}:${target.port}: pinned ${expectedFingerprint ?? '?'}, offered ${hostKey.fingerprint}. Connection refused.`, target.host)
+          return { status: 'host-key-changed', hostKey, expectedFingerprint: expectedFingerprint ?? '' }
+        }
+        const error = toApiError(err, 'connections.connect', log)
+        if (existing) this.live.setState(existing.id, 'failed', error)
+        log('warn', `Connecting to ${where} failed: ${error.message}`, target.host)
+        throw new ApiException(error)
+      }
+
+      const id = existing?.id ?? newConnectionId()
+      const entry: SavedConnection = {
+        id,
+        label: meta.label || existing?.label || `${target.username}@${target.host}`,
+        host: target.host,
+        port: target.port,
+        username: target.username,
+        auth: savedAuthOf(target.auth),
+        ...(existing?.hostname ? { hostname: existing.hostname } : {})
+      }
+      try {
+        saved.upsert(entry)
+        secrets.remember(id, target, meta.remember)
+      } catch (err) {
+        // A damaged store: nothing refers to the new session yet, so close it rather than leave
+        // it open unseen, and do not leave a saved entry showing "connecting" forever.
+        await pool.close(session.id).catch(() => {})
+        const error = toApiError(err, 'connections.connect', log)
+        if (existing) this.live.setState(existing.id, 'failed', error)
+        log('warn', `Connected to ${where}, but saving the connection failed: ${error.message}`, target.host)
+        throw new ApiException(error)
+      }
+
+      const previous = this.live.attach(id, session)
+      if (previous) await pool.close(previous.id).catch(() => {})
+      this.live.setState(id, 'connected')
+      log('info', `Connected to ${where} (host key ${session.hostKey.fingerprint})`, target.host)
+      return { status: 'connected', connection: this.toConnection(entry) }
+    } finally {
+      this.connecting.delete(key)
+    }
+  }
+
+  private async closeSession(id: string): Promise<boolean> {
+    const session = this.live.detach(id)
+    if (!session) return false
+    await this.deps.pool.close(session.id).catch((err: unknown) => this.deps.log('warn', `Closing the SSH session failed: ${String(err)}`))
+    return true
+  }
+
+  /**
+   * A saved connection's session dropped or came back on its own: tell the UI at once, so the
+   * node shows as disconnected when it happens, not on the next action.
+   */
+  private onSessionState(e: SessionStateEvent): void {
+    const id = this.live.idOfSession(e.sessionId)
+    if (!id) return // a session no saved connection uses any more
+    const where = `${e.target.username}@${e.target.host}:${e.target.port}`
+    if (e.state === 'dropped') {
+      const error: ApiError = {
+        kind: 'disconnected',
+        message: `Connection to ${e.target.host} lost: ${asClause(e.reason.message)}`,
+        hint: `${e.reason.hint} HAVIP Manager reconnects on the next action; use Connect to try now.`,
+        node: e.target.host
+      }
+      this.live.setState(id, 'disconnected', error)
+      this.deps.log('warn', `Connection to ${where} lost: ${e.reason.message}`, e.target.host)
+    } else {
+      this.live.setState(id, 'connected')
+      this.deps.log('info', `Reconnected to ${where}`, e.target.host)
+    }
+  }
+}
+
+/** "The SSH server ..." -> "the SSH server ...", to follow "lost: " (acronyms keep their case). */
+function asClause(sentence: string): string {
+  return /^[A-Z][a-z]/.test(sentence) ? sentence[0]!.toLowerCase() + sentence.slice(1) : sentence
+}
