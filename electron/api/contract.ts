@@ -125,6 +125,49 @@ export interface HavipBridge {
   on(event: string, listener: (payload: unknown) => void): () => void
 }
 
+// Validate a Configuration: schemas only until the validation service implements them; its
+// methods and events (validationMethods, validationEvents) then join the table above and names.ts.
+export {
+  ValidationGroupSchema,
+  VALIDATION_GROUP_TITLES,
+  ValidationTestIdSchema,
+  ValidationTestSchema,
+  ValidationCatalogueSchema,
+  InterfaceNameSchema,
+  VipCidrSchema,
+  VridSchema,
+  AdvertIntervalMsSchema,
+  VrrpModeSchema,
+  ValidationRunIdSchema,
+  ValidationNodeInputSchema,
+  ValidationRequestSchema,
+  ValidationStatusSchema,
+  ValidationNodeIdSchema,
+  ValidationResultSchema,
+  ValidationProgressSchema,
+  NodeFactsSummarySchema,
+  ValidationReportNodeSchema,
+  ValidationSummarySchema,
+  ValidationReportSchema,
+  validationMethods,
+  validationEvents
+} from './validation'
+export type {
+  ValidationGroup,
+  ValidationTest,
+  ValidationNodeInput,
+  ValidationRequestInput,
+  ValidationRequest,
+  ValidationStatus,
+  ValidationResult,
+  ValidationProgress,
+  NodeFactsSummary,
+  ValidationReportNode,
+  ValidationSummary,
+  ValidationReport,
+  VrrpMode
+} from './validation'
+
 export { ApiErrorSchema } from './errors'
 export type { ApiError, ApiErrorKind } from './errors'
 export { ApiCallError } from './errors'
