@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { HostKeyInfoSchema, NodeFactsSchema, SshTargetSchema } from './model'
 import { ApiErrorSchema } from './errors'
 import type { ApiEventName, ApiMethodName } from './names'
+import { validationEvents, validationMethods } from './validation'
 
 export const ConnectionStateSchema = z.enum(['connecting', 'connected', 'disconnected', 'failed'])
 
@@ -69,7 +70,9 @@ export const apiMethods = {
   'nodes.facts': {
     input: z.object({ connectionId: z.string().min(1, 'connectionId is required'), refresh: z.boolean().optional() }),
     output: NodeFactsSchema
-  }
+  },
+  // Validate a Configuration (issue 10): catalogue, start, cancel, report, reportHtml.
+  ...validationMethods
 } as const satisfies Record<ApiMethodName, { input: z.ZodTypeAny; output: z.ZodTypeAny }>
 
 export const apiEvents = {
@@ -83,7 +86,9 @@ export const apiEvents = {
     level: z.enum(['info', 'warn', 'error']),
     message: z.string(),
     node: z.string().optional()
-  })
+  }),
+  // validation.progress, validation.finished
+  ...validationEvents
 } as const satisfies Record<ApiEventName, z.ZodTypeAny>
 
 // names.ts must list exactly the table's keys (both directions); a mismatch fails to compile.
@@ -125,8 +130,7 @@ export interface HavipBridge {
   on(event: string, listener: (payload: unknown) => void): () => void
 }
 
-// Validate a Configuration: schemas only until the validation service implements them; its
-// methods and events (validationMethods, validationEvents) then join the table above and names.ts.
+// Validate a Configuration: its schemas live in validation.ts; its methods and events are in the table above.
 export {
   ValidationGroupSchema,
   VALIDATION_GROUP_TITLES,

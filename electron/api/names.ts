@@ -13,10 +13,15 @@ export const apiMethodNames = [
   'hostKeys.list',
   'hostKeys.trust',
   'hostKeys.forget',
-  'nodes.facts'
+  'nodes.facts',
+  'validation.catalogue',
+  'validation.start',
+  'validation.cancel',
+  'validation.report',
+  'validation.reportHtml'
 ] as const
 
-export const apiEventNames = ['connection.state', 'backend.log'] as const
+export const apiEventNames = ['connection.state', 'backend.log', 'validation.progress', 'validation.finished'] as const
 
 export type ApiMethodName = (typeof apiMethodNames)[number]
 export type ApiEventName = (typeof apiEventNames)[number]

@@ -1,9 +1,7 @@
 // The contract of "Validate a Configuration" (issue 10): the test catalogue, the request, the
 // per-test per-node results, the progress events and the report. Browser-safe: zod only.
-//
-// Not in the API table yet: `validationMethods` and `validationEvents` below are ready to be
-// spread into apiMethods/apiEvents (contract.ts) and their names added to names.ts by the
-// change that implements them in electron/backend/validation/.
+// Its methods and events (`validationMethods`, `validationEvents` below) are spread into the
+// API table (contract.ts, names.ts) and implemented in electron/backend/validation/.
 import { z } from 'zod'
 import { ApiErrorSchema } from './errors'
 import { isIPv4, SshTargetSchema } from './model'
@@ -243,7 +241,7 @@ export const ValidationReportSchema = z.object({
 })
 
 // ---------------------------------------------------------------------------
-// Methods and events, ready for the table (see the top of this file)
+// Methods and events (spread into the API table in contract.ts)
 // ---------------------------------------------------------------------------
 
 const RunIdInput = z.object({ runId: ValidationRunIdSchema })
@@ -254,8 +252,13 @@ export const validationMethods = {
   'validation.start': { input: ValidationRequestSchema, output: RunIdInput },
   /** Stops a run cleanly: tests not finished become NotRun. */
   'validation.cancel': { input: RunIdInput, output: z.object({}).strict() },
-  /** The report so far (finishedAt absent while running), or the finished one. */
-  'validation.report': { input: RunIdInput, output: ValidationReportSchema }
+  /** The report so far (finishedAt absent while running), or the finished one (also of an earlier session, from its saved JSON). */
+  'validation.report': { input: RunIdInput, output: ValidationReportSchema },
+  /** The saved self-contained HTML report of a finished run, and where it lies, so the app can show or open it. */
+  'validation.reportHtml': {
+    input: RunIdInput,
+    output: z.object({ html: z.string().max(20 * 1024 * 1024), path: z.string().max(4096) })
+  }
 } as const
 
 export const validationEvents = {

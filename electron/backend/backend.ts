@@ -20,6 +20,8 @@ import { SshPool } from './ssh/pool'
 import { CredentialStore, type SecretCodec } from './store/credential-store'
 import { HostKeyStore } from './store/host-key-store'
 import { toApiError } from './to-api-error'
+import { allTests } from './validation/groups/catalogue'
+import { ValidationService } from './validation/validation-service'
 
 export interface BackendOptions {
   /** Where host keys, saved connections and credentials live (created 0700). */
@@ -31,6 +33,8 @@ export interface BackendOptions {
   connectTimeoutMs?: number
   /** SSH keepalive interval; a dead link is reported after 3 unanswered ones. Default 15 s. */
   keepaliveIntervalMs?: number
+  /** Time bound of one validation test on one node (tests of slow nodes use a short one). */
+  validationTestTimeoutMs?: number
 }
 
 export interface Backend extends DispatchTarget {
@@ -59,7 +63,21 @@ export function createBackend(opts: BackendOptions): Backend {
     log
   })
   // Every node is Linux today; the Windows adapter will be chosen here per connection.
-  const facts = new FactsService(connections, () => linuxPlatform)
+  const platformOf = (): typeof linuxPlatform => linuxPlatform
+  const facts = new FactsService(connections, platformOf)
+  const validation = new ValidationService({
+    sessions: connections,
+    listConnections: () => connections.list(),
+    connect: (target) => connections.connect(target),
+    facts,
+    platformOf,
+    events,
+    log,
+    dataDir: opts.dataDir,
+    appVersion: pkg.version,
+    tests: allTests(),
+    ...(opts.validationTestTimeoutMs !== undefined ? { testTimeoutMs: opts.validationTestTimeoutMs } : {})
+  })
 
   const handlers: ApiHandlers = {
     'app.info': async () => ({ version: pkg.version, mode: opts.mode }),
@@ -86,7 +104,16 @@ export function createBackend(opts: BackendOptions): Backend {
       return {}
     },
 
-    'nodes.facts': ({ connectionId, refresh }) => facts.factsOf(connectionId, { refresh: refresh === true })
+    'nodes.facts': ({ connectionId, refresh }) => facts.factsOf(connectionId, { refresh: refresh === true }),
+
+    'validation.catalogue': async () => validation.catalogue(),
+    'validation.start': async (request) => validation.start(request),
+    'validation.cancel': async ({ runId }) => {
+      validation.cancel(runId)
+      return {}
+    },
+    'validation.report': async ({ runId }) => validation.report(runId),
+    'validation.reportHtml': async ({ runId }) => validation.reportHtml(runId)
   }
 
   return {
@@ -94,6 +121,7 @@ export function createBackend(opts: BackendOptions): Backend {
     events,
     toApiError: (err, method) => toApiError(err, method, log),
     async dispose() {
+      await validation.dispose()
       await connections.dispose()
       events.clear()
     }

@@ -1,0 +1,3 @@
+import type { ValidationTestDef } from '../test-module'
+
+export const inventoryTests: ValidationTestDef[] = []
