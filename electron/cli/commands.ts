@@ -1,0 +1,102 @@
+// The `havip` command surface, declared once: the words, each command's own options and its
+// one-line help. `havip --help` is printed from this table, and the parser refuses an option
+// a command does not take. Commands whose feature is not in this build say so (exit 1).
+import { NODE_OPTIONS, type OptionSpecs } from './args'
+
+export interface CommandSpec {
+  words: string[]
+  usage: string
+  summary: string
+  options: OptionSpecs
+  /** Positional arguments after the command words: [min, max]. */
+  positionals: [number, number]
+  /** False while the feature that carries it is not in this build. */
+  available: boolean
+}
+
+const ROLE_OPTIONS: OptionSpecs = {
+  '--vip': { value: true },
+  '--vrid': { value: true },
+  '--advert-ms': { value: true },
+  '--preferred-owner': { value: true, repeat: true },
+  '--failback': { value: true }
+}
+
+export const COMMANDS: CommandSpec[] = [
+  {
+    words: ['validate'],
+    usage: 'validate --node ... --vip CIDR [--interface IF] [--vrid N] [--advert-ms N] [--multicast] [--test ID]... [--report FILE.html]',
+    summary: 'Validate a Configuration: run the test catalogue on the nodes and write the report',
+    options: {
+      ...NODE_OPTIONS,
+      '--vip': { value: true },
+      '--interface': { value: true },
+      '--vrid': { value: true },
+      '--advert-ms': { value: true },
+      '--multicast': {},
+      '--test': { value: true, repeat: true },
+      '--report': { value: true },
+      '--list-tests': {}
+    },
+    positionals: [0, 0],
+    available: true
+  },
+  {
+    words: ['cluster', 'create'],
+    usage: 'cluster create NAME --node ... --vip CIDR [--interface IF] [--vrid N] [--advert-ms N] [--skip-validation REASON]',
+    summary: 'Create Cluster: validate, deploy the agent on every node, start the first role',
+    options: { ...NODE_OPTIONS, '--vip': { value: true }, '--interface': { value: true }, '--vrid': { value: true }, '--advert-ms': { value: true }, '--skip-validation': { value: true } },
+    positionals: [1, 1],
+    available: false
+  },
+  { words: ['cluster', 'connect'], usage: 'cluster connect HOST', summary: 'Connect to Cluster by the address of any one node', options: { ...NODE_OPTIONS }, positionals: [1, 1], available: false },
+  { words: ['cluster', 'list'], usage: 'cluster list', summary: 'List the known clusters', options: {}, positionals: [0, 0], available: false },
+  { words: ['cluster', 'show'], usage: 'cluster show NAME', summary: "Show a cluster's nodes and roles", options: { ...NODE_OPTIONS }, positionals: [1, 1], available: false },
+  {
+    words: ['cluster', 'export'],
+    usage: 'cluster export NAME [--format keepalived|json]',
+    summary: 'Export the cluster as each node\'s keepalived.conf, or as JSON',
+    options: { ...NODE_OPTIONS, '--format': { value: true } },
+    positionals: [1, 1],
+    available: false
+  },
+  { words: ['cluster', 'add-node'], usage: 'cluster add-node NAME --node ...', summary: 'Add Node: validate and deploy a new node', options: { ...NODE_OPTIONS }, positionals: [1, 1], available: false },
+  { words: ['cluster', 'evict'], usage: 'cluster evict NAME NODE', summary: 'Evict Node: move its roles away, remove the agent', options: { ...NODE_OPTIONS }, positionals: [2, 2], available: false },
+  { words: ['cluster', 'destroy'], usage: 'cluster destroy NAME --yes', summary: 'Destroy Cluster: stop every agent, remove VIPs, services and files', options: { ...NODE_OPTIONS, '--yes': {} }, positionals: [1, 1], available: false },
+  { words: ['cluster', 'role', 'add'], usage: 'cluster role add NAME ROLE --vip CIDR [--vrid N] [--advert-ms N] [--preferred-owner NODE]... [--failback never|immediately|WINDOW]', summary: 'Configure Role: add a highly available address', options: { ...NODE_OPTIONS, ...ROLE_OPTIONS }, positionals: [2, 2], available: false },
+  { words: ['cluster', 'role', 'set'], usage: 'cluster role set NAME ROLE [--vip CIDR] [--vrid N] [--advert-ms N] [--preferred-owner NODE]... [--failback ...]', summary: 'Configure Role: change a role', options: { ...NODE_OPTIONS, ...ROLE_OPTIONS }, positionals: [2, 2], available: false },
+  { words: ['cluster', 'role', 'remove'], usage: 'cluster role remove NAME ROLE', summary: 'Configure Role: remove a role', options: { ...NODE_OPTIONS }, positionals: [2, 2], available: false }
+]
+
+/** The longest command whose words start `positionals`. */
+export function findCommand(positionals: string[]): CommandSpec | undefined {
+  let best: CommandSpec | undefined
+  for (const c of COMMANDS) {
+    if (c.words.every((w, i) => positionals[i] === w) && (!best || c.words.length > best.words.length)) best = c
+  }
+  return best
+}
+
+export function helpText(): string {
+  const lines = [
+    'havip — HAVIP Manager on the command line (same backend and data directory as the app)',
+    '',
+    'usage: havip [--data-dir DIR] [--json] <command> [options]',
+    '',
+    'node options (every command that reaches nodes):',
+    '  --node [USER@]HOST[:PORT]   a node (repeatable); IPv6 in brackets: root@[2001:db8::1]:22',
+    '  --identity FILE             private key to log in with (default: ssh-agent, then ~/.ssh/id_*)',
+    '  --password-file FILE        login password, first line of FILE (never on the command line)',
+    '  --sudo-password-file FILE   sudo password, when sudo asks for one',
+    '  --trust-new-host-keys       pin host keys seen for the first time (a changed key is always refused)',
+    '',
+    'commands:'
+  ]
+  for (const c of COMMANDS) lines.push(`  ${c.usage}`, `      ${c.summary}${c.available ? '' : ' (not in this build yet)'}`)
+  lines.push(
+    '',
+    'exit codes: 0 success; 2 validation or the action found failures (report written); 1 error of use or connection.',
+    'Progress goes to stderr, the result to stdout; --json prints one JSON document.'
+  )
+  return lines.join('\n')
+}
