@@ -3,6 +3,7 @@
 import { app, BrowserWindow } from 'electron'
 import * as path from 'node:path'
 import { createBackend, type Backend } from '../backend/backend'
+import { resolveDataDir } from '../backend/store/data-dir'
 import { registerIpc, type RendererLocation } from './ipc'
 import { installMenu } from './menu'
 import { safeStorageCodec } from './secret-codec'
@@ -36,7 +37,8 @@ if (!app.requestSingleInstanceLock()) {
     hardenDefaultSession(devUrl)
     installMenu(!!devUrl)
     backend = createBackend({
-      dataDir: app.getPath('userData'),
+      // Not Electron's userData: the app, browser mode and the havip CLI share one data directory.
+      dataDir: resolveDataDir(undefined),
       secretCodec: safeStorageCodec,
       mode: 'electron'
     })

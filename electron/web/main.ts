@@ -6,10 +6,10 @@
 //                                  --data-dir / HAVIP_DATA_DIR (~/.config/havip-manager)
 //                                  --static-dir / HAVIP_STATIC_DIR (the built renderer, out/renderer)
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { createBackend } from '../backend/backend'
 import { ensurePrivateDir } from '../backend/store/atomic-file'
+import { resolveDataDir } from '../backend/store/data-dir'
 import { createWebServer } from './server'
 
 interface WebOptions {
@@ -54,9 +54,7 @@ function parseWebOptions(argv: string[], env: NodeJS.ProcessEnv): WebOptions {
   const portText = flagValue(argv, '--port') ?? env.HAVIP_PORT ?? '0'
   const port = Number(portText)
   if (!/^\d+$/.test(portText) || port > 65535) fail(`port must be 0..65535 (0 = any free port), got "${portText}".`)
-  const dataDir = path.resolve(
-    flagValue(argv, '--data-dir') ?? env.HAVIP_DATA_DIR ?? path.join(os.homedir(), '.config', 'havip-manager')
-  )
+  const dataDir = resolveDataDir(flagValue(argv, '--data-dir'), env)
   const staticDir = path.resolve(flagValue(argv, '--static-dir') ?? env.HAVIP_STATIC_DIR ?? defaultStaticDir())
   return { host, port, dataDir, staticDir }
 }
