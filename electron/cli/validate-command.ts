@@ -4,7 +4,8 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { ValidationNodeInput, ValidationProgress, ValidationReport, ValidationTest } from '../api/validation'
-import { VALIDATION_GROUP_TITLES } from '../api/validation'
+import { AdvertIntervalMsSchema, InterfaceNameSchema, VALIDATION_GROUP_TITLES, VipCidrSchema } from '../api/validation'
+import type { ZodTypeAny } from 'zod'
 import type { Backend } from '../backend/backend'
 import { writeFileAtomic } from '../backend/store/atomic-file'
 import type { CallApi } from './api-client'
@@ -47,6 +48,11 @@ function nodeInput(n: NodeOutcome, o: CredentialOptions, iface: string | undefin
   }
 }
 
+function checkWith(schema: ZodTypeAny, value: unknown, option: string): void {
+  const r = schema.safeParse(value)
+  if (!r.success) throw new UsageError(`${option} ${String(value)}: ${r.error.issues[0]?.message ?? 'invalid'}.`)
+}
+
 function listTests(out: Output, tests: ValidationTest[]): number {
   if (out.json) {
     out.resultJson(tests)
@@ -78,6 +84,13 @@ export async function runValidate({ call, backend, parsed: p, out, env }: Comman
 
   const vip = optionValue(p, '--vip')
   if (!vip) throw new UsageError('havip validate: --vip CIDR is required (e.g. --vip 198.51.100.200/24).')
+  // Checked with the API's schemas before any node is contacted: bad input costs no SSH login.
+  checkWith(VipCidrSchema, vip, '--vip')
+  const iface = optionValue(p, '--interface')
+  if (iface !== undefined) checkWith(InterfaceNameSchema, iface, '--interface')
+  const vrid = intOption(p, '--vrid', 1, 255)
+  const advertIntervalMs = intOption(p, '--advert-ms', 10, 255_000)
+  if (advertIntervalMs !== undefined) checkWith(AdvertIntervalMsSchema, advertIntervalMs, '--advert-ms')
   const nodeTexts = p.options['--node'] ?? []
   if (nodeTexts.length === 0) throw new UsageError('havip validate: give at least one --node [USER@]HOST[:PORT].')
   const specs = nodeTexts.map((t) => parseNodeSpec(t))
@@ -91,9 +104,6 @@ export async function runValidate({ call, backend, parsed: p, out, env }: Comman
   const o = credentialOptions(p)
   const outcomes = await connectNodes(call, specs, o, out.progress)
   for (const n of outcomes) if (n.error) out.progress(`cannot reach ${n.error.message}`)
-  const iface = optionValue(p, '--interface')
-  const vrid = intOption(p, '--vrid', 1, 255)
-  const advertIntervalMs = intOption(p, '--advert-ms', 10, 255_000)
 
   let runId: string | undefined
   const finished = finishedOf(backend, () => runId)
