@@ -13,6 +13,7 @@ import type { TransportOptions, VrrpTransport } from './net/transport'
 import { UdpVrrpTransport } from './net/udp-transport'
 import type { GarpSupport, OsAdapter } from './os/os-adapter'
 import { combineHealth, type TrackedCheck } from './track/health'
+import { guardNotify } from './track/notify'
 import { TrackInterface } from './track/track-interface'
 import { TrackScript } from './track/track-script'
 import { AGENT_VERSION } from './version'
@@ -101,7 +102,8 @@ export class Agent extends EventEmitter {
     for (const ref of cfg.trackScripts) {
       const s = this.scripts.get(ref.name)
       if (!s) continue
-      checks.push({ label: `script ${ref.name}`, weight: ref.weight ?? s.cfg.weight, ok: s.ok })
+      // A script refused by script security is a fault whatever its weight (docs/keepalived-compat.md).
+      checks.push({ label: s.refused ? `script ${ref.name} (refused)` : `script ${ref.name}`, weight: s.refused ? 0 : ref.weight ?? s.cfg.weight, ok: s.ok })
     }
     for (const ref of cfg.trackInterfaces) {
       const t = this.interfaces.get(ref.name)
@@ -141,6 +143,7 @@ export class Agent extends EventEmitter {
       }))
     }
     await Promise.all([...this.scripts.values()].map((s) => s.start()))
+    this.reportRefusedScripts()
     for (const t of this.interfaces.values()) t.start()
 
     for (const cfg of this.config.instances) {
@@ -159,6 +162,26 @@ export class Agent extends EventEmitter {
     for (const inst of this.instances) inst.start(combineHealth(inst.cfg.priority, this.checksFor(inst.cfg)))
     this.log('info', `havip-agent ${AGENT_VERSION} started with ${this.instances.length} instance(s)`, { transport: this.config.transport })
     this.emitEvent({ type: 'started', message: `${this.instances.length} instance(s)` })
+  }
+
+  /** Script security (track/script-guard.ts): say loudly what will not run, and why. */
+  private reportRefusedScripts(): void {
+    const refuse = (message: string, instance?: string): void => {
+      this.warnings.push(message)
+      this.log('error', message, instance ? { instance } : {})
+      this.emitEvent({ type: 'error', message, ...(instance ? { instance } : {}) })
+    }
+    for (const [name, s] of this.scripts) {
+      if (!s.refused) continue
+      for (const inst of this.config.instances.filter((i) => i.trackScripts.some((t) => t.name === name))) {
+        refuse(`instance ${inst.name}: track script ${name} ${s.refused}; the instance stays in FAULT until the script is fixed and the agent restarted`, inst.name)
+      }
+    }
+    for (const inst of this.config.instances) {
+      for (const [hook, g] of guardNotify(inst.notify)) {
+        if (!g.ok) refuse(`instance ${inst.name}: notify hook "${hook}" (${inst.notify[hook]?.[0] ?? ''}) will be skipped: ${g.reason}`, inst.name)
+      }
+    }
   }
 
   private emitEvent(e: Omit<AgentEvent, 'time'>): void {

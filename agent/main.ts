@@ -8,8 +8,9 @@
  * Exit codes: 0 ok, 1 failure (or invalid config), 2 usage error.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { checkControlSocketPath, checkHost } from './config/host-checks'
 import { loadConfig, formatIssues } from './config/load'
-import { DEFAULT_CONTROL_SOCKET } from './config/model'
+import { DEFAULT_CONTROL_SOCKET, type AgentConfig } from './config/model'
 import { Agent } from './agent'
 import { request, watch } from './control/client'
 import { formatEvent, formatInstances, formatStatus } from './control/format'
@@ -56,12 +57,19 @@ function positiveInt(name: string, v: unknown, min = 1): number | undefined {
   return n
 }
 
+/** The config as check-config --json prints it: never a password (it would end up in logs and terminals). */
+function redactSecrets(config: AgentConfig): AgentConfig {
+  return { ...config, instances: config.instances.map((i) => (i.auth ? { ...i, auth: { ...i.auth, password: '(hidden)' } } : i)) }
+}
+
 async function cmdCheckConfig(args: string[], io: Out): Promise<number> {
   const { values, positionals } = parse(args, { config: { type: 'string' }, 'keepalived-conf': { type: 'string' }, json: { type: 'boolean' } })
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
   const res = loadConfig(configSource(values))
+  // What only this node can tell: script security, users, the control socket path.
+  if (res.config) res.issues.push(...checkHost(res.config))
   const valid = res.config !== undefined && !res.issues.some((i: { severity: string }) => i.severity === 'error')
-  if (values.json) io.out(JSON.stringify({ valid, issues: res.issues, config: res.config }))
+  if (values.json) io.out(JSON.stringify({ valid, issues: res.issues, config: res.config && redactSecrets(res.config) }))
   else {
     if (res.issues.length > 0) io.out(formatIssues(res.issues))
     io.out(valid ? `config is valid (${res.config!.instances.length} instance(s))` : 'config is INVALID')
@@ -82,6 +90,12 @@ async function cmdRun(args: string[], io: Out): Promise<number> {
   }
   const config = { ...res.config }
   if (values.socket) config.controlSocket = values.socket as string
+  const sockIssue = checkControlSocketPath(config.controlSocket)
+  if (sockIssue) {
+    io.err(`error: ${sockIssue.message}`)
+    io.err('not starting: the control socket path is taken')
+    return 1
+  }
   if (values['log-file']) config.logFile = values['log-file'] as string
   const logger = createLogger({ file: config.logFile })
   for (const i of res.issues) logger.log('warn', `config: ${i.message}`, { line: i.line, path: i.path })

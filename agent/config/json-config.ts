@@ -29,10 +29,12 @@ import {
   type GarpConfig,
   type InstanceConfig,
   type NotifyConfig,
+  type RunAs,
   type TrackRef,
   type TrackScriptConfig,
   type VipConfig
 } from './model'
+import { passwordWireBytes } from './password'
 import { validateConfig } from './validate'
 
 type Obj = Record<string, unknown>
@@ -54,6 +56,10 @@ class Reader {
 
   error(path: string, problem: string): void {
     this.issues.push({ severity: 'error', message: `${path}: ${problem}`, path })
+  }
+
+  warn(path: string, problem: string): void {
+    this.issues.push({ severity: 'warning', message: `${path}: ${problem}`, path })
   }
 
   object(v: unknown, path: string): Obj | undefined {
@@ -140,14 +146,26 @@ class Reader {
   }
 }
 
-const TOP_KEYS = ['instances', 'scripts', 'transport', 'udpPort', 'controlSocket', 'logFile'] as const
+const TOP_KEYS = ['instances', 'scripts', 'transport', 'udpPort', 'controlSocket', 'logFile', 'scriptUser'] as const
 const INSTANCE_KEYS = [
   'name', 'interface', 'vrid', 'version', 'priority', 'advertIntervalMs', 'preempt', 'preemptDelayMs', 'unicastSrcIp',
   'unicastPeers', 'auth', 'vips', 'trackInterfaces', 'trackScripts', 'notify', 'garp', 'initialState'
 ] as const
-const SCRIPT_KEYS = ['name', 'argv', 'intervalMs', 'timeoutMs', 'rise', 'fall', 'weight'] as const
+const SCRIPT_KEYS = ['name', 'argv', 'intervalMs', 'timeoutMs', 'rise', 'fall', 'weight', 'user'] as const
 const GARP_KEYS = ['masterDelayMs', 'masterRepeat', 'masterRefreshMs', 'masterRefreshRepeat', 'intervalMs'] as const
 const NOTIFY_KEYS = ['master', 'backup', 'fault', 'stop', 'generic'] as const
+
+/** "user" or "user:group" (who runs a script or hook). */
+function readRunAs(r: Reader, o: Obj, key: string, path: string): RunAs | undefined {
+  const v = r.string(o, key, path)
+  if (v === undefined) return undefined
+  const [user = '', group, ...more] = v.split(':')
+  if (!user || more.length > 0 || group === '') {
+    r.error(at(path, key), `"${v}" is not USER or USER:GROUP`)
+    return undefined
+  }
+  return group === undefined ? { user } : { user, group }
+}
 
 function readVip(r: Reader, v: unknown, path: string): VipConfig | undefined {
   // Shorthand: "198.51.100.100/24" or "198.51.100.100".
@@ -184,16 +202,21 @@ function readTrackRefs(r: Reader, o: Obj, key: string, path: string): TrackRef[]
   return out
 }
 
-function readNotify(r: Reader, v: unknown, path: string): NotifyConfig {
+function readNotify(r: Reader, v: unknown, path: string, scriptUser: RunAs | undefined): NotifyConfig {
   const notify: NotifyConfig = {}
   if (v === undefined) return notify
   const o = r.object(v, path)
   if (!o) return notify
-  r.known(o, path, NOTIFY_KEYS)
+  r.known(o, path, [...NOTIFY_KEYS, 'users'])
+  const users = o.users === undefined ? undefined : r.object(o.users, `${path}.users`)
+  if (users) r.known(users, `${path}.users`, NOTIFY_KEYS)
   for (const k of NOTIFY_KEYS) {
     if (o[k] === undefined) continue
     const argv = r.argv(o[k], `${path}.${k}`)
-    if (argv) notify[k] = argv
+    if (!argv) continue
+    notify[k] = argv
+    const user = (users && readRunAs(r, users, k, `${path}.users`)) ?? scriptUser
+    if (user) notify.users = { ...notify.users, [k]: user }
   }
   return notify
 }
@@ -208,7 +231,7 @@ function readGarp(r: Reader, v: unknown, path: string): GarpConfig {
   return g
 }
 
-function readInstance(r: Reader, v: unknown, path: string): InstanceConfig | undefined {
+function readInstance(r: Reader, v: unknown, path: string, scriptUser: RunAs | undefined): InstanceConfig | undefined {
   const o = r.object(v, path)
   if (!o) return undefined
   r.known(o, path, INSTANCE_KEYS)
@@ -226,7 +249,7 @@ function readInstance(r: Reader, v: unknown, path: string): InstanceConfig | und
     vips: [],
     trackInterfaces: readTrackRefs(r, o, 'trackInterfaces', path),
     trackScripts: readTrackRefs(r, o, 'trackScripts', path),
-    notify: readNotify(r, o.notify, `${path}.notify`),
+    notify: readNotify(r, o.notify, `${path}.notify`, scriptUser),
     garp: readGarp(r, o.garp, `${path}.garp`)
   }
   const src = r.string(o, 'unicastSrcIp', path)
@@ -241,7 +264,9 @@ function readInstance(r: Reader, v: unknown, path: string): InstanceConfig | und
       r.known(a, `${path}.auth`, ['type', 'password'])
       const type = r.string(a, 'type', `${path}.auth`) ?? 'PASS'
       if (type !== 'PASS') r.error(`${path}.auth.type`, `"${type}" is not supported; only "PASS" (simple password, RFC 3768) exists`)
-      inst.auth = { type: 'PASS', password: r.string(a, 'password', `${path}.auth`, true) }
+      const pw = passwordWireBytes(r.string(a, 'password', `${path}.auth`, true))
+      for (const note of pw.notes) r.warn(`${path}.auth.password`, note)
+      inst.auth = { type: 'PASS', password: pw.wire }
     }
   }
   r.array(o, 'vips', path).forEach((vip, j) => {
@@ -256,12 +281,14 @@ function readInstance(r: Reader, v: unknown, path: string): InstanceConfig | und
   return inst
 }
 
-function readScript(r: Reader, v: unknown, path: string): TrackScriptConfig | undefined {
+function readScript(r: Reader, v: unknown, path: string, scriptUser: RunAs | undefined): TrackScriptConfig | undefined {
   const o = r.object(v, path)
   if (!o) return undefined
   r.known(o, path, SCRIPT_KEYS)
   const intervalMs = r.number(o, 'intervalMs', path, DEFAULT_SCRIPT_INTERVAL_MS)
+  const user = readRunAs(r, o, 'user', path) ?? scriptUser
   return {
+    ...(user ? { user } : {}),
     name: r.string(o, 'name', path, true),
     argv: o.argv === undefined ? (r.error(`${path}.argv`, 'is required: the program to run and its arguments'), []) : (r.argv(o.argv, `${path}.argv`) ?? []),
     intervalMs,
@@ -272,12 +299,25 @@ function readScript(r: Reader, v: unknown, path: string): TrackScriptConfig | un
   }
 }
 
+/**
+ * JSON.parse's message without the excerpt of the file it may quote (that excerpt can be part
+ * of a password), plus the line and column when it gives a position.
+ */
+function jsonSyntaxError(err: Error, text: string): string {
+  const what = err.message.replace(/,\s*(\.\.\.)?".*$/s, '').replace(/\s*in JSON at position \d+.*$/s, '')
+  const pos = /position (\d+)/.exec(err.message)
+  if (!pos) return what
+  const before = text.slice(0, Number(pos[1]))
+  const line = before.split('\n').length
+  return `${what} at line ${line} column ${before.length - before.lastIndexOf('\n')}`
+}
+
 export function parseJsonConfig(text: string): ConfigResult {
   let raw: unknown
   try {
-    raw = JSON.parse(text)
+    raw = JSON.parse(text.replace(/^\ufeff/, '')) // a UTF-8 byte-order mark from a Windows editor
   } catch (err) {
-    return { issues: [{ severity: 'error', message: `the file is not valid JSON: ${(err as Error).message}; fix the syntax (a JSON linter shows where)` }] }
+    return { issues: [{ severity: 'error', message: `the file is not valid JSON: ${jsonSyntaxError(err as Error, text)}; fix the syntax (a JSON linter shows where)` }] }
   }
   const r = new Reader()
   const top = r.object(raw, '(top level)')
@@ -292,12 +332,13 @@ export function parseJsonConfig(text: string): ConfigResult {
   }
   const logFile = r.string(top, 'logFile', '')
   if (logFile !== undefined) config.logFile = logFile
+  const scriptUser = readRunAs(r, top, 'scriptUser', '')
   r.array(top, 'instances', '', true).forEach((v, i) => {
-    const inst = readInstance(r, v, `instances[${i}]`)
+    const inst = readInstance(r, v, `instances[${i}]`, scriptUser)
     if (inst) config.instances.push(inst)
   })
   r.array(top, 'scripts', '').forEach((v, i) => {
-    const s = readScript(r, v, `scripts[${i}]`)
+    const s = readScript(r, v, `scripts[${i}]`, scriptUser)
     if (s) config.scripts.push(s)
   })
   const issues = [...r.issues]

@@ -60,7 +60,8 @@ const SCRIPT_KEYWORDS: Record<string, string> = {
   timeoutMs: 'timeout',
   rise: 'rise',
   fall: 'fall',
-  weight: 'weight'
+  weight: 'weight',
+  user: 'user'
 }
 
 /** Keywords we read on purpose but that need no model field. */
@@ -75,19 +76,19 @@ function readGlobalDefs(r: ConfReader, block: Statement[], g: GlobalDefaults): v
     } else if (s.keyword === 'vrrp_version') {
       const v = r.int(ctx, s)
       if (v === 2 || v === 3) g.version = v
-      else if (v !== undefined) r.error(s.line, `${ctx}vrrp_version ${v} is not a VRRP version; use 2 or 3`)
+      else if (v !== undefined) r.ignored(s, `${ctx}vrrp_version ${v} is not a VRRP version (2 or 3)`, 'version 2 is used')
     } else if (s.keyword === 'script_user') {
-      r.warn(s.line, `${ctx}script_user is not supported: scripts and notify commands run as the agent's user (root); drop privileges inside the script if needed`)
+      g.scriptUser = r.runAs(ctx, s)
     } else if (GLOBAL_ACCEPTED.has(s.keyword)) {
       // router_id only names the host in keepalived's mails/logs; enable_script_security is
-      // what the agent does anyway (argv, never a shell).
+      // always on in the agent (track/script-security.ts).
     } else {
       r.unsupported(ctx, s)
     }
   }
 }
 
-function readScript(r: ConfReader, s: Statement, index: number): TrackScriptConfig | undefined {
+function readScript(r: ConfReader, s: Statement, index: number, g: GlobalDefaults): TrackScriptConfig | undefined {
   const name = s.args[0]?.text
   if (!name) {
     r.error(s.line, 'vrrp_script needs a name, e.g. "vrrp_script chk_nginx { ... }"')
@@ -102,11 +103,15 @@ function readScript(r: ConfReader, s: Statement, index: number): TrackScriptConf
   let rise = DEFAULT_SCRIPT_RISE
   let fall = DEFAULT_SCRIPT_FALL
   let weight = DEFAULT_SCRIPT_WEIGHT
+  let user = g.scriptUser
   for (const st of s.block ?? []) {
     r.lines.set(`${p}.${Object.entries(SCRIPT_KEYWORDS).find(([, kw]) => kw === st.keyword)?.[0] ?? st.keyword}`, st.line)
     switch (st.keyword) {
       case 'script':
-        argv = r.command(ctx, st, false)
+        argv = r.command(ctx, st)
+        break
+      case 'user':
+        user = r.runAs(ctx, st) ?? user
         break
       case 'interval':
         intervalMs = r.secondsMs(ctx, st) ?? intervalMs
@@ -131,10 +136,11 @@ function readScript(r: ConfReader, s: Statement, index: number): TrackScriptConf
     }
   }
   if (!argv) {
-    if (!(s.block ?? []).some((st) => st.keyword === 'script')) r.error(s.line, `${ctx}has no "script" line; add the command to run, e.g. script "/usr/bin/pgrep nginx"`)
+    // keepalived: "No script set for vrrp_script chk - removing"; instances tracking it then ignore it.
+    if (!(s.block ?? []).some((st) => st.keyword === 'script')) r.warn(s.line, `${ctx}has no "script" line, so it is removed, as keepalived does; add the command to run, e.g. script "/usr/bin/pgrep nginx"`)
     return undefined
   }
-  return { name, argv, intervalMs, timeoutMs: timeoutMs ?? intervalMs, rise, fall, weight }
+  return { name, argv, intervalMs, timeoutMs: timeoutMs ?? intervalMs, rise, fall, weight, ...(user ? { user } : {}) }
 }
 
 function describer(config: AgentConfig, lines: Map<string, number>): Describe {
@@ -203,7 +209,7 @@ function expandIncludes(r: ConfReader, stmts: Statement[], opts: KeepalivedConfO
       const parsed = parseStatements(f.text)
       const outer = r.file
       r.file = f.name
-      for (const i of parsed.issues) r.error(i.line, i.message)
+      for (const i of parsed.issues) (i.severity === 'warning' ? r.warn(i.line, i.message) : r.error(i.line, i.message))
       for (const inner of expandIncludes(r, parsed.statements, opts, depth + 1)) out.push({ s: inner.s, file: inner.file ?? f.name })
       r.file = outer
     }
@@ -211,10 +217,26 @@ function expandIncludes(r: ConfReader, stmts: Statement[], opts: KeepalivedConfO
   return out
 }
 
+/**
+ * keepalived: "(VI_1) track script chk not found, ignoring..." and the instance runs untracked.
+ * The agent does the same, with a warning naming the line.
+ */
+function dropUnknownTrackScripts(r: ConfReader, config: AgentConfig): void {
+  const defined = new Set(config.scripts.map((s) => s.name))
+  config.instances.forEach((inst, i) => {
+    inst.trackScripts = inst.trackScripts.filter((t, j) => {
+      if (defined.has(t.name)) return true
+      const line = r.lines.get(`instances[${i}].trackScripts[${j}]`)
+      r.warn(line ?? r.lines.get(`instances[${i}]`) ?? 0, `vrrp_instance ${inst.name}: track_script ${t.name}: no vrrp_script with that name (with a script line) is defined, so it is ignored and the instance runs without it, as keepalived does; define it or remove the reference`)
+      return false
+    })
+  })
+}
+
 export function parseKeepalivedConf(text: string, opts: KeepalivedConfOptions = {}): ConfigResult {
   const r = new ConfReader()
   const parsed = parseStatements(text)
-  for (const i of parsed.issues) r.error(i.line, i.message)
+  for (const i of parsed.issues) (i.severity === 'warning' ? r.warn(i.line, i.message) : r.error(i.line, i.message))
 
   const g: GlobalDefaults = { version: 2, garp: defaultGarp() }
   const config: AgentConfig = { instances: [], scripts: [], transport: 'raw', udpPort: DEFAULT_UDP_PORT, controlSocket: DEFAULT_CONTROL_SOCKET }
@@ -241,7 +263,7 @@ export function parseKeepalivedConf(text: string, opts: KeepalivedConfOptions = 
         continue
       }
       if (s.keyword === 'vrrp_script') {
-        const script = readScript(r, s, config.scripts.length)
+        const script = readScript(r, s, config.scripts.length, g)
         if (script) config.scripts.push(script)
       } else {
         const inst = readInstance(r, s, config.instances.length, g)
@@ -252,6 +274,7 @@ export function parseKeepalivedConf(text: string, opts: KeepalivedConfOptions = 
     r.unsupported('', s)
   }
   r.file = undefined
+  dropUnknownTrackScripts(r, config)
 
   const issues = [...r.issues]
   if (!issues.some((i) => i.severity === 'error')) issues.push(...validateConfig(config, describer(config, r.lines)))

@@ -5,7 +5,7 @@
  */
 import { splitCommandLine } from './argv'
 import type { Statement, Token } from './keepalived-tokens'
-import type { ConfigIssue, GarpConfig } from './model'
+import type { ConfigIssue, GarpConfig, RunAs } from './model'
 
 export const GARP_FIELDS: Record<string, string> = {
   garp_master_delay: 'garp.masterDelayMs',
@@ -33,6 +33,10 @@ export class ConfReader {
     const w = this.where(line)
     this.issues.push({ severity: 'warning', message: w.prefix + message, ...(w.line !== undefined ? { line: w.line } : {}) })
   }
+  /** keepalived logs "invalid ... ignoring" for a value it cannot read and carries on: so do we. */
+  ignored(s: Statement, what: string, fallback = 'the default is used'): void {
+    this.warn(s.line, `${what}; the line is ignored and ${fallback}, as keepalived does; fix the value`)
+  }
   unsupported(ctx: string, s: Statement): void {
     const what = s.block ? `block "${s.keyword} { ... }"` : `keyword "${s.keyword}"`
     this.warn(s.line, `${ctx}${what} is not supported by havip-agent and is ignored`)
@@ -52,7 +56,7 @@ export class ConfReader {
     const t = this.one(ctx, s)
     if (!t) return undefined
     if (!/^-?\d+$/.test(t.text)) {
-      this.error(s.line, `${ctx}${s.keyword} "${t.text}" is not a whole number`)
+      this.ignored(s, `${ctx}${s.keyword} "${t.text}" is not a whole number`)
       return undefined
     }
     return Number(t.text)
@@ -63,31 +67,47 @@ export class ConfReader {
     const t = this.one(ctx, s)
     if (!t) return undefined
     if (!/^\d+(\.\d+)?$/.test(t.text)) {
-      this.error(s.line, `${ctx}${s.keyword} "${t.text}" is not a number of seconds`)
+      this.ignored(s, `${ctx}${s.keyword} "${t.text}" is not a number of seconds`)
       return undefined
     }
     return Math.round(Number(t.text) * 1000)
   }
 
-  /** `script "..."` / `notify_master "..."`: one string split into argv; more words are argv too (script) or user/group (notify). */
-  command(ctx: string, s: Statement, extraWordsAreUser: boolean): string[] | undefined {
+  /** `script "..."`: one string split into argv; more words are more argv. */
+  command(ctx: string, s: Statement): string[] | undefined {
     if (s.args.length === 0) {
       this.error(s.line, `${ctx}${s.keyword} needs a command`)
       return undefined
     }
     const [first, ...rest] = s.args as [Token, ...Token[]]
-    if (extraWordsAreUser && rest.length > 0) {
-      this.warn(s.line, `${ctx}${s.keyword}: running as user "${rest.map((r) => r.text).join(' ')}" is not supported; the command runs as the agent's user`)
-    }
-    if (!extraWordsAreUser && rest.length > 0) {
-      return [first, ...rest].map((t) => t.text)
-    }
+    if (rest.length > 0) return [first, ...rest].map((t) => t.text)
     const split = splitCommandLine(first.text)
     if ('error' in split) {
       this.error(s.line, `${ctx}${s.keyword}: ${split.error}`)
       return undefined
     }
     return split.argv
+  }
+
+  /** `notify_master "/path args" [USER [GROUP]]`: the command, then who runs it (keepalived's syntax). */
+  notifyCommand(ctx: string, s: Statement): { argv: string[]; user?: RunAs } | undefined {
+    const argv = this.command(ctx, { ...s, args: s.args.slice(0, 1) })
+    if (!argv) return undefined
+    const [user, group, ...extra] = s.args.slice(1).map((t) => t.text)
+    if (extra.length > 0) this.warn(s.line, `${ctx}${s.keyword}: words after USER GROUP are ignored: ${extra.join(' ')}`)
+    if (user === undefined) return { argv }
+    return { argv, user: group === undefined ? { user } : { user, group } }
+  }
+
+  /** `script_user USER [GROUP]` / `user USER [GROUP]`. */
+  runAs(ctx: string, s: Statement): RunAs | undefined {
+    const [user, group, ...extra] = s.args.map((t) => t.text)
+    if (user === undefined) {
+      this.error(s.line, `${ctx}${s.keyword} needs a user name, e.g. "${s.keyword} nobody"`)
+      return undefined
+    }
+    if (extra.length > 0) this.warn(s.line, `${ctx}${s.keyword}: words after USER GROUP are ignored: ${extra.join(' ')}`)
+    return group === undefined ? { user } : { user, group }
   }
 }
 

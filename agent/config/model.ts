@@ -13,10 +13,22 @@ export interface VipConfig {
   label?: string
 }
 
+/**
+ * Who a script or notify hook runs as (keepalived's `script_user USER [GROUP]`, a vrrp_script's
+ * `user USER [GROUP]`, or the words after a notify command). Names are resolved on the node
+ * when the agent starts (script-user.ts); without a group, the user's primary group.
+ */
+export interface RunAs {
+  user: string
+  group?: string
+}
+
 /** A health check run periodically (keepalived's vrrp_script). Never run through a shell. */
 export interface TrackScriptConfig {
   name: string
   argv: string[]
+  /** Overrides AgentConfig.scriptUser for this script. */
+  user?: RunAs
   intervalMs: number
   timeoutMs: number
   /** Consecutive successes needed to count as up again. */
@@ -58,7 +70,12 @@ export interface NotifyConfig {
   fault?: string[]
   stop?: string[]
   generic?: string[]
+  /** Per-hook user (`notify_master "/bin/x" USER [GROUP]`); else AgentConfig.scriptUser. */
+  users?: Partial<Record<NotifyHook, RunAs>>
 }
+
+export type NotifyHook = 'master' | 'backup' | 'fault' | 'stop' | 'generic'
+export const NOTIFY_HOOKS: readonly NotifyHook[] = ['master', 'backup', 'fault', 'stop', 'generic']
 
 export interface InstanceConfig {
   name: string
@@ -73,7 +90,12 @@ export interface InstanceConfig {
   unicastSrcIp?: string
   /** Empty -> multicast to 224.0.0.18. */
   unicastPeers: string[]
-  /** v2 only (RFC 3768 §5.3.6). */
+  /**
+   * v2 only (RFC 3768 §5.3.6). `password` holds the wire bytes, one character per byte
+   * (latin1), at most 8: the readers convert the text of the config (UTF-8) with
+   * `passwordWireBytes`, so the encoder and the comparison of received adverts use one value,
+   * byte for byte the same as keepalived's (which copies the first 8 bytes of the file).
+   */
   auth?: { type: 'PASS'; password: string }
   vips: VipConfig[]
   trackInterfaces: TrackRef[]
@@ -92,6 +114,8 @@ export interface AgentConfig {
   /** Default /run/havip/agent.sock */
   controlSocket: string
   logFile?: string
+  /** Default user for track scripts and notify hooks (global_defs script_user); absent: root. */
+  scriptUser?: RunAs
 }
 
 export interface ConfigIssue {

@@ -97,18 +97,10 @@ function checkInstance(c: Checker, inst: InstanceConfig, p: string, scriptNames:
     if (inst.version === 3) {
       c.error(`${p}.auth`, 'authentication exists only in VRRPv2 (RFC 5798 removed it); remove it or use version 2')
     }
-    const bytes = Buffer.byteLength(inst.auth.password, 'utf8')
-    if (bytes === 0) c.error(`${p}.auth.password`, 'is empty; set a password of 1-8 characters, the same on every node')
-    else if (bytes > 8) {
-      // keepalived uses the first 8 characters; do the same so the two interoperate.
-      const cut = Buffer.from(inst.auth.password, 'utf8').subarray(0, 8).toString('utf8')
-      if (Buffer.byteLength(cut, 'utf8') !== 8 || !/^[\x20-\x7e]*$/.test(cut)) {
-        c.error(`${p}.auth.password`, 'is longer than 8 bytes and not plain ASCII; use 1-8 ASCII characters')
-      } else {
-        c.warn(`${p}.auth.password`, `is ${bytes} bytes; only the first 8 are used on the wire, as keepalived does`)
-        inst.auth.password = cut
-      }
-    }
+    // The readers already turned the text into wire bytes (password.ts).
+    const pw = inst.auth.password
+    if (pw.length === 0) c.error(`${p}.auth.password`, 'is empty; set a password of 1-8 characters, the same on every node')
+    else if (pw.length > 8 || /[^\x00-\xff]/.test(pw)) c.error(`${p}.auth.password`, 'is not 1-8 wire bytes; set a password of 1-8 ASCII characters')
   }
 
   if (inst.vips.length === 0) c.warn(`${p}.vips`, 'no virtual address configured: this instance elects a master but holds nothing; add the VIP')
@@ -166,8 +158,8 @@ function checkInstance(c: Checker, inst: InstanceConfig, p: string, scriptNames:
 }
 
 /**
- * Check `config` and return its issues. Mutates only to normalize what keepalived would
- * normalize the same way (a v2 password cut to 8 bytes), with a warning.
+ * Check `config` and return its issues. Never changes it (normalising, like the password's
+ * bytes, is the readers' job), so it can run more than once.
  */
 export function validateConfig(config: AgentConfig, describe: Describe = describeJsonPath): ConfigIssue[] {
   const c = new Checker(describe)

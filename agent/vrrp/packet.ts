@@ -18,7 +18,11 @@ export interface VrrpAdvert {
   addresses: string[]
   /** v2 only: 0 none, 1 simple text password */
   authType?: 0 | 1
-  /** v2 simple password, up to 8 bytes */
+  /**
+   * v2 simple password: its wire bytes, one character per byte (latin1), up to 8. Encode and
+   * decode use the same mapping, so a decoded advert compares equal to the configured value
+   * (config/password.ts turns the config's UTF-8 text into these bytes).
+   */
   authData?: string
 }
 
@@ -127,7 +131,9 @@ export function encodeAdvert(a: VrrpAdvert, ip: Ipv4Pair): Buffer {
     buf[5] = a.advertInterval
     a.addresses.forEach((addr, i) => ipv4ToBytes(addr).copy(buf, HEADER_LENGTH + 4 * i))
     if (authType === AUTH_TYPE_SIMPLE) {
-      const secret = Buffer.from(a.authData ?? '', 'utf8')
+      const text = a.authData ?? ''
+      if (/[^\x00-\xff]/.test(text)) throw new RangeError('VRRP v2 password must be given as wire bytes (latin1 characters); convert it with passwordWireBytes()')
+      const secret = Buffer.from(text, 'latin1')
       if (secret.length > V2_AUTH_DATA_LENGTH) {
         throw new RangeError(`VRRP v2 password is ${secret.length} bytes; at most ${V2_AUTH_DATA_LENGTH} fit (RFC 3768 §5.3.10)`)
       }

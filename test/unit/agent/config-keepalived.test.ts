@@ -66,8 +66,10 @@ describe('keepalived.conf tokenizer', () => {
     expect(inst?.block?.[2]?.args[0]?.text).toBe('ab#c')
   })
   it('reports unclosed blocks, stray braces and unterminated quotes with their line', () => {
-    expect(parseStatements('a {\n b 1\n').issues).toEqual([{ line: 1, message: 'the block "a" opened here is never closed; add a "}"' }])
-    expect(parseStatements('a 1\n}\n').issues).toEqual([{ line: 2, message: 'a "}" without a matching "{"; remove it' }])
+    expect(parseStatements('a {\n b 1\n').issues).toEqual([
+      { line: 1, severity: 'warning', message: 'the block "a" opened here is never closed, so it runs to the end of the file, as keepalived reads it; add a "}"' }
+    ])
+    expect(parseStatements('a 1\n}\n').issues).toEqual([{ line: 2, severity: 'warning', message: 'a "}" without a matching "{" is ignored, as keepalived does; remove it' }])
     expect(parseStatements('a "open\nb 2').issues).toEqual([{ line: 1, message: 'unterminated double quote; close the string on the same line' }])
     expect(parseStatements('{ a }').issues[0]?.message).toMatch(/without a keyword/)
   })
@@ -97,20 +99,21 @@ describe('parseKeepalivedConf', () => {
           notify: {
             master: ['/etc/keepalived/notify.sh', 'master'],
             backup: ['/etc/keepalived/notify.sh', 'backup'],
-            fault: ['/etc/keepalived/notify.sh', 'fault']
+            fault: ['/etc/keepalived/notify.sh', 'fault'],
+            // global_defs script_user root applies to every hook and script
+            users: { master: { user: 'root' }, backup: { user: 'root' }, fault: { user: 'root' } }
           },
           garp: { masterDelayMs: 1000, masterRepeat: 5, masterRefreshMs: 60000, masterRefreshRepeat: 1, intervalMs: 0 },
           initialState: 'BACKUP'
         }
       ],
-      scripts: [{ name: 'chk_nginx', argv: ['/usr/bin/killall', '-0', 'nginx'], intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, weight: -20 }],
+      scripts: [{ name: 'chk_nginx', argv: ['/usr/bin/killall', '-0', 'nginx'], intervalMs: 2000, timeoutMs: 1000, rise: 2, fall: 3, weight: -20, user: { user: 'root' } }],
       transport: 'raw',
       udpPort: 11112,
       controlSocket: '/run/havip/agent.sock'
     })
     // nothing silently dropped: each ignored part is named with its line
     expect(warnings(r.issues).map((i) => [i.line, i.message.split(' is ')[0]])).toEqual([
-      [7, 'global_defs: script_user'],
       [10, 'global_defs: block "notification_email { ... }"'],
       [52, 'block "virtual_server { ... }"']
     ])
@@ -216,11 +219,12 @@ include /etc/keepalived/other.conf`
       expect(w, `${needle} -> ${JSON.stringify(w)}`).toContainEqual(expect.objectContaining({ line: lineOf(needle), message: expect.stringContaining(text) }))
     expectWarn('$IF', 'keepalived variables and conditional lines are not supported')
     expectWarn('vrrp_sync_group', 'block "vrrp_sync_group { ... }" is not supported')
-    expectWarn('user nobody', 'vrrp_script chk: keyword "user" is not supported')
     expectWarn('include', 'include /etc/keepalived/other.conf was not followed')
     expectWarn('dont_track_primary', 'vrrp_instance VI_1: keyword "dont_track_primary" is not supported')
     expectWarn('virtual_routes', 'block "virtual_routes { ... }" is not supported')
-    expectWarn('notify_master', 'running as user "nobody" is not supported')
+    // script users are honoured, not warned about (they are checked on the node by check-config)
+    expect(r.config?.scripts[0]?.user).toEqual({ user: 'nobody' })
+    expect(r.config?.instances[0]?.notify.users).toEqual({ master: { user: 'nobody' } })
     expectWarn('reverse', '"reverse" is not supported')
     expectWarn('min_ttl', 'options "min_ttl 250" are not supported')
   })
@@ -228,22 +232,12 @@ include /etc/keepalived/other.conf`
   it('errors name the keepalived keyword, the instance and the line', () => {
     const cases: [string, string, string][] = [
       ['  virtual_router_id 300', 'virtual_router_id 300', 'vrrp_instance VI_1: virtual_router_id: 300 is out of range 1..255; choose a router id unique'],
-      ['  priority high', 'priority high', 'vrrp_instance VI_1: priority "high" is not a whole number'],
-      ['  advert_int 1.5', 'advert_int 1.5', 'vrrp_instance VI_1: advert_int: 1500 ms cannot be sent in VRRPv2'],
-      ['  advert_int fast', 'advert_int fast', 'vrrp_instance VI_1: advert_int "fast" is not a number of seconds'],
-      ['  version 4', 'version 4', 'vrrp_instance VI_1: version 4 is not a VRRP version'],
-      ['  state ACTIVE', 'state ACTIVE', 'state "ACTIVE" is not MASTER or BACKUP'],
       ['  authentication {\n    auth_type AH\n    auth_pass x\n  }', 'authentication', 'auth_type AH (IPsec) is not supported'],
-      ['  authentication {\n    auth_type PASS\n  }', 'authentication', 'authentication has no auth_pass'],
-      ['  version 3\n  authentication {\n    auth_type PASS\n    auth_pass x\n  }', 'authentication', 'vrrp_instance VI_1: authentication: authentication exists only in VRRPv2'],
       ['  unicast_src_ip 198.51.100.100', '198.51.100.100/24', "vrrp_instance VI_1: virtual_ipaddress: 198.51.100.100 is also the unicast_src_ip; the heartbeat source must be the node's own address"],
-      ['  virtual_ipaddress {\n    198.51.100.101/abc\n  }', '198.51.100.101/abc', 'the prefix "abc" is not a number'],
       ['  virtual_ipaddress {\n    198.51.100.101 label vip\n  }', 'label vip', 'vrrp_instance VI_1: virtual_ipaddress label: "vip" must be the device name or start with "eth0:"'],
       ['  unicast_peer 198.51.100.12', 'unicast_peer', 'unicast_peer needs a block'],
-      ['  track_script {\n    missing\n  }', 'missing', 'vrrp_instance VI_1: track_script: no script named "missing" is defined'],
-      ['  track_interface {\n    eth1 weight x\n  }', 'weight x', 'weight needs a whole number'],
-      ['  notify_master "/bin/x \'open"', 'notify_master', 'unterminated single quote'],
-      ['  preempt_delay 2000', 'preempt_delay', 'vrrp_instance VI_1: preempt_delay: 2000000 is out of range 0..1000000']
+      ['  unicast_peer {\n    198.51.100.300\n  }', 'unicast_peer', 'unicast_peer lists no usable peer address; keepalived would fall back to multicast'],
+      ['  notify_master "/bin/x \'open"', 'notify_master', 'unterminated single quote']
     ]
     for (const [body, needle, text] of cases) {
       const full = conf(body)
@@ -254,6 +248,40 @@ include /etc/keepalived/other.conf`
     }
   })
 
+  it('warns and carries on where keepalived 2.2.7 warns and carries on, reading the value the way keepalived does', () => {
+    type Inst = NonNullable<ReturnType<typeof parseKeepalivedConf>['config']>['instances'][number]
+    const cases: [string, string, string, (i: Inst) => unknown, unknown][] = [
+      ['  priority high', 'priority high', 'priority "high" is not a whole number; the line is ignored', (i) => i.priority, 100],
+      ['  priority 300', 'priority 300', 'priority 300 is out of range 1..255; the line is ignored and the default priority 100 is used', (i) => i.priority, 100],
+      ['  advert_int 1.5', 'advert_int 1.5', 'advert_int 1.5 s must be whole seconds in VRRPv2 (RFC 3768 §5.3.7); rounded to 2 s', (i) => i.advertIntervalMs, 2000],
+      ['  advert_int 0.4', 'advert_int 0.4', 'rounded to 1 s', (i) => i.advertIntervalMs, 1000],
+      ['  advert_int fast', 'advert_int fast', 'advert_int "fast" is not a number of seconds', (i) => i.advertIntervalMs, 1000],
+      ['  version 4', 'version 4', 'version 4 is not a VRRP version (2 or 3); the line is ignored and version 2 is used', (i) => i.version, 2],
+      ['  state ACTIVE', 'state ACTIVE', 'state "ACTIVE" is not MASTER or BACKUP; read as BACKUP', (i) => i.initialState, 'BACKUP'],
+      ['  authentication {\n    auth_type PASS\n  }', 'authentication', 'authentication has no auth_pass, so it is ignored', (i) => i.auth, undefined],
+      ['  version 3\n  authentication {\n    auth_type PASS\n    auth_pass x\n  }', 'authentication', 'authentication is ignored: VRRP version 3 has none', (i) => i.auth, undefined],
+      ['  virtual_ipaddress {\n    198.51.100.101/abc\n  }', '198.51.100.101/abc', 'the prefix "abc" is not a prefix length 0..32; /32 is used', (i) => i.vips[1], { address: '198.51.100.101', prefix: 32 }],
+      ['  virtual_ipaddress {\n    198.51.100.300\n  }', '198.51.100.300', '"198.51.100.300" is not an IPv4 address; skipped', (i) => i.vips.length, 1],
+      ['  virtual_ipaddress {\n    198.51.100.100/24\n  }', '    198.51.100.100/24\n  }', 'is listed twice; the second is ignored', (i) => i.vips.length, 1],
+      ['  unicast_peer {\n    198.51.100.12\n    198.51.100.12\n  }', '    198.51.100.12\n    198.51.100.12', 'is listed twice', (i) => i.unicastPeers, ['198.51.100.12']],
+      ['  unicast_peer {\n    198.51.100.300\n    198.51.100.12\n  }', '198.51.100.300', 'is not an IPv4 address; skipped', (i) => i.unicastPeers, ['198.51.100.12']],
+      ['  track_script {\n    missing\n  }', 'missing', 'track_script missing: no vrrp_script with that name', (i) => i.trackScripts, []],
+      ['  track_interface {\n    eth1 weight x\n  }', 'weight x', 'weight "x" is not a whole number in -253..253; this entry is ignored', (i) => i.trackInterfaces, []],
+      ['  preempt_delay 2000', 'preempt_delay', 'preempt_delay 2000 is out of range 0..1000 seconds', (i) => i.preemptDelayMs, 0],
+      ['  state MASTER\n  nopreempt', 'nopreempt', 'nopreempt does not work with state MASTER, so it is cleared', (i) => i.preempt, true]
+    ]
+    for (const [body, needle, text, get, want] of cases) {
+      const full = conf(body)
+      const r = parseKeepalivedConf(full)
+      // the needle's first line, or (for a repeated VIP) the line of its second occurrence
+      const line = needle.includes('\n') ? full.lastIndexOf(needle.split('\n')[0] as string) : -1
+      const at = line >= 0 ? full.slice(0, line).split('\n').length : full.split('\n').findIndex((l) => l.includes(needle)) + 1
+      expect(errors(r.issues), `${body} -> ${JSON.stringify(r.issues)}`).toEqual([])
+      expect(warnings(r.issues), body).toContainEqual(expect.objectContaining({ line: at, message: expect.stringContaining(text) }))
+      expect(get(r.config?.instances[0] as Inst), body).toEqual(want)
+    }
+  })
+
   it('reports missing essentials and broken blocks', () => {
     const noIf = parseKeepalivedConf('vrrp_instance VI_1 {\n  virtual_router_id 5\n}\n')
     expect(errors(noIf.issues).map((i) => i.message)).toEqual(['vrrp_instance VI_1: has no "interface"; add the NIC that carries the VIP, e.g. "interface eth0"'])
@@ -261,11 +289,11 @@ include /etc/keepalived/other.conf`
     expect(errors(noVrid.issues)[0]?.message).toMatch(/has no "virtual_router_id"/)
     expect(errors(parseKeepalivedConf('vrrp_instance {\n}\n').issues)[0]?.message).toMatch(/vrrp_instance needs a name/)
     expect(errors(parseKeepalivedConf('vrrp_instance VI_1\n').issues)[0]?.message).toMatch(/needs a block/)
-    expect(errors(parseKeepalivedConf('vrrp_script chk {\n interval 1\n}\n' + conf('')).issues)[0]?.message).toMatch(/vrrp_script chk: has no "script" line/)
+    expect(warnings(parseKeepalivedConf('vrrp_script chk {\n interval 1\n}\n' + conf('')).issues)[0]?.message).toMatch(/vrrp_script chk: has no "script" line, so it is removed, as keepalived does/)
     expect(errors(parseKeepalivedConf('').issues)[0]?.message).toMatch(/no VRRP instance is configured/)
     const dupVrid = parseKeepalivedConf(conf('') + conf('').replace('VI_1', 'VI_2').replace('198.51.100.100', '198.51.100.101'))
     expect(errors(dupVrid.issues)[0]).toMatchObject({ line: 14, message: expect.stringContaining('vrrp_instance VI_2: virtual_router_id: router id 51 is already used by instance "VI_1" on eth0') })
-    expect(errors(parseKeepalivedConf(conf('', 'global_defs {\n vrrp_version 5\n}')).issues)[0]?.message).toMatch(/vrrp_version 5 is not a VRRP version/)
+    expect(warnings(parseKeepalivedConf(conf('', 'global_defs {\n vrrp_version 5\n}')).issues)[0]?.message).toMatch(/vrrp_version 5 is not a VRRP version \(2 or 3\); the line is ignored and version 2 is used/)
   })
 
   it('follows include through the resolver and names the included file in messages', () => {
