@@ -59,17 +59,17 @@ function quoteClass(c: string): '"' | "'" | undefined {
   return k === 'double-quote' ? '"' : k === 'single-quote' ? "'" : undefined
 }
 
-function lex(text: string, issues: SyntaxIssue[], pasted: LookalikeLog): Lexeme[] {
-  const out: Lexeme[] = []
+/** Yields lexemes as it reads, so the parser's limits stop a hostile file where they are hit. */
+function* lex(text: string, issues: SyntaxIssue[], pasted: LookalikeLog): Generator<Lexeme> {
   let line = 1
   let lineStart = 0
   let i = 0
   let words = 0
-  const push = (l: Lexeme): void => {
-    if (!('newline' in l) && ++words > CONFIG_LIMITS.maxTokens) {
+  const counted = <L extends Lexeme>(l: L): L => {
+    if (++words > CONFIG_LIMITS.maxTokens) {
       throw new LimitHit(line, `more than ${CONFIG_LIMITS.maxTokens} words (the limit per file); a keepalived.conf this large is not a config, check the file`)
     }
-    out.push(l)
+    return l
   }
   /** The character at i, as the admin meant it: look-alikes become ASCII (and are logged). */
   const control = (c: string): never => {
@@ -82,7 +82,7 @@ function lex(text: string, issues: SyntaxIssue[], pasted: LookalikeLog): Lexeme[
     const c = text[i] as string
     const code = c.charCodeAt(0)
     if (c === '\n') {
-      push({ newline: true, line })
+      yield { newline: true, line }
       line++
       i++
       lineStart = i
@@ -93,7 +93,7 @@ function lex(text: string, issues: SyntaxIssue[], pasted: LookalikeLog): Lexeme[
     } else if (c === '#' || c === '!') {
       while (i < text.length && text[i] !== '\n') i++
     } else if (c === '{' || c === '}') {
-      push({ brace: c, line })
+      yield counted({ brace: c, line })
       i++
     } else if (lookalikeKind(c) === 'space' || lookalikeKind(c) === 'invisible') {
       pasted.add(c, line, i - lineStart + 1)
@@ -126,7 +126,7 @@ function lex(text: string, issues: SyntaxIssue[], pasted: LookalikeLog): Lexeme[
         issues.push({ line, message: `unterminated ${q === '"' ? 'double' : 'single'} quote; close the string on the same line` })
         s = s.replace(/\r$/, '')
       }
-      push({ text: s, quoted: true, line })
+      yield counted({ text: s, quoted: true, line })
       i = closed ? j + 1 : j
     } else {
       // A comment starts only where a word would (keepalived keeps "ab#c" as one word).
@@ -148,12 +148,11 @@ function lex(text: string, issues: SyntaxIssue[], pasted: LookalikeLog): Lexeme[
         }
         w += d
       }
-      if (w) push({ text: w, quoted: false, line })
+      if (w) yield counted({ text: w, quoted: false, line })
       i = j
     }
   }
-  push({ newline: true, line })
-  return out
+  yield { newline: true, line }
 }
 
 /**
@@ -161,7 +160,7 @@ function lex(text: string, issues: SyntaxIssue[], pasted: LookalikeLog): Lexeme[
  * statement unless the next thing on a later line is `{` (keepalived lets the brace sit on the
  * next line), so the decision waits for the next lexeme rather than looking ahead.
  */
-function parse(lexemes: Lexeme[], issues: SyntaxIssue[]): Statement[] {
+function parse(lexemes: Iterable<Lexeme>, issues: SyntaxIssue[]): Statement[] {
   interface Frame { stmts: Statement[]; opener?: { keyword: string; line: number } }
   const root: Frame = { stmts: [] }
   const stack: Frame[] = [root]

@@ -79,7 +79,7 @@ describe('havip-agent CLI', () => {
 
   it('run refuses an invalid config without starting', async () => {
     const bad = join(dir, 'bad-run.conf')
-    writeFileSync(bad, GOOD_CONF.replace('priority 100', 'priority 0'))
+    writeFileSync(bad, GOOD_CONF.replace('virtual_router_id 51', 'virtual_router_id 0'))
     const r = await cli('run', '--keepalived-conf', bad, '--socket', join(dir, 's.sock'))
     expect(r.code).toBe(1)
     expect(r.err).toContain('not starting: the config has errors')
