@@ -80,11 +80,11 @@ export function charName(c: string): string {
   return SPACE_LOOKALIKES.get(c) ?? INVISIBLE.get(c) ?? DOUBLE_QUOTE_LOOKALIKES.get(c) ?? SINGLE_QUOTE_LOOKALIKES.get(c) ?? 'character'
 }
 
-const READ_AS: Record<LookalikeKind, string> = {
-  space: 'read as a space',
-  invisible: 'read as nothing (it is invisible)',
-  'double-quote': 'read as a plain double quote (")',
-  'single-quote': "read as a plain single quote (')"
+const WHY: Record<LookalikeKind, string> = {
+  space: 'looks like a space but keepalived splits words on ASCII space and tab only; read as a space',
+  invisible: 'is invisible, and keepalived would keep it as part of the word; read as nothing',
+  'double-quote': 'looks like a double quote but keepalived quotes with ASCII " only; read as a plain double quote (")',
+  'single-quote': "looks like a single quote but keepalived quotes with ASCII ' only; read as a plain single quote (')"
 }
 
 /** Where each look-alike was met, to report once per character with its first places. */
@@ -107,8 +107,8 @@ export class LookalikeLog {
       out.push({
         line: (at[0] as { line: number }).line,
         message:
-          `${codePoint(c)} ${charName(c)} at ${first}${more}: looks like ${kind === 'invisible' ? 'nothing' : kind.replace('-', ' ')} but is not ASCII, ` +
-          `so keepalived would not read it as one; ${READ_AS[kind]}. The text was probably copied from a web page: retype those characters to silence this warning`
+          `${codePoint(c)} ${charName(c)} at ${first}${more}: ${WHY[kind]}. ` +
+          'The text was probably copied from a web page: retype those characters to silence this warning'
       })
     }
     return out.sort((a, b) => a.line - b.line)
