@@ -35,6 +35,8 @@ function decodeError(fn: () => unknown): VrrpDecodeErrorCode {
 const expected: Record<string, { dst: string; advert: Omit<VrrpAdvert, 'priority'> }> = {
   'v2-multicast': { dst: '224.0.0.18', advert: { version: 2, vrid: 51, advertInterval: 1, addresses: KA_VIPS, authType: 0 } },
   'v2-pass': { dst: '224.0.0.18', advert: { version: 2, vrid: 51, advertInterval: 1, addresses: KA_VIPS, authType: 1, authData: 's3cret' } },
+  // auth_pass pässwort1: keepalived sends the first 8 bytes of its UTF-8 text (authData is wire bytes, latin1)
+  'v2-pass-utf8': { dst: '224.0.0.18', advert: { version: 2, vrid: 51, advertInterval: 1, addresses: KA_VIPS, authType: 1, authData: 'p\xc3\xa4sswor' } },
   'v2-unicast': { dst: '198.51.100.202', advert: { version: 2, vrid: 51, advertInterval: 1, addresses: KA_VIPS, authType: 0 } },
   'v3-multicast': { dst: '224.0.0.18', advert: { version: 3, vrid: 51, advertInterval: 100, addresses: KA_VIPS } },
   'v3-100ms': { dst: '224.0.0.18', advert: { version: 3, vrid: 51, advertInterval: 10, addresses: KA_VIPS } },
