@@ -48,7 +48,13 @@ export function readInstance(r: ConfReader, s: Statement, index: number, g: Glob
   const set = (field: string, line: number): void => void r.lines.set(`${p}.${field}`, line)
 
   for (const st of s.block ?? []) {
-    const garpKey = /^(garp_master_delay|garp_master_repeat|garp_master_refresh|garp_master_refresh_repeat|garp_interval)$/.exec(st.keyword)
+    if (st.keyword === 'garp_interval') {
+      // keepalived 2.2.7 has no garp_interval in vrrp_instance ("Unknown keyword"): it would
+      // ignore the line, so the agent does too rather than time ARPs differently from it.
+      r.warn(st.line, `${ctx}garp_interval is not a vrrp_instance keyword in keepalived (it ignores the line), so havip-agent ignores it too; use "vrrp_garp_interval" in global_defs`)
+      continue
+    }
+    const garpKey = /^(garp_master_delay|garp_master_repeat|garp_master_refresh|garp_master_refresh_repeat)$/.exec(st.keyword)
     if (garpKey) {
       applyGarp(r, ctx, st, st.keyword, inst.garp)
       set(GARP_FIELDS[st.keyword] as string, st.line)
@@ -210,6 +216,11 @@ export function readInstance(r: ConfReader, s: Statement, index: number, g: Glob
     // keepalived: "Warning - nopreempt will not work with initial state MASTER - clearing"
     r.warn(r.lines.get(`${p}.preempt`) ?? s.line, `${ctx}nopreempt does not work with state MASTER, so it is cleared (this node preempts), as keepalived does; set state BACKUP on every node to keep nopreempt`)
     inst.preempt = true
+  }
+  if (inst.preemptDelayMs > 0 && inst.initialState === 'MASTER') {
+    // keepalived: "Warning - preempt delay will not work with initial state MASTER - clearing"
+    r.warn(r.lines.get(`${p}.preemptDelayMs`) ?? s.line, `${ctx}preempt_delay does not work with state MASTER, so it is cleared, as keepalived does; set state BACKUP to keep the delay`)
+    inst.preemptDelayMs = 0
   }
   if (inst.version === 2 && inst.advertIntervalMs % 1000 !== 0) {
     const rounded = Math.max(1000, Math.round(inst.advertIntervalMs / 1000) * 1000)

@@ -131,9 +131,9 @@ describe('parseKeepalivedConf', () => {
         `  advert_int 0.1
   preempt_delay 2.5
   garp_master_repeat 3
-  garp_interval 0.001
   garp_master_refresh_repeat 2`,
         `global_defs {
+  vrrp_garp_interval 0.001
   vrrp_version 3
   vrrp_garp_master_delay 2
   vrrp_garp_master_repeat 1
