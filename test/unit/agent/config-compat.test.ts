@@ -193,7 +193,8 @@ function keepalivedRuns(file: string, tag: string): Promise<{ does: KeepalivedDo
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)
-    const guard = setTimeout(done, 8000)
+    // generous: on a loaded machine keepalived may take many seconds to start
+    const guard = setTimeout(done, 40_000)
     child.on('close', () => {
       clearTimeout(guard)
       clearTimeout(settle)
@@ -252,6 +253,6 @@ describe.skipIf(!canRun).concurrent('keepalived 2.2.7 vs havip-agent check-confi
         expect(c.difference, `${name}: keepalived ${c.keepalived} but the agent says ${c.agent}: a deliberate difference must be named`).toBeDefined()
       }
       if (c.difference) expect(doc, `docs/keepalived-compat.md must explain "${c.difference}"`).toContain(`<a id="${c.difference}"></a>`)
-    })
+    }, 90_000)
   }
 })
