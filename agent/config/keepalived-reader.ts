@@ -4,6 +4,7 @@
  * that global_defs and vrrp_instance share.
  */
 import { splitCommandLine } from './argv'
+import { nonAsciiNote } from './lookalikes'
 import type { Statement, Token } from './keepalived-tokens'
 import type { ConfigIssue, GarpConfig, RunAs } from './model'
 
@@ -39,7 +40,7 @@ export class ConfReader {
   }
   unsupported(ctx: string, s: Statement): void {
     const what = s.block ? `block "${s.keyword} { ... }"` : `keyword "${s.keyword}"`
-    this.warn(s.line, `${ctx}${what} is not supported by havip-agent and is ignored`)
+    this.warn(s.line, `${ctx}${what} is not supported by havip-agent and is ignored${nonAsciiNote(s.keyword)}`)
   }
 
   /** Exactly one argument. */

@@ -115,7 +115,12 @@ export class LookalikeLog {
   }
 }
 
-/** Shows invisible and look-alike characters in a message, e.g. `prio\u200Bty` -> `prio<U+200B>ty`. */
-export function visible(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, (c) => (lookalikeKind(c) || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? `<${codePoint(c)}>` : c))
+/**
+ * For an unknown keyword: name the characters that are not ASCII (a Cyrillic "о" in "priоrity"
+ * looks right and is not), e.g. ' (it contains U+043E, which is not ASCII; retype the word)'.
+ */
+export function nonAsciiNote(word: string): string {
+  const odd = [...new Set([...word].filter((c) => c.charCodeAt(0) > 0x7e))]
+  if (odd.length === 0) return ''
+  return ` (it contains ${odd.map(codePoint).join(', ')}, which ${odd.length === 1 ? 'is' : 'are'} not ASCII; retype the word)`
 }

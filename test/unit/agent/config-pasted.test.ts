@@ -80,4 +80,9 @@ describe('configs pasted from web pages', () => {
       [2, 'U+201D RIGHT DOUBLE QUOTATION MARK at line 2 column 28']
     ])
   })
+
+  it('names non-ASCII letters in an unknown keyword (a homoglyph looks right and is not)', () => {
+    const r = parseKeepalivedConf('vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n pri\u043erity 100\n}\n')
+    expect(r.issues).toContainEqual(expect.objectContaining({ line: 4, message: 'vrrp_instance VI_1: keyword "pri\u043erity" is not supported by havip-agent and is ignored (it contains U+043E, which is not ASCII; retype the word)' }))
+  })
 })
