@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { Agent } from '../../../agent/agent'
+import { parseJsonConfig } from '../../../agent/config/json-config'
 import type { AgentConfig, InstanceConfig } from '../../../agent/config/model'
 import type { AgentEvent } from '../../../agent/instance'
 import { createLogger } from '../../../agent/log'
@@ -123,6 +124,18 @@ describe.skipIf(!isRoot)('script_user', () => {
     await asRoot.start()
     asRoot.stop()
     expect(seen).toEqual([true, false])
+  })
+
+  it('is read from the JSON config too: scriptUser as the default, scripts[].user and notify.users override it', () => {
+    const r = parseJsonConfig(JSON.stringify({
+      scriptUser: 'nobody:nogroup',
+      scripts: [{ name: 'a', argv: ['/bin/true'] }, { name: 'b', argv: ['/bin/true'], user: 'root' }],
+      instances: [{ name: 'VI_1', interface: 'eth0', vrid: 7, vips: ['198.51.100.100'], trackScripts: ['a', 'b'], notify: { master: ['/bin/true'], backup: ['/bin/true'], users: { backup: 'root' } } }]
+    }))
+    expect(r.issues).toEqual([])
+    expect(r.config?.scripts.map((x) => x.user)).toEqual([{ user: 'nobody', group: 'nogroup' }, { user: 'root' }])
+    expect(r.config?.instances[0]?.notify.users).toEqual({ master: { user: 'nobody', group: 'nogroup' }, backup: { user: 'root' } })
+    expect(parseJsonConfig(JSON.stringify({ scriptUser: 'a:b:c', instances: [] })).issues[0]?.message).toBe('scriptUser: "a:b:c" is not USER or USER:GROUP')
   })
 
   it('refuses an unknown user with an error instead of running as root', async () => {
