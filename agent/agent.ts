@@ -119,6 +119,7 @@ export class Agent extends EventEmitter {
   }
 
   async start(): Promise<void> {
+    await this.opts.os.prepare?.()
     this.garp = await this.opts.os.garpSupport()
     if (!this.garp.ok) this.warnings.push(this.garp.detail)
     if (this.config.transport === 'udp') this.warnings.push('udp transport: not interoperable with keepalived')
@@ -229,6 +230,7 @@ export class Agent extends EventEmitter {
       for (const s of this.scripts.values()) s.stop()
       for (const t of this.interfaces.values()) t.stop()
       await Promise.all(this.instances.map((i) => i.stop()))
+      await this.opts.os.close?.()
       this.log('info', 'havip-agent stopped')
       this.emitEvent({ type: 'stopped' })
     })()

@@ -1,11 +1,20 @@
 /**
  * Linux OS layer: iproute2 for addresses (`ip addr add A/P dev D label L`), /sys for
- * interface state, iputils arping for gratuitous ARP. Every command is an argv array.
+ * interface state, gratuitous ARP through a packet socket. Every command is an argv array.
+ *
+ * The takeover path starts no process: VIPs are added and removed by one long-lived
+ * `ip -batch` (ip-batch.ts), and gratuitous ARP frames, built here byte for byte, leave through
+ * a packet socket held by a long-lived helper (packet-sender.ts). Starting `ip` and `arping` per
+ * action cost tens of ms on a busy host, which keepalived, doing both in-process, does not pay.
+ * When a helper cannot run, the one-shot `ip` and iputils `arping` are used as before.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import type { VipConfig } from '../config/model'
+import { garpFrame } from './arp-frame'
 import { run } from './exec'
+import { batchSafe, CoprocessError, IpBatch } from './ip-batch'
 import type { GarpSupport, HeldAddress, InterfaceState, OsAdapter } from './os-adapter'
+import { PacketSender, SendError } from './packet-sender'
 
 const IFF_UP = 0x1
 
@@ -30,17 +39,67 @@ interface IpJsonAddr {
   addr_info?: { family?: string; local?: string; prefixlen?: number; label?: string; secondary?: boolean }[]
 }
 
+const IP_TIMEOUT_MS = 5000
+const ARPHRD_ETHER = '1'
+
 export class LinuxOs implements OsAdapter {
   private readonly ip: string
   private readonly arping: string | undefined
+  private readonly batch: IpBatch
+  private readonly packets: PacketSender
+  /** Set once the packet sender could not start: gratuitous ARP goes through arping. */
+  private packetsFailed?: string
 
-  constructor() {
+  constructor(deps: { packets?: PacketSender } = {}) {
     this.ip = findBinary('ip') ?? 'ip'
     this.arping = findBinary('arping')
+    this.batch = new IpBatch(this.ip, ['-4'])
+    this.packets = deps.packets ?? new PacketSender()
+  }
+
+  /** Starts the long-lived helpers now, so that the first takeover does not wait for them. */
+  async prepare(): Promise<void> {
+    await Promise.all([this.batch.start().catch(() => undefined), this.startPackets()])
+  }
+
+  /** Ends the helpers (they would also end on their own when the agent's pipes close). */
+  async close(): Promise<void> {
+    await Promise.all([this.batch.close(), this.packets.close()])
+  }
+
+  private async startPackets(): Promise<boolean> {
+    if (this.packetsFailed !== undefined) return false
+    try {
+      await this.packets.start()
+      return true
+    } catch (err) {
+      this.packetsFailed = (err as Error).message
+      return false
+    }
+  }
+
+  /**
+   * An address change: through the long-lived `ip -batch` when its arguments fit a batch line,
+   * else (or when that ip cannot be started) a one-shot `ip`. `args` are without '-4'.
+   */
+  private async ipChange(args: string[], what: string): Promise<void> {
+    if (batchSafe(args)) {
+      try {
+        const r = await this.batch.run(args, IP_TIMEOUT_MS)
+        if (!r.ok) throw new IpError(`${what}: ip ${args.join(' ')} failed: ${r.stderr.trim() || 'no message'}`, r.stderr)
+        return
+      } catch (err) {
+        if (!(err instanceof CoprocessError)) throw err
+        if (err.reason === 'timeout') throw new Error(`${what}: ip ${args.join(' ')} did not finish within ${IP_TIMEOUT_MS / 1000} s and was killed; the host may be overloaded: retry, or run the same ip command by hand to see where it hangs`)
+        if (err.reason === 'died') throw new IpError(`${what}: ip ${args.join(' ')} failed: ${err.stderr.trim() || err.message}`, err.stderr)
+        // 'spawn' or 'closed': the one-shot ip below says what is wrong, or does the job.
+      }
+    }
+    await this.ipCmd(['-4', ...args], what)
   }
 
   private async ipCmd(args: string[], what: string): Promise<string> {
-    const r = await run(this.ip, args, { timeoutMs: 5000 })
+    const r = await run(this.ip, args, { timeoutMs: IP_TIMEOUT_MS })
     if (r.spawnError) throw new Error(`${what}: cannot run "ip" (${r.spawnError}); install iproute2`)
     if (r.timedOut) throw new Error(`${what}: ip ${args.join(' ')} did not finish within 5 s and was killed; the host may be overloaded: retry, or run the same ip command by hand to see where it hangs`)
     if (r.code !== 0) throw new IpError(`${what}: ip ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`, r.stderr)
@@ -48,10 +107,10 @@ export class LinuxOs implements OsAdapter {
   }
 
   async addVip(vip: VipConfig, dev: string): Promise<void> {
-    const args = ['-4', 'addr', 'add', `${vip.address}/${vip.prefix}`, 'dev', dev]
+    const args = ['addr', 'add', `${vip.address}/${vip.prefix}`, 'dev', dev]
     if (vip.label) args.push('label', vip.label)
     try {
-      await this.ipCmd(args, `adding VIP ${vip.address}/${vip.prefix} on ${dev}`)
+      await this.ipChange(args, `adding VIP ${vip.address}/${vip.prefix} on ${dev}`)
     } catch (err) {
       if (err instanceof IpError && /File exists|Address already assigned/i.test(err.stderr)) return
       throw err
@@ -60,7 +119,7 @@ export class LinuxOs implements OsAdapter {
 
   async removeVip(vip: VipConfig, dev: string): Promise<void> {
     try {
-      await this.ipCmd(['-4', 'addr', 'del', `${vip.address}/${vip.prefix}`, 'dev', dev], `removing VIP ${vip.address}/${vip.prefix} from ${dev}`)
+      await this.ipChange(['addr', 'del', `${vip.address}/${vip.prefix}`, 'dev', dev], `removing VIP ${vip.address}/${vip.prefix} from ${dev}`)
     } catch (err) {
       // Already gone (EADDRNOTAVAIL) or the interface vanished: nothing left to remove.
       if (err instanceof IpError && /Cannot assign requested address|Address not found|Cannot find device|does not exist/i.test(err.stderr)) return
@@ -114,12 +173,30 @@ export class LinuxOs implements OsAdapter {
   }
 
   async garpSupport(): Promise<GarpSupport> {
-    if (!this.arping) return { ok: false, detail: 'arping not found in /usr/sbin or /usr/bin: install iputils-arping (Debian/Ubuntu) or iputils (RHEL); without it neighbours keep the old owner of a VIP until their ARP cache expires' }
-    return { ok: true, detail: `${this.arping} (iputils)` }
+    if (await this.startPackets()) {
+      const h = this.packets.helper!
+      return { ok: true, detail: `packet socket held by a ${h.kind} helper (${h.file})${this.arping ? `; ${this.arping} if it fails` : ''}` }
+    }
+    if (!this.arping) return { ok: false, detail: `no way to send gratuitous ARP: the packet-socket helper cannot run (${this.packetsFailed}) and arping is not in /usr/sbin or /usr/bin: install perl or python3, or iputils-arping (Debian/Ubuntu) / iputils (RHEL); without it neighbours keep the old owner of a VIP until their ARP cache expires` }
+    return { ok: true, detail: `${this.arping} (iputils), one process per announcement: the packet-socket helper cannot run (${this.packetsFailed}); install perl or python3 for faster takeovers` }
   }
 
   async sendGarp(address: string, dev: string): Promise<void> {
-    if (!this.arping) throw new Error(`gratuitous ARP for ${address} on ${dev} not sent: arping is missing; install iputils-arping`)
+    const link = ethernetLink(dev)
+    if (link && (await this.startPackets())) {
+      try {
+        return await this.packets.send(link.ifindex, garpFrame(link.mac, address))
+      } catch (err) {
+        if (err instanceof SendError) throw new Error(`gratuitous ARP for ${address} on ${dev} failed: ${err.message}`)
+        // The helper itself failed (it starts again next time): this one goes through arping.
+        if (!this.arping) throw new Error(`gratuitous ARP for ${address} on ${dev} failed: ${(err as Error).message}`)
+      }
+    }
+    return this.arpingOnce(address, dev)
+  }
+
+  private async arpingOnce(address: string, dev: string): Promise<void> {
+    if (!this.arping) throw new Error(`gratuitous ARP for ${address} on ${dev} not sent: ${this.packetsFailed ? `the packet-socket helper cannot run (${this.packetsFailed}) and ` : ''}arping is missing; install iputils-arping`)
     // -U: unsolicited ARP (sender = target = VIP) so neighbours update their caches.
     // -w 1 bounds the wait; -c 1 sends one packet.
     const r = await run(this.arping, ['-U', '-c', '1', '-w', '1', '-I', dev, '-s', address, address], { timeoutMs: 3000 })
@@ -129,6 +206,18 @@ export class LinuxOs implements OsAdapter {
       // iputils arping exits 1 when no reply came, which is normal for unsolicited ARP.
       throw new Error(`gratuitous ARP for ${address} on ${dev} failed: ${r.spawnError ?? r.stderr.trim()}`)
     }
+  }
+}
+
+/** Index and MAC of an Ethernet interface, from /sys; undefined for other link types (arping handles those). */
+function ethernetLink(dev: string): { ifindex: number; mac: string } | undefined {
+  if (dev.includes('/')) return undefined
+  try {
+    const base = `/sys/class/net/${dev}`
+    if (readFileSync(`${base}/type`, 'utf8').trim() !== ARPHRD_ETHER) return undefined
+    return { ifindex: Number(readFileSync(`${base}/ifindex`, 'utf8').trim()), mac: readFileSync(`${base}/address`, 'utf8').trim() }
+  } catch {
+    return undefined
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * What the agent needs from the operating system to hold a virtual IP. Linux implements it
- * with iproute2 and iputils arping (linux.ts); Windows comes in a later issue.
+ * with iproute2 and a packet socket, or iputils arping (linux.ts); Windows comes in a later issue.
  */
 import type { VipConfig } from '../config/model'
 
@@ -37,4 +37,12 @@ export interface OsAdapter {
   /** One gratuitous ARP announcing `address` on `dev` (RFC 5227 §3 style: sender = target = VIP). */
   sendGarp(address: string, dev: string): Promise<void>
   garpSupport(): Promise<GarpSupport>
+  /**
+   * Starts whatever long-lived helpers the adapter uses (Linux: one `ip -batch`, one packet
+   * socket helper), so that the first takeover does not wait for them. Called once by
+   * Agent.start; optional, and an adapter that has none need not implement it.
+   */
+  prepare?(): Promise<void>
+  /** Ends those helpers. Called by Agent.stop once every instance has stopped. */
+  close?(): Promise<void>
 }

@@ -1,7 +1,9 @@
 /**
  * npm run bench [-- --only NAME] [--quick] [--repeats N] [--scenarios crash,nodefail,clean,takeover,idle]
+ *                 [--settings "v3 1s,v2 1s,v3 100ms,v3 20ms"]
  * Brings the lab up if needed (and down again at the end if it built it and nobody else uses
- * it), runs the registered benches, prints a table per bench and writes bench-results/NAME.json.
+ * it), runs the registered benches, prints a table per bench and writes bench-results/NAME.json;
+ * a narrowed run (--quick, --scenarios, --settings) writes NAME.partial-<what>.json instead.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -42,10 +44,11 @@ async function main(): Promise<number> {
       try {
         const rows = await b.run({ log, repeats, quick })
         log('\n' + formatRows(rows))
-        // Narrowed runs must not overwrite the full results.
-        const partial = quick || process.argv.includes('--scenarios')
-        const file = `${b.name}${partial ? '.partial' : ''}.json`
-        writeFileSync(join(outDir, file), JSON.stringify({ bench: b.name, description: b.description, started, finished: new Date().toISOString(), repeats, quick, rows }, null, 2) + '\n')
+        // Narrowed runs must not overwrite the full results, nor each other.
+        const narrowed = [quick ? 'quick' : '', arg('scenarios') ?? '', arg('settings') ?? ''].filter(Boolean).join('-')
+        const slug = narrowed.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '')
+        const file = `${b.name}${narrowed ? `.partial-${slug}` : ''}.json`
+        writeFileSync(join(outDir, file), JSON.stringify({ bench: b.name, description: b.description, started, finished: new Date().toISOString(), repeats, quick, scenarios: arg('scenarios') ?? 'all', settings: arg('settings') ?? 'all', rows }, null, 2) + '\n')
         log(`\nwrote bench-results/${file}`)
       } catch (err) {
         failed++
