@@ -4,7 +4,7 @@
  * The helper is a few lines of Perl (perl-base is Essential on Debian and Ubuntu) or Python
  * (present on RHEL 8+ as platform-python): it opens one AF_PACKET socket, says "ready", then
  * for each line "<ifindex> <frame in hex>" on stdin writes the frame on that interface and
- * answers "ok" or "err <reason>". The agent builds every byte of the frame (arp-frame.ts);
+ * answers "ok" or "err <reason>" ("ping" is answered "ok" and sends nothing). The agent builds every byte of the frame (arp-frame.ts);
  * the helper only moves it. Sending costs a pipe write instead of starting arping.
  */
 import { existsSync } from 'node:fs'
@@ -16,6 +16,7 @@ $| = 1;
 socket(my $s, 17, SOCK_RAW, 0) or do { print "fail packet socket: $!\\n"; exit 1 };
 print "ready\\n";
 while (defined(my $l = <STDIN>)) {
+  if ($l eq "ping\n") { print "ok\n"; next }
   my ($if, $hex) = split ' ', $l;
   unless (defined $hex && $if =~ /^[0-9]{1,10}$/ && $hex =~ /^(?:[0-9a-f]{2}){14,1514}$/) { print "err malformed request\\n"; next }
   my $f = pack('H*', $hex);
@@ -36,6 +37,9 @@ while True:
     l = sys.stdin.readline()
     if not l:
         break
+    if l == 'ping\n':
+        print('ok', flush=True)
+        continue
     p = l.split()
     try:
         if len(p) != 2 or not re.fullmatch('[0-9]{1,10}', p[0]) or not re.fullmatch('(?:[0-9a-f]{2}){14,1514}', p[1]):
@@ -127,6 +131,12 @@ export class PacketSender {
       return line === 'ok' || line.startsWith('err') ? line : undefined
     }, timeoutMs)
     if (answer !== 'ok') throw new SendError(answer.replace(/^err ?/, '') || 'unknown error')
+  }
+
+  /** A round trip that sends nothing: checks the helper answers, and runs the send path's code once. */
+  async ping(timeoutMs = 1000): Promise<void> {
+    await this.start()
+    await this.co!.request(`ping\n`, (line, stream) => (stream === 'stdout' && line === 'ok' ? true : undefined), timeoutMs)
   }
 
   async close(): Promise<void> {

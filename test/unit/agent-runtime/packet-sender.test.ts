@@ -1,7 +1,7 @@
 /**
  * The packet-socket helpers (Perl and Python) that put the agent's gratuitous ARP frames on the
  * wire. Each runs in a network namespace of its own (unshare --net, only lo, brought up), so
- * nothing reaches a real network: a frame on lo is accepted, a missing interface and a
+ * nothing reaches a real network: a frame on lo is accepted, a ping is answered, a missing interface and a
  * malformed frame are refused per request, a killed helper is replaced, close() ends it.
  */
 import { existsSync } from 'node:fs'
@@ -56,6 +56,7 @@ describe.runIf(canIsolate).each(kinds)('%s packet helper (own network namespace)
   it('sends a frame, and refuses a missing interface and a malformed frame, per request', async () => {
     const s = sender([program])
     expect((await s.start()).kind).toBe(kind)
+    await s.ping()
     await s.send(LO, frame)
     await expect(s.send(4242, frame)).rejects.toThrow(SendError)
     await expect(s.send(4242, frame)).rejects.toThrow(/No such device/)
