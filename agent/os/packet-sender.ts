@@ -4,8 +4,9 @@
  * The helper is a few lines of Perl (perl-base is Essential on Debian and Ubuntu) or Python
  * (present on RHEL 8+ as platform-python): it opens one AF_PACKET socket, says "ready", then
  * for each line "<ifindex> <frame in hex>" on stdin writes the frame on that interface and
- * answers "ok" or "err <reason>" ("ping" is answered "ok" and sends nothing). The agent builds every byte of the frame (arp-frame.ts);
- * the helper only moves it. Sending costs a pipe write instead of starting arping.
+ * answers "ok" or "err <reason>" ("ping" is answered "ok" and sends nothing). The agent
+ * builds every byte of the frame (arp-frame.ts); the helper only moves it. Sending costs a pipe
+ * write instead of starting arping.
  */
 import { existsSync } from 'node:fs'
 import { Coprocess, CoprocessError } from './coprocess'
@@ -16,7 +17,7 @@ $| = 1;
 socket(my $s, 17, SOCK_RAW, 0) or do { print "fail packet socket: $!\\n"; exit 1 };
 print "ready\\n";
 while (defined(my $l = <STDIN>)) {
-  if ($l eq "ping\n") { print "ok\n"; next }
+  if ($l eq "ping\\n") { print "ok\\n"; next }
   my ($if, $hex) = split ' ', $l;
   unless (defined $hex && $if =~ /^[0-9]{1,10}$/ && $hex =~ /^(?:[0-9a-f]{2}){14,1514}$/) { print "err malformed request\\n"; next }
   my $f = pack('H*', $hex);
@@ -37,7 +38,7 @@ while True:
     l = sys.stdin.readline()
     if not l:
         break
-    if l == 'ping\n':
+    if l == 'ping\\n':
         print('ok', flush=True)
         continue
     p = l.split()
