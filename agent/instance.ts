@@ -69,6 +69,16 @@ export interface InstanceDeps {
 /** How long a planned takeover lets the first gratuitous ARP (an arping process) go out before advertising. */
 const TAKEOVER_ADVERT_DELAY_MS = 30
 
+/**
+ * On becoming master the VIP add goes first: it is a write to the long-lived `ip` helper, which
+ * then works while we log the transition and send the advert, instead of after them.
+ * Never ahead of a removal in the same step, whose order with the add decides what is left.
+ */
+function vipAddFirst(actions: VrrpAction[]): VrrpAction[] {
+  if (!actions.some((a) => a.kind === 'add-vips') || actions.some((a) => a.kind === 'remove-vips')) return actions
+  return [...actions.filter((a) => a.kind === 'add-vips'), ...actions.filter((a) => a.kind !== 'add-vips')]
+}
+
 function vipKey(v: VipConfig): string {
   return `${v.address}/${v.prefix}`
 }
@@ -167,7 +177,7 @@ export class Instance extends EventEmitter {
     // the VIP): neighbours learn our MAC before the old owner stops answering.
     const planned = e.kind === 'takeover' && actions.some((a) => a.kind === 'add-vips')
     let deferred: number | undefined
-    for (const a of actions) {
+    for (const a of vipAddFirst(actions)) {
       if (planned && a.kind === 'send-advert') deferred = a.priority
       else this.perform(a)
     }

@@ -21,6 +21,8 @@ export interface CoprocessOptions {
    * as ready once spawned.
    */
   ready?: (line: string, stream: 'stdout' | 'stderr') => boolean
+  /** Called each time a new helper process is started. */
+  onStart?: () => void
 }
 
 /** What a request is waiting for: called with every line the helper prints, until it returns a value. */
@@ -76,11 +78,11 @@ export class Coprocess {
   }
 
   /**
-   * Writes `input` (whole lines) and resolves with the first value `match` returns for the lines
+   * Writes `input` (whole lines, or a function returning them) and resolves with the first value `match` returns for the lines
    * that follow. Rejects with a CoprocessError if the helper cannot start, dies, or takes longer
    * than `timeoutMs` (it is then killed; the next request starts a fresh one).
    */
-  request<T>(input: string, match: LineMatcher<T>, timeoutMs: number): Promise<T> {
+  request<T>(input: string | (() => string), match: LineMatcher<T>, timeoutMs: number): Promise<T> {
     const once = async (): Promise<T> => {
       if (this.closed) throw new CoprocessError(`${this.o.name}: stopped`, 'closed')
       const child = await this.ensure()
@@ -103,7 +105,8 @@ export class Coprocess {
           p.reject(new CoprocessError(`${this.o.name} did not answer within ${timeoutMs} ms and was killed`, 'timeout', p.stderr.join('\n')))
           this.kill(child)
         }, timeoutMs)
-        child.stdin!.write(input)
+        // A function is asked at the last moment, so it may number lines for the helper that reads them.
+        child.stdin!.write(typeof input === 'function' ? input() : input)
       })
     }
     const run = async (): Promise<T> => {
@@ -157,6 +160,7 @@ export class Coprocess {
 
   private spawnHelper(): Promise<ChildProcess> {
     this.starts++
+    this.o.onStart?.()
     return new Promise<ChildProcess>((resolve, reject) => {
       let child: ChildProcess
       try {

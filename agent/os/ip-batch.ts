@@ -3,10 +3,13 @@
  * VIP on takeover is a pipe write and a netlink round trip, not a process start.
  *
  * `ip -batch` prints nothing on success and reports a failed line on stderr (unbuffered, so it
- * arrives at once) as "Command failed -:N" after the command's own message. To know where one
- * command's result ends, each command is followed by a marker line naming an `ip` object that
- * does not exist ("hvsync-<n>"): ip answers it with `Object "hvsync-<n>" is unknown` and its own
- * "Command failed" line, and whatever was printed before the marker belongs to the command.
+ * arrives at once) as "Command failed -:N" after the command's own message, N counting the lines
+ * this ip has read. To know where one command's result ends, each command is followed by a
+ * marker line naming an `ip` object that does not exist ("hvsync-<n>"): ip answers it with
+ * `Object "hvsync-<n>" is unknown`, and whatever it printed before that belongs to the command.
+ * The result is taken at the marker's first line, without waiting for the "Command failed" line
+ * ip prints after it (another wake-up of both processes on a busy host); that line, and any
+ * other "Command failed" not naming the command's own line, is ignored.
  * A command ip rejects as malformed makes ip exit; the command fails with ip's message and the
  * next one starts a fresh ip.
  */
@@ -29,6 +32,8 @@ export function batchSafe(args: string[]): boolean {
 export class IpBatch {
   private readonly co: Coprocess
   private seq = 0
+  /** Lines written to the running ip: its "Command failed -:N" counts them. */
+  private lines = 0
   /** Interface indexes as ip has seen them: ip caches name -> index for its lifetime. */
   private readonly ifindexSeen = new Map<string, string>()
 
@@ -38,7 +43,13 @@ export class IpBatch {
     options: string[] = [],
     private readonly readIfindex: (dev: string) => string | undefined = sysfsIfindex
   ) {
-    this.co = new Coprocess({ name: 'ip -batch', file: ip, args: [...options, '-force', '-batch', '-'], env: { ...process.env, LC_ALL: 'C' } })
+    this.co = new Coprocess({
+      name: 'ip -batch',
+      file: ip,
+      args: [...options, '-force', '-batch', '-'],
+      env: { ...process.env, LC_ALL: 'C' },
+      onStart: () => (this.lines = 0)
+    })
   }
 
   get pid(): number | undefined {
@@ -67,17 +78,19 @@ export class IpBatch {
     const marker = `hvsync-${++this.seq}`
     const out: string[] = []
     let failed = false
-    let markerSeen = false
-    const result = await this.co.request<IpBatchResult>(`${args.join(' ')}\n${marker}\n`, (line, stream) => {
+    let commandLine = 0
+    const input = (): string => {
+      commandLine = this.lines + 1
+      this.lines += 2
+      return `${args.join(' ')}\n${marker}\n`
+    }
+    const result = await this.co.request<IpBatchResult>(input, (line, stream) => {
       if (stream !== 'stderr') return undefined
-      const commandFailed = /^Command failed /.test(line)
-      if (markerSeen) return commandFailed ? { ok: !failed, stderr: out.join('\n') } : undefined
-      if (line.startsWith(`Object "${marker}" is unknown`)) {
-        markerSeen = true
-        return undefined
-      }
-      if (commandFailed) failed = true
-      else out.push(line)
+      if (line.startsWith(`Object "${marker}" is unknown`)) return { ok: !failed, stderr: out.join('\n') }
+      const n = /^Command failed \S*:(\d+)$/.exec(line)
+      if (n) {
+        if (Number(n[1]) === commandLine) failed = true
+      } else out.push(line)
       return undefined
     }, timeoutMs)
     // After "no such device" ip may hold a stale index for the name: start afresh next time.

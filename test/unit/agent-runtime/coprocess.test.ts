@@ -16,7 +16,8 @@ rl.on('line', (l) => {
   if (l === 'die') process.exit(3)
   if (l === 'die-loud') { process.stderr.write('dying loudly\\n'); process.exit(4) }
   if (l.startsWith('echo ')) console.log('re ' + l.slice(5))
-  if (l.startsWith('fail ')) { process.stderr.write('bad ' + l.slice(5) + '\\n'); console.log('re failed') }
+  // Both on stderr: the order of lines across two pipes is not kept, within one it is.
+  if (l.startsWith('fail ')) process.stderr.write('bad ' + l.slice(5) + '\\nre failed\\n')
 })
 `
 
@@ -37,8 +38,9 @@ function helper(mode = 'normal', o: { startTimeoutMs?: number; ready?: boolean }
 function ask(c: Coprocess, line: string, timeoutMs = 5000): Promise<{ answer: string; stderr: string[] }> {
   const stderr: string[] = []
   return c.request(`${line}\n`, (l, stream) => {
-    if (stream === 'stderr') return void stderr.push(l)
-    return l.startsWith('re ') ? { answer: l.slice(3), stderr } : undefined
+    if (l.startsWith('re ')) return { answer: l.slice(3), stderr }
+    if (stream === 'stderr') stderr.push(l)
+    return undefined
   }, timeoutMs)
 }
 
