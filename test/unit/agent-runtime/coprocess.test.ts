@@ -3,6 +3,9 @@
  * a small real helper program (Node): answers in order, an error per request, a fresh helper
  * after a death or a hang, start-up failures named, and no helper left behind by close().
  */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Coprocess, CoprocessError } from '../../../agent/os/coprocess'
 import { waitFor } from '../../support/wait-for'
@@ -46,8 +49,8 @@ function ask(c: Coprocess, line: string, timeoutMs = 5000): Promise<{ answer: st
 
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0)
-    return true
+    // An exited child of a dead parent stays a zombie until init reaps it: that is gone too.
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
   } catch {
     return false
   }
@@ -147,5 +150,24 @@ describe('Coprocess', () => {
     const pid = c.pid!
     await c.close(300)
     expect(alive(pid)).toBe(false)
+  })
+
+  it('the agent\'s helpers (ip -batch, packet sender) end by themselves when the agent is killed with SIGKILL', async () => {
+    const parent = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'coprocess-parent.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      let out = ''
+      parent.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+      const pids = await waitFor('the stand-in agent to start its helper', () => {
+        const line = out.split('\n').find((l) => l.startsWith('{'))
+        return line ? (JSON.parse(line) as { parent: number; helpers: number[] }) : undefined
+      }, 15_000, 20)
+      expect(pids.helpers.length).toBeGreaterThan(0)
+      expect(pids.helpers.every(alive)).toBe(true)
+      process.kill(pids.parent, 'SIGKILL')
+      // Their stdin reaches end-of-file when the agent's end of the pipe closes, however it dies.
+      await waitFor('the orphaned helpers to exit', () => !pids.helpers.some(alive), 5000, 20)
+    } finally {
+      parent.kill('SIGKILL')
+    }
   })
 })
