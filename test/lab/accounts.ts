@@ -1,16 +1,19 @@
-// Lab accounts: root logs in with a lab-generated key; a non-root sudo user logs in with a random
-// password (and the key). Secrets live in the state dir, mode 0600, and are never printed here.
+// Lab accounts: root logs in with a lab-generated key; havipadm logs in with a random password
+// (and the key) and its sudo asks for that password; two key-only users as cloud images have
+// them: havipkey (no password at all, NOPASSWD sudo) and havipks (sshd refuses its password,
+// sudo asks for it). Secrets live in the state dir, mode 0600, and are never printed here.
 import { randomBytes } from 'node:crypto'
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs'
 import { must, run } from './run'
 import {
-  AUTHORIZED_KEYS_DIR, ROOT_KEY_PATH, STATE_DIR, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER, SUDO_USER_GECOS,
-  SUDO_USER_HOME, USERS_DIR
+  AUTHORIZED_KEYS_DIR, KEY_USER_NOPASSWD, KEY_USER_NOPASSWD_GECOS, KEY_USER_SUDOPW, KEY_USER_SUDOPW_GECOS,
+  KEY_USER_SUDOPW_PASSWORD_PATH, LAB_ACCOUNTS, ROOT_KEY_PATH, STATE_DIR, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER,
+  SUDO_USER_GECOS, USERS_DIR
 } from './types'
 
 /**
  * The state dir is 0711, not 0700: sshd reads a user's AuthorizedKeysFile as that user, so the
- * sudo user must be able to traverse (not list) it. Every secret inside is its own 0600 file.
+ * lab's users must be able to traverse (not list) it. Every secret inside is its own 0600 file.
  */
 export function createStateDir(): void {
   mkdirSync(STATE_DIR, { recursive: true, mode: 0o711 })
@@ -27,68 +30,113 @@ export async function createRootKey(): Promise<string> {
   return readFileSync(`${ROOT_KEY_PATH}.pub`, 'utf8').trim()
 }
 
-async function userUid(name: string): Promise<{ uid: number; gid: number; gecos: string } | null> {
+/** The lab key's public half (every lab user logs in with it). */
+export function rootPublicKey(): string {
+  return readFileSync(`${ROOT_KEY_PATH}.pub`, 'utf8').trim()
+}
+
+async function userInfo(name: string): Promise<{ uid: number; gid: number; gecos: string } | null> {
   const r = await run(['getent', 'passwd', name])
   if (r.code !== 0) return null
   const f = r.stdout.trim().split(':')
   return { uid: Number(f[2]), gid: Number(f[3]), gecos: f[4] ?? '' }
 }
 
-/** Creates the sudo user if missing; returns whether the lab created it (so down removes only its own). */
-export async function ensureSudoUser(publicKey: string): Promise<boolean> {
+/** Creates `name` if missing, with a private home in the state dir; returns whether it was created. */
+async function ensureUser(name: string, gecos: string, publicKey: string): Promise<boolean> {
   let created = false
-  let user = await userUid(SUDO_USER)
+  let user = await userInfo(name)
+  const home = `${STATE_DIR}/home/${name}`
   if (!user) {
     await must(
-      ['useradd', '--no-create-home', '--home-dir', SUDO_USER_HOME, '--shell', '/bin/bash', '--comment', SUDO_USER_GECOS, '--user-group', SUDO_USER],
-      `creating user ${SUDO_USER}`
+      ['useradd', '--no-create-home', '--home-dir', home, '--shell', '/bin/bash', '--comment', gecos, '--user-group', name],
+      `creating user ${name}`
     )
     created = true
-    user = await userUid(SUDO_USER)
-    if (!user) throw new Error(`lab: user ${SUDO_USER} was created but getent cannot find it; check /etc/nsswitch.conf`)
+    user = await userInfo(name)
+    if (!user) throw new Error(`lab: user ${name} was created but getent cannot find it; check /etc/nsswitch.conf`)
   }
-  mkdirSync(`${STATE_DIR}/home`, { mode: 0o755 })
-  mkdirSync(SUDO_USER_HOME, { mode: 0o700 })
-  chownSync(SUDO_USER_HOME, user.uid, user.gid)
+  mkdirSync(`${STATE_DIR}/home`, { recursive: true, mode: 0o755 })
+  mkdirSync(home, { recursive: true, mode: 0o700 })
+  chownSync(home, user.uid, user.gid)
+  writeFileSync(`${AUTHORIZED_KEYS_DIR}/${name}`, `${publicKey}\n`, { mode: 0o644 })
+  return created
+}
 
-  // Password: random, set through chpasswd's stdin so it never appears on a command line.
+/** A random password, set through chpasswd's stdin (never on a command line) and kept 0600 at `path`. */
+async function setRandomPassword(name: string, path: string): Promise<void> {
   const password = randomBytes(18).toString('base64url')
-  writeFileSync(SUDO_PASSWORD_PATH, `${password}\n`, { mode: 0o600 })
-  await must(['chpasswd'], `setting the password of ${SUDO_USER}`, { input: `${SUDO_USER}:${password}\n` })
+  writeFileSync(path, `${password}\n`, { mode: 0o600 })
+  await must(['chpasswd'], `setting the password of ${name}`, { input: `${name}:${password}\n` })
+}
 
-  for (const name of ['root', SUDO_USER]) {
-    writeFileSync(`${AUTHORIZED_KEYS_DIR}/${name}`, `${publicKey}\n`, { mode: 0o644 })
-  }
+/** Creates the sudo user if missing; returns whether the lab created it (so down removes only its own). */
+export async function ensureSudoUser(publicKey: string): Promise<boolean> {
+  const created = await ensureUser(SUDO_USER, SUDO_USER_GECOS, publicKey)
+  await setRandomPassword(SUDO_USER, SUDO_PASSWORD_PATH)
+  writeFileSync(`${AUTHORIZED_KEYS_DIR}/root`, `${publicKey}\n`, { mode: 0o644 })
+  await writeSudoers()
+  return created
+}
 
-  // timestamp_timeout=0: every sudo asks for the password, so tests see the same prompt every
-  // time (a cached credential would make `sudo -S` swallow the next command's stdin).
-  const sudoers = [
-    '# HAVIP Manager lab: removed by `npm run lab:down`.',
-    `Defaults:${SUDO_USER} !requiretty, !lecture, timestamp_timeout=0`,
-    `${SUDO_USER} ALL=(ALL) ALL`,
-    ''
-  ].join('\n')
+/**
+ * The key-only users. havipkey gets '*' as its password hash: no password can ever match, yet
+ * sshd (UsePAM no) does not count it as locked the way it counts '!', so the key still works.
+ * havipks gets a real password, for sudo only: sshd refuses password login for both (sshd.ts).
+ * Safe to run on a live lab: havipadm and its password are left alone.
+ */
+export async function ensureKeyUsers(publicKey: string): Promise<void> {
+  await ensureUser(KEY_USER_NOPASSWD, KEY_USER_NOPASSWD_GECOS, publicKey)
+  await must(['usermod', '--password', '*', KEY_USER_NOPASSWD], `removing the password of ${KEY_USER_NOPASSWD}`)
+  await ensureUser(KEY_USER_SUDOPW, KEY_USER_SUDOPW_GECOS, publicKey)
+  await setRandomPassword(KEY_USER_SUDOPW, KEY_USER_SUDOPW_PASSWORD_PATH)
+  await writeSudoers()
+}
+
+// timestamp_timeout=0: every sudo asks for the password, so tests see the same prompt every
+// time (a cached credential would hide whether the password is sent only when sudo asks).
+const SUDOERS_TEXT = [
+  '# HAVIP Manager lab: removed by `npm run lab:down`.',
+  `Defaults:${SUDO_USER} !requiretty, !lecture, timestamp_timeout=0`,
+  `${SUDO_USER} ALL=(ALL) ALL`,
+  `Defaults:${KEY_USER_SUDOPW} !requiretty, !lecture, timestamp_timeout=0`,
+  `${KEY_USER_SUDOPW} ALL=(ALL) ALL`,
+  `Defaults:${KEY_USER_NOPASSWD} !requiretty, !lecture`,
+  `${KEY_USER_NOPASSWD} ALL=(ALL) NOPASSWD: ALL`,
+  ''
+].join('\n')
+
+async function writeSudoers(): Promise<void> {
   // Written beside the target, then renamed, so sudo never reads a half-written file. sudo skips
   // names containing a dot in sudoers.d, so the temporary file is never live.
   const tmp = `${SUDOERS_FILE}.tmp`
-  writeFileSync(tmp, sudoers, { mode: 0o440 })
+  writeFileSync(tmp, SUDOERS_TEXT, { mode: 0o440 })
   try {
     await must(['visudo', '-c', '-q', '-f', tmp], 'validating the lab sudoers file')
     renameSync(tmp, SUDOERS_FILE)
   } finally {
     rmSync(tmp, { force: true })
   }
-  return created
+}
+
+/** Whether every lab account exists and sudoers grants what the lab promises (a lab from older code may lack some). */
+export async function accountsComplete(): Promise<boolean> {
+  for (const { name } of LAB_ACCOUNTS) if (!(await userInfo(name)) || !existsSync(`${AUTHORIZED_KEYS_DIR}/${name}`)) return false
+  try {
+    return readFileSync(SUDOERS_FILE, 'utf8') === SUDOERS_TEXT && existsSync(KEY_USER_SUDOPW_PASSWORD_PATH)
+  } catch {
+    return false
+  }
 }
 
 export async function removeAccounts(removeUser: boolean): Promise<void> {
   rmSync(SUDOERS_FILE, { force: true })
-  if (removeUser) {
-    const user = await userUid(SUDO_USER)
-    // Only delete the account the lab made (recognised by its comment), never a real admin's.
-    if (user && user.gecos === SUDO_USER_GECOS) {
-      await must(['userdel', '--force', SUDO_USER], `deleting user ${SUDO_USER}`)
-    }
+  if (!removeUser) return
+  for (const { name, gecos } of LAB_ACCOUNTS) {
+    rmSync(`/run/sudo/ts/${name}`, { force: true })
+    const user = await userInfo(name)
+    // Only delete an account the lab made (recognised by its comment), never a real admin's.
+    if (user && user.gecos === gecos) await must(['userdel', '--force', name], `deleting user ${name}`)
   }
 }
 

@@ -2,19 +2,21 @@
 // its own sshd. Imported by integration tests, e2e tests, benchmarks and the demo.
 import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createRootKey, createStateDir, ensureSudoUser, removeAccounts, sudoersPresent } from './accounts'
+import { accountsComplete, createRootKey, createStateDir, ensureKeyUsers, ensureSudoUser, removeAccounts, rootPublicKey, sudoersPresent } from './accounts'
 import { withLabLock } from './lock'
 import { addNodeNetwork, buildNetwork, checkAddressConflicts, linkExists, listLabNetns, teardownNetwork } from './network'
+import { labNamespaces, processesIn, stopLabProcesses } from './processes'
 import { isAlive, run } from './run'
-import { createHostKey, sshAnswers, startHolder, writeHostsFile, type NodePlan } from './sshd'
+import { createHostKey, reloadSshd, sshAnswers, startHolder, writeHostsFile, type NodePlan } from './sshd'
 import { registerLabUser } from './users'
 import {
-  BOOKKEEPING_FILE, CLIENT_ADDRESS, CLIENT_NETNS, HOST_ADDRESS, HOST_LINK, LAN_NETNS, MAX_NODES, NODE_PRIVATE_DIRS,
-  PREFIX, ROOT_KEY_PATH, STATE_DIR, STATE_FILE, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER, VIP_POOL, nodeAddress,
+  BOOKKEEPING_FILE, CLIENT_ADDRESS, CLIENT_NETNS, HOST_ADDRESS, HOST_LINK, KEY_USER_NOPASSWD, KEY_USER_SUDOPW,
+  KEY_USER_SUDOPW_PASSWORD_PATH, LAB_ACCOUNTS, LAN_NETNS, MAX_NODES, NODE_PRIVATE_DIRS, PREFIX, ROOT_KEY_PATH, STATE_DIR,
+  STATE_FILE, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER, VIP_POOL, nodeAddress,
   type LabBookkeeping, type LabNode, type LabState
 } from './types'
 
-export type { LabNode, LabState } from './types'
+export type { LabKeyUser, LabNode, LabState } from './types'
 export { nodeExec, nodeSpawn, clientExec, clientSpawn, killSpawned, resolveNode } from './exec'
 export type { ExecOptions, SpawnOpts } from './exec'
 export type { RunResult } from './run'
@@ -36,6 +38,7 @@ const REQUIRED_BINARIES: Record<string, string> = {
   '/usr/sbin/sshd': 'openssh-server',
   'ssh-keygen': 'openssh-client',
   useradd: 'passwd',
+  usermod: 'passwd',
   userdel: 'passwd',
   chpasswd: 'passwd',
   visudo: 'sudo',
@@ -89,8 +92,10 @@ function netnsInode(path: string): number | null {
   }
 }
 
-// The one unhealthy reason that does not need a rebuild: the lab grows in place instead.
+// The unhealthy reasons that need no rebuild: the lab grows in place, or gains the accounts
+// that a lab built by older code lacks (other test runs may be using it).
 const TOO_FEW = 'too few nodes'
+const ACCOUNTS_OUTDATED = 'the lab predates its key-only users'
 
 /** Why the current lab cannot serve `nodes` nodes, or null when it can as is. */
 async function unhealthyReason(state: LabState | null, nodes: number): Promise<string | null> {
@@ -109,6 +114,7 @@ async function unhealthyReason(state: LabState | null, nodes: number): Promise<s
     }
     if (!(await sshAnswers(node.address))) return `sshd of ${node.name} does not answer on ${node.address}:22`
   }
+  if (!state.keyUsers || !(await accountsComplete())) return ACCOUNTS_OUTDATED
   if (state.nodes.length < nodes) return TOO_FEW
   return null
 }
@@ -116,10 +122,18 @@ async function unhealthyReason(state: LabState | null, nodes: number): Promise<s
 /** Everything labDown removes, in an order that works from any half-built state. */
 async function teardown(progress: (line: string) => void): Promise<void> {
   const book = readBookkeeping()
+  // Every process the lab started must be gone before down returns: a node's sshd outliving
+  // it would race with the next lab up. Found by namespace, not by name or a pid list alone.
+  const ns = labNamespaces(await listLabNetns(), readLabState()?.nodes.map((n) => n.holderPid) ?? [])
+  await stopLabProcesses(ns, progress)
   await teardownNetwork(progress)
+  const survivors = processesIn(ns)
+  if (survivors.length > 0) {
+    // Something entered a namespace after the stop (a test still running against the lab).
+    await stopLabProcesses(ns, progress)
+  }
   progress('removing lab accounts and files')
   await removeAccounts(true)
-  rmSync(`/run/sudo/ts/${SUDO_USER}`, { force: true })
   rmSync(STATE_DIR, { recursive: true, force: true })
   for (const dir of book?.createdMountPoints ?? []) {
     try {
@@ -157,9 +171,10 @@ async function build(nodes: number, progress: (line: string) => void): Promise<L
   }
   saveBook()
 
-  progress('creating the root key and the sudo user')
+  progress('creating the root key and the lab users')
   const publicKey = await createRootKey()
   book.createdUser = await ensureSudoUser(publicKey)
+  await ensureKeyUsers(publicKey)
   saveBook()
 
   await buildNetwork(nodes, progress)
@@ -174,8 +189,30 @@ async function build(nodes: number, progress: (line: string) => void): Promise<L
     rootKeyPath: ROOT_KEY_PATH,
     sudoUser: SUDO_USER,
     sudoPasswordPath: SUDO_PASSWORD_PATH,
-    vipPool: VIP_POOL
+    vipPool: VIP_POOL,
+    keyUsers: keyUsersState()
   }
+  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2), { mode: 0o644 })
+  return state
+}
+
+function keyUsersState(): LabState['keyUsers'] {
+  return {
+    nopasswdSudo: { name: KEY_USER_NOPASSWD, privateKeyPath: ROOT_KEY_PATH, sudoPasswordPath: null },
+    passwordSudo: { name: KEY_USER_SUDOPW, privateKeyPath: ROOT_KEY_PATH, sudoPasswordPath: KEY_USER_SUDOPW_PASSWORD_PATH }
+  }
+}
+
+/**
+ * Adds the key-only users to a running lab built by older code, leaving its nodes, sessions
+ * and havipadm's password alone: accounts and sudoers first, then each sshd re-reads its
+ * config (same pid; see reloadSshd).
+ */
+async function addKeyUsersInPlace(current: LabState, progress: (line: string) => void): Promise<LabState> {
+  progress(`adding the key-only users ${KEY_USER_NOPASSWD} and ${KEY_USER_SUDOPW} to the running lab`)
+  await ensureKeyUsers(rootPublicKey())
+  for (const node of current.nodes) await reloadSshd(node, node.holderPid, KEY_USER_NOPASSWD)
+  const state: LabState = { ...current, keyUsers: keyUsersState() }
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2), { mode: 0o644 })
   return state
 }
@@ -226,7 +263,17 @@ export async function labUpDetailed(opts: LabUpOptions): Promise<{ state: LabSta
   }
   requireRoot()
   return withLabLock('lab up', async () => {
-    const reason = await unhealthyReason(readLabState(), nodes)
+    let reason = await unhealthyReason(readLabState(), nodes)
+    const outdated = readLabState()
+    if (reason === ACCOUNTS_OUTDATED && outdated) {
+      try {
+        await addKeyUsersInPlace(outdated, progress)
+        reason = await unhealthyReason(readLabState(), nodes)
+      } catch (err) {
+        progress(`could not update the running lab (${(err as Error).message}); rebuilding it`)
+        reason = 'its accounts could not be updated in place'
+      }
+    }
     if (reason === null) {
       progress('lab already up and healthy; nothing to do')
       registerLabUser()
@@ -280,6 +327,10 @@ export async function labLeftovers(): Promise<string[]> {
   if (await linkExists(HOST_LINK)) left.push(`link ${HOST_LINK}`)
   if (existsSync(STATE_DIR)) left.push(`directory ${STATE_DIR}`)
   if (sudoersPresent()) left.push(`file ${SUDOERS_FILE}`)
+  for (const { name, gecos } of LAB_ACCOUNTS) {
+    const r = await run(['getent', 'passwd', name])
+    if (r.code === 0 && r.stdout.split(':')[4] === gecos) left.push(`user ${name}`)
+  }
   const ps = await run(['ps', '-eo', 'pid=,args='])
   for (const line of ps.stdout.split('\n')) {
     if (line.includes(`${STATE_DIR}/nodes/`) && !line.includes(' ps ')) left.push(`process ${line.trim()}`)
@@ -297,6 +348,12 @@ export function labSummary(state: LabState): string {
     `  VIPs free for use: ${state.vipPool[0]} .. ${state.vipPool[state.vipPool.length - 1]}`,
     `  root login: key ${state.rootKeyPath}  (e.g. ssh -i ${state.rootKeyPath} root@${state.nodes[0]?.address ?? ''})`,
     `  sudo user: ${state.sudoUser}, password in ${state.sudoPasswordPath} (mode 0600; the same key also works)`,
+    ...(state.keyUsers
+      ? [
+          `  key-only users (key ${state.rootKeyPath}, no password login): ${state.keyUsers.nopasswdSudo.name} (NOPASSWD sudo), ` +
+            `${state.keyUsers.passwordSudo.name} (sudo password in ${state.keyUsers.passwordSudo.sudoPasswordPath ?? '?'})`
+        ]
+      : []),
     `  take it down: npm run lab:down`
   ]
   return lines.join('\n')

@@ -2,10 +2,10 @@
 // namespace and fresh mount + UTS namespaces with private tmpfs over the havip directories.
 // SSH sessions inherit those namespaces, so whatever a test deploys to n1 stays on n1.
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
-import { BASE_ENV, isAlive, must, sleep } from './run'
-import { AUTHORIZED_KEYS_DIR, NODE_PRIVATE_DIRS, SUDO_USER, nodeDir } from './types'
+import { BASE_ENV, isAlive, must, run, sleep } from './run'
+import { AUTHORIZED_KEYS_DIR, KEY_ONLY_USERS, LAB_ACCOUNTS, NODE_PRIVATE_DIRS, ROOT_KEY_PATH, nodeDir } from './types'
 
 export interface NodePlan {
   name: string
@@ -44,7 +44,7 @@ export function sshdConfigText(node: NodePlan): string {
     'PermitEmptyPasswords no',
     'KbdInteractiveAuthentication no',
     'UsePAM no',
-    `AllowUsers root ${SUDO_USER}`,
+    `AllowUsers root ${LAB_ACCOUNTS.map((a) => a.name).join(' ')}`,
     'Subsystem sftp internal-sftp',
     // Tests open many sessions at once (deploy, watch, terminals, probes); stock limits refuse some.
     'MaxStartups 200:30:400',
@@ -54,8 +54,60 @@ export function sshdConfigText(node: NodePlan): string {
     'PrintLastLog no',
     'AcceptEnv LANG LC_*',
     'LogLevel INFO',
+    // Key-only users, as on cloud images: password login refused even with the right password.
+    // (Match blocks run to the end of the file, so this stays last.)
+    `Match User ${KEY_ONLY_USERS.join(',')}`,
+    '  PasswordAuthentication no',
     ''
   ].join('\n')
+}
+
+/** Writes the node's sshd_config (checked by `sshd -t` before it replaces the old one); returns its path. */
+async function writeSshdConfig(node: NodePlan): Promise<string> {
+  const config = `${nodeDir(node.name)}/sshd_config`
+  const next = `${config}.next`
+  writeFileSync(next, sshdConfigText(node), { mode: 0o600 })
+  try {
+    await must(['/usr/sbin/sshd', '-t', '-f', next], `checking the sshd config of ${node.name}`)
+    renameSync(next, config)
+  } finally {
+    rmSync(next, { force: true })
+  }
+  return config
+}
+
+/**
+ * Brings a running node's sshd onto the current config (a lab built by older code lacks the
+ * key-only users): SIGHUP makes sshd re-exec itself with the same pid, so the holder and its
+ * namespaces stay, and open sessions are untouched. Returns once `loginUser` can log in with
+ * the lab key (host key pinned), which proves the new config is live.
+ */
+export async function reloadSshd(node: NodePlan & { hostKeyPublic: string }, holderPid: number, loginUser: string): Promise<void> {
+  if ((await readFileText(`${nodeDir(node.name)}/sshd_config`)) === sshdConfigText(node)) return
+  await writeSshdConfig(node)
+  process.kill(holderPid, 'SIGHUP')
+  const knownHosts = `${nodeDir(node.name)}/known_hosts`
+  writeFileSync(knownHosts, `${node.address} ${node.hostKeyPublic}\n`, { mode: 0o600 })
+  const argv = [
+    'ssh', '-i', ROOT_KEY_PATH, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`,
+    '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=2', '-o', 'LogLevel=ERROR', `${loginUser}@${node.address}`, 'true'
+  ]
+  let last = ''
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const r = await run(argv, { timeoutMs: 5000 })
+    if (r.code === 0) return
+    last = r.stderr.trim()
+    await sleep(200)
+  }
+  throw new Error(`lab: after reloading its sshd, ${loginUser} still cannot log in to ${node.name}: ${last}. Rebuild the lab (npm run lab:down, then lab:up).`)
+}
+
+async function readFileText(path: string): Promise<string | null> {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return null
+  }
 }
 
 /** A node-private /etc/hosts that also names every lab node, bind-mounted by the holder. */
@@ -86,11 +138,9 @@ const HOLDER_SCRIPT = [
 /** Starts the node's holder (its sshd) detached, so the lab outlives the process that built it. */
 export async function startHolder(node: NodePlan, allNodes: NodePlan[]): Promise<number> {
   const dir = nodeDir(node.name)
-  const config = `${dir}/sshd_config`
+  const config = await writeSshdConfig(node)
   const hosts = `${dir}/hosts`
-  writeFileSync(config, sshdConfigText(node), { mode: 0o600 })
   writeHostsFile(node, allNodes)
-  await must(['/usr/sbin/sshd', '-t', '-f', config], `checking the sshd config of ${node.name}`)
 
   const logPath = `${dir}/holder.log`
   const log = openSync(logPath, 'a', 0o600)

@@ -11,6 +11,15 @@ export interface LabNode {
   hostKeyPublic: string // openssh line without comment: 'ssh-ed25519 AAAA...'
 }
 
+/** A user that logs in by key only: no password login at all (sshd refuses it for them). */
+export interface LabKeyUser {
+  name: string
+  /** The private key that logs this user in (the lab key). */
+  privateKeyPath: string
+  /** The file (0600) with the user's sudo password, or null: sudo is NOPASSWD. */
+  sudoPasswordPath: string | null
+}
+
 export interface LabState {
   nodes: LabNode[]
   client: { netns: string; address: string }
@@ -20,6 +29,13 @@ export interface LabState {
   sudoUser: string
   sudoPasswordPath: string
   vipPool: string[] // free addresses tests may use as VIPs
+  /** Key-only users, as cloud images have them; added after the fields above, so older readers ignore it. */
+  keyUsers: {
+    /** `NOPASSWD: ALL` sudo, and no password anywhere (shadow '*'). */
+    nopasswdSudo: LabKeyUser
+    /** sudo asks for a password the lab knows (sudoPasswordPath); sshd still refuses password login. */
+    passwordSudo: LabKeyUser
+  }
 }
 
 /** What labDown must undo beyond namespaces, kept apart from LabState so that shape stays exact. */
@@ -55,6 +71,19 @@ export const SUDO_USER = 'havipadm'
 export const SUDO_USER_GECOS = 'HAVIP lab admin'
 export const SUDO_USER_HOME = `${STATE_DIR}/home/${SUDO_USER}`
 export const SUDO_PASSWORD_PATH = `${STATE_DIR}/${SUDO_USER}.password`
+export const KEY_USER_NOPASSWD = 'havipkey'
+export const KEY_USER_NOPASSWD_GECOS = 'HAVIP lab key user, NOPASSWD sudo'
+export const KEY_USER_SUDOPW = 'havipks'
+export const KEY_USER_SUDOPW_GECOS = 'HAVIP lab key user, sudo password'
+export const KEY_USER_SUDOPW_PASSWORD_PATH = `${STATE_DIR}/${KEY_USER_SUDOPW}.password`
+/** Every account the lab makes, with the comment that marks it as the lab's (lab down deletes only those). */
+export const LAB_ACCOUNTS: ReadonlyArray<{ name: string; gecos: string }> = [
+  { name: SUDO_USER, gecos: SUDO_USER_GECOS },
+  { name: KEY_USER_NOPASSWD, gecos: KEY_USER_NOPASSWD_GECOS },
+  { name: KEY_USER_SUDOPW, gecos: KEY_USER_SUDOPW_GECOS }
+]
+/** Users that may log in by key only: sshd refuses them password authentication. */
+export const KEY_ONLY_USERS = [KEY_USER_NOPASSWD, KEY_USER_SUDOPW]
 export const SUDOERS_FILE = '/etc/sudoers.d/havip-lab'
 export const LOCK_DIR = '/run/havip-lab.lock'
 

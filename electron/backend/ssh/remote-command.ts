@@ -1,26 +1,26 @@
 // Builds the single command string an SSH "exec" request carries (RFC 4254 §6.5).
 // Pure, so it can be tested for what matters: quoting and that no secret is in it.
 import { posixCommand } from '../platform/quote'
+import { sudoArgv, type SudoMarkers } from './sudo-dialogue'
 
 export interface RemoteCommandOptions {
   /** Run through sudo (ignored for root, who needs none). */
   sudo?: boolean
   /** The login user; 'root' never gets sudo. */
   username: string
+  /** The prompt and ready markers the caller watches for on stderr; required with sudo. */
+  markers?: SudoMarkers
 }
 
 /**
- * `env LC_MESSAGES=C sudo -S -p '' -k -- argv...`: -S reads the password from stdin (we
- * write it there first, so it never appears on a command line or in `ps`), -p '' suppresses
- * the prompt text in stderr, -k ignores cached credentials so a wrong password is always
- * detected, and `--` ends sudo's options so argv[0] cannot be read as one. LC_MESSAGES=C
- * keeps sudo's own messages in English on localised nodes, so classifySudoFailure can
- * recognise them.
+ * The command string for `argv`, through sudo (see sudo-dialogue.ts) when asked for and the
+ * user is not root. The sudo password is never part of it: it goes to stdin, and only when
+ * sudo prompts for it.
  */
-export const SUDO_PREFIX: readonly string[] = ['env', 'LC_MESSAGES=C', 'sudo', '-S', '-p', '', '-k', '--']
-
 export function buildRemoteCommand(argv: readonly string[], opts: RemoteCommandOptions): string {
-  return posixCommand(usesSudo(opts) ? [...SUDO_PREFIX, ...argv] : [...argv])
+  if (!usesSudo(opts)) return posixCommand([...argv])
+  if (!opts.markers) throw new Error('buildRemoteCommand: sudo needs the markers the caller watches for (newSudoMarkers())')
+  return posixCommand(sudoArgv(argv, opts.markers))
 }
 
 export function usesSudo(opts: RemoteCommandOptions): boolean {

@@ -1,17 +1,18 @@
 // One SSH session to one node: a pinned host key, a live ssh2 connection (re-opened on
-// demand if it dropped), exec with timeout/exit code/streamed output, sudo with the
-// password on stdin, and SFTP upload verified by checksum.
-import { createHash, randomBytes } from 'node:crypto'
+// demand if it dropped), exec with timeout/exit code/streamed output, sudo that gets the
+// password on stdin only when it asks (sudo-dialogue.ts), and SFTP upload verified by
+// checksum and placed atomically (upload.ts).
 import * as fs from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2'
 import type { HostKeyInfo, SshErrorInfo, SshTarget } from '../../api/model'
 import type { HostKeyStore } from '../store/host-key-store'
-import { posixCommand } from '../platform/quote'
 import { mapSshError, SshError } from './errors'
 import { hostKeyInfoOf } from './host-key'
 import { buildRemoteCommand, classifySudoFailure, usesSudo } from './remote-command'
+import { uploadAtomically, type UploadChannel } from './upload'
+import { newSudoMarkers, sudoFailureError, SudoStderr, type SudoAnswer } from './sudo-dialogue'
 
 export interface ExecOptions {
   /** Stop the command and reject with a 'timeout' SshError after this long. Default 60 s. */
@@ -36,7 +37,7 @@ export interface ExecResult {
 export interface UploadOptions {
   /** File mode of the result, default 0o644. */
   mode?: number
-  /** Place the file as root (upload to a private temp dir, then `sudo install`). */
+  /** Place the file as root (stage it in a private temp dir, then root copies it beside the target, checks it and renames it). */
   sudo?: boolean
   /** Limit for the SFTP transfer itself. Default 5 minutes. */
   timeoutMs?: number
@@ -81,7 +82,6 @@ export interface SessionConfig {
 }
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000
-const DEFAULT_UPLOAD_TIMEOUT_MS = 5 * 60_000
 /** OpenSSH's default MaxSessions is 10 channels per connection; stay below it. */
 const MAX_CONCURRENT_CHANNELS = 8
 /** Output kept per stream; beyond it the tail is dropped (streaming callbacks still see everything). */
@@ -389,19 +389,10 @@ export class Ssh2Session implements SshSession {
       })
     }
     const sudo = usesSudo({ sudo: opts.sudo, username })
-    let sudoLine: string | undefined
+    let sudoAnswer: SudoAnswer | undefined
     if (sudo) {
       const pw = this.sudoPassword()
-      if (pw === undefined || pw === '') {
-        throw new SshError({
-          kind: 'sudo-password-required',
-          host,
-          port,
-          message: `Running ${describeArgv(argv)} as root on ${host} needs sudo, and no sudo password is known for ${username}.`,
-          hint: `Enter the sudo password for ${username} in the connection settings, or connect as root.`
-        })
-      }
-      if (/[\r\n]/.test(pw)) {
+      if (pw !== undefined && /[\r\n]/.test(pw)) {
         throw new SshError({
           kind: 'invalid-input',
           host,
@@ -410,20 +401,21 @@ export class Ssh2Session implements SshSession {
           hint: 'Check the sudo password.'
         })
       }
-      sudoLine = pw + '\n'
+      // Sent only if sudo asks (NOPASSWD never does), so it may well be unknown here.
+      sudoAnswer = { markers: newSudoMarkers(), password: pw === '' ? undefined : pw }
     }
-    const command = buildRemoteCommand(argv, { sudo: opts.sudo, username })
+    const command = buildRemoteCommand(argv, { sudo: opts.sudo, username, markers: sudoAnswer?.markers })
     const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS
 
     const release = await this.slots.acquire()
     try {
       const client = await this.channel(argv)
       this.cfg.log(`exec on ${host}${sudo ? ' (sudo)' : ''}: ${describeArgv(argv)}`)
-      let result: ExecResult
+      let run: ChannelResult
       try {
-        result = await runChannel(client, command, {
+        run = await runChannel(client, command, {
           timeoutMs,
-          stdinPrefix: sudoLine,
+          sudo: sudoAnswer,
           stdin: opts.stdin,
           onStdout: opts.onStdout,
           onStderr: opts.onStderr
@@ -444,39 +436,16 @@ export class Ssh2Session implements SshSession {
         }
         throw mapSshError(e, { host, port, phase: 'exec' })
       }
-      if (sudo) {
-        const failure = classifySudoFailure(result.code, result.stderr)
-        if (failure === 'wrong-password') {
-          throw new SshError({
-            kind: 'sudo-password-wrong',
-            host,
-            port,
-            message: `sudo on ${host} rejected the password for ${username}.`,
-            hint: `Check the sudo password for ${username} (it is the user's own password unless sudoers says otherwise).`,
-            exitCode: result.code
-          })
-        }
-        if (failure === 'password-required') {
-          throw new SshError({
-            kind: 'sudo-password-required',
-            host,
-            port,
-            message: `sudo on ${host} asked for a password for ${username} and got none.`,
-            hint: `Enter the sudo password for ${username}.`,
-            exitCode: result.code
-          })
-        }
-        if (failure === 'not-allowed') {
-          throw new SshError({
-            kind: 'command-failed',
-            host,
-            port,
-            message: `${username} may not use sudo on ${host}.`,
-            hint: `Allow it in /etc/sudoers.d on the node (e.g. "${username} ALL=(ALL) ALL"), or connect as root.`,
-            exitCode: result.code,
-            stderr: result.stderr.trim()
-          })
-        }
+      const { sudoPrompts, sudoStarted, ...result } = run
+      if (sudoAnswer && !sudoStarted) {
+        // sudo itself failed (the command never ran): say why, from what sudo did and said.
+        const failure =
+          sudoPrompts > 0 && sudoAnswer.password === undefined
+            ? 'password-required'
+            : sudoPrompts > 1
+              ? 'wrong-password'
+              : classifySudoFailure(result.code, result.stderr)
+        if (failure) throw sudoFailureError(failure, { host, port, username, code: result.code, stderr: result.stderr })
       }
       return result
     } finally {
@@ -539,110 +508,30 @@ export class Ssh2Session implements SshSession {
     })
   }
 
-  async upload(
-    data: Buffer | { localPath: string },
-    remotePath: string,
-    opts: UploadOptions = {}
-  ): Promise<{ sha256: string; bytes: number }> {
-    const { host, port, username } = this.target
-    const mode = opts.mode ?? 0o644
-    if (!remotePath.startsWith('/') || remotePath.includes('\0') || remotePath.endsWith('/')) {
-      throw new SshError({
-        kind: 'invalid-input',
-        host,
-        port,
-        message: `Cannot upload to "${remotePath}": the destination must be an absolute file path.`,
-        hint: 'Give the full path of the file on the node, e.g. /opt/havip/agent.cjs.'
-      })
-    }
-    const { sha256, bytes } = Buffer.isBuffer(data) ? digestBuffer(data) : await digestFile(data.localPath)
-    const sudo = usesSudo({ sudo: opts.sudo, username })
-    const modeStr = (mode & 0o7777).toString(8).padStart(4, '0')
-
-    let tempDir: string | undefined
-    let tempFile: string | undefined
-    try {
-      if (sudo) {
-        // The login user cannot write the destination: stage the file in a private
-        // (0700) temp dir the user owns, then let root install it with the right mode.
-        const r = await this.execRaw(['mktemp', '-d', '/tmp/havip-upload.XXXXXXXX'])
-        tempDir = r.stdout.trim()
-        if (r.code !== 0 || !tempDir.startsWith('/tmp/havip-upload.')) {
-          throw this.uploadError(remotePath, `could not create a temp dir (${r.stderr.trim() || 'mktemp failed'})`)
-        }
-        tempFile = `${tempDir}/file`
-      } else {
-        const slash = remotePath.lastIndexOf('/')
-        tempFile = `${remotePath.slice(0, slash + 1)}.${remotePath.slice(slash + 1)}.havip-${randomBytes(6).toString('hex')}.tmp`
-      }
-      this.cfg.log(`uploading ${bytes} bytes to ${host}:${remotePath} via ${tempFile}`)
-
-      // The SFTP channel takes one slot only while it is open; the execs take their own.
-      const release = await this.slots.acquire()
-      try {
-        const sftp = await this.sftp()
+  /** Verified, atomic upload (see upload.ts); with sudo the file is placed by root. */
+  upload(data: Buffer | { localPath: string }, remotePath: string, opts: UploadOptions = {}): Promise<{ sha256: string; bytes: number }> {
+    const channel: UploadChannel = {
+      target: this.target,
+      sudo: usesSudo({ sudo: true, username: this.target.username }),
+      log: (line) => this.cfg.log(line),
+      exec: (argv, o) => this.exec(argv, o),
+      execOk: (argv, o) => this.execOk(argv, o),
+      withSftp: async (fn) => {
+        // The SFTP channel takes one slot only while it is open; the execs take their own.
+        const release = await this.slots.acquire()
         try {
-          await sftpWrite(sftp, data, tempFile, sudo ? 0o600 : mode, opts.timeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS)
-        } catch (e) {
-          throw this.uploadError(remotePath, `SFTP write failed: ${(e as Error).message}`, e)
+          const sftp = await this.sftp()
+          try {
+            return await fn(sftp)
+          } finally {
+            sftp.end()
+          }
         } finally {
-          sftp.end()
+          release()
         }
-      } finally {
-        release()
       }
-
-      // Check what arrived before it replaces anything, so a damaged transfer never
-      // overwrites a good file; a copy by `install` is checked again where it landed.
-      await this.verifySha256(tempFile, sha256, remotePath, false)
-      if (sudo) {
-        await this.execOk(['install', '-m', modeStr, '--', tempFile, remotePath], { sudo: true, timeoutMs: 60_000 })
-        await this.verifySha256(remotePath, sha256, remotePath, true)
-      } else {
-        // chmod explicitly (the SFTP server applies its umask), then rename into place atomically.
-        await this.execOk(['chmod', modeStr, '--', tempFile], { timeoutMs: 30_000 })
-        await this.execOk(['mv', '-f', '--', tempFile, remotePath], { timeoutMs: 30_000 })
-        tempFile = undefined
-      }
-      this.cfg.log(`uploaded ${bytes} bytes to ${host}:${remotePath} (sha256 ${sha256.slice(0, 12)}…)`)
-      return { sha256, bytes }
-    } finally {
-      if (tempDir) await this.execRaw(['rm', '-rf', '--', tempDir]).catch(() => undefined)
-      else if (tempFile) await this.execRaw(['rm', '-f', '--', tempFile]).catch(() => undefined)
     }
-  }
-
-  private async verifySha256(file: string, expected: string, remotePath: string, sudo: boolean): Promise<void> {
-    const { host, port } = this.target
-    const check = await this.execOk(['sha256sum', '--', file], { sudo, timeoutMs: 120_000 })
-    // sha256sum prefixes the line with '\' when the file name needed escaping.
-    const remoteSum = check.stdout.trim().replace(/^\\/, '').split(/\s+/)[0] ?? ''
-    if (remoteSum !== expected) {
-      throw new SshError({
-        kind: 'command-failed',
-        host,
-        port,
-        message: `Upload to ${remotePath} on ${host} is corrupt: checksum ${remoteSum || '(none)'} on the node, ${expected} sent.`,
-        hint: 'Retry the upload; if it keeps failing check the disk space and file system on the node.'
-      })
-    }
-  }
-
-  /** A plain exec as the login user with a short timeout; used for housekeeping. */
-  private execRaw(argv: string[]): Promise<ExecResult> {
-    return this.exec(argv, { timeoutMs: 30_000 })
-  }
-
-  private uploadError(remotePath: string, why: string, cause?: unknown): SshError {
-    const { host, port } = this.target
-    return new SshError({
-      kind: 'command-failed',
-      host,
-      port,
-      message: `Upload to ${remotePath} on ${host} failed: ${why}.`,
-      hint: 'Check that the destination directory exists and is writable (or use sudo), and the free disk space on the node.',
-      cause
-    })
+    return uploadAtomically(channel, data, remotePath, opts)
   }
 
   async close(): Promise<void> {
@@ -722,15 +611,23 @@ function sendSignal(stream: ClientChannel, name: 'KILL' | 'TERM'): void {
 
 interface RunOptions {
   timeoutMs: number
-  stdinPrefix: string | undefined
+  /** Present when the command runs through sudo: how to recognise and answer its prompt. */
+  sudo: SudoAnswer | undefined
   stdin: string | Buffer | undefined
   onStdout: ((chunk: string) => void) | undefined
   onStderr: ((chunk: string) => void) | undefined
 }
 
+interface ChannelResult extends ExecResult {
+  /** How often sudo asked for the password (0 without sudo, or under NOPASSWD). */
+  sudoPrompts: number
+  /** sudo ran the command (always true without sudo). */
+  sudoStarted: boolean
+}
+
 /** Run one command on its own channel; resolves with the exit status (non-zero too). */
-function runChannel(client: Client, command: string, o: RunOptions): Promise<ExecResult> {
-  return new Promise<ExecResult>((resolve, reject) => {
+function runChannel(client: Client, command: string, o: RunOptions): Promise<ChannelResult> {
+  return new Promise<ChannelResult>((resolve, reject) => {
     let stream: ClientChannel | undefined
     let done = false
     let code: number | undefined
@@ -741,6 +638,9 @@ function runChannel(client: Client, command: string, o: RunOptions): Promise<Exe
     const errDec = new StringDecoder('utf8')
     let pid: number | undefined
     let errHead: Buffer | undefined = Buffer.alloc(0) // stderr until the marker line is complete
+    const sudoErr = o.sudo ? new SudoStderr(o.sudo.markers) : undefined
+    let sudoPrompts = 0
+    let stdinClosed = false
     const timer = setTimeout(() => {
       if (done) return
       done = true
@@ -760,6 +660,23 @@ function runChannel(client: Client, command: string, o: RunOptions): Promise<Exe
       if (stderr.length < MAX_CAPTURE_CHARS) stderr += s
       o.onStderr?.(s)
     }
+    /** Ends our side of stdin, first writing the caller's bytes when `withInput`. */
+    const closeStdin = (withInput: boolean): void => {
+      if (stdinClosed || !stream) return
+      stdinClosed = true
+      if (withInput && o.stdin !== undefined) stream.write(o.stdin)
+      stream.end()
+    }
+    /** stderr after the PID line: sudo's prompts and ready line are answered here, not shown. */
+    const onErrBytes = (b: Buffer): void => {
+      if (!sudoErr) return onErr(errDec.write(b))
+      for (const part of sudoErr.push(b)) {
+        if (part.kind === 'text') onErr(errDec.write(part.data))
+        else if (part.kind === 'ready') closeStdin(true) // the command runs: stdin is the caller's now
+        else if (++sudoPrompts === 1 && o.sudo?.password !== undefined && !stdinClosed) stream?.write(`${o.sudo.password}\n`)
+        else closeStdin(false) // no password, or sudo rejected it: EOF makes sudo give up now
+      }
+    }
 
     client.exec(withPidMarker(command), (err, ch) => {
       if (err) {
@@ -777,7 +694,7 @@ function runChannel(client: Client, command: string, o: RunOptions): Promise<Exe
       }
       ch.on('data', (b: Buffer) => onOut(outDec.write(b)))
       ch.stderr.on('data', (b: Buffer) => {
-        if (errHead === undefined) return onErr(errDec.write(b))
+        if (errHead === undefined) return onErrBytes(b)
         errHead = Buffer.concat([errHead, b])
         const nl = errHead.indexOf(0x0a)
         if (nl < 0 && errHead.length < 64) return
@@ -786,7 +703,7 @@ function runChannel(client: Client, command: string, o: RunOptions): Promise<Exe
         const rest = m ? errHead.subarray(nl + 1) : errHead
         if (m) pid = Number(m[1])
         errHead = undefined
-        if (rest.length > 0) onErr(errDec.write(rest))
+        if (rest.length > 0) onErrBytes(rest)
       })
       ch.on('exit', (c: number | null, sig?: string) => {
         if (typeof c === 'number') code = c
@@ -794,73 +711,23 @@ function runChannel(client: Client, command: string, o: RunOptions): Promise<Exe
       })
       ch.on('close', () => {
         clearTimeout(timer)
+        stdinClosed = true
         if (done) return
         done = true
         onOut(outDec.end())
-        if (errHead !== undefined && errHead.length > 0) onErr(errDec.write(errHead)) // no marker came (non-POSIX shell?)
+        if (errHead !== undefined && errHead.length > 0) onErrBytes(errHead) // no marker came (non-POSIX shell?)
+        if (sudoErr) onErr(errDec.write(sudoErr.end()))
         onErr(errDec.end())
         if (code === undefined && signal === undefined) {
           reject(new Error('No response from server: the channel closed without an exit status'))
           return
         }
-        const r: ExecResult = { code: code ?? 128 + 9, stdout, stderr }
+        const r: ChannelResult = { code: code ?? 128 + 9, stdout, stderr, sudoPrompts, sudoStarted: sudoErr?.started ?? true }
         if (signal) r.signal = signal
         resolve(r)
       })
-      if (o.stdinPrefix !== undefined) ch.write(o.stdinPrefix)
-      if (o.stdin !== undefined) ch.write(o.stdin)
-      ch.end()
+      // Without sudo the caller's stdin goes at once; with sudo, when sudo has started the command.
+      if (!sudoErr) closeStdin(true)
     })
-  })
-}
-
-function digestBuffer(b: Buffer): { sha256: string; bytes: number } {
-  return { sha256: createHash('sha256').update(b).digest('hex'), bytes: b.length }
-}
-
-async function digestFile(p: string): Promise<{ sha256: string; bytes: number }> {
-  const h = createHash('sha256')
-  let bytes = 0
-  for await (const chunk of fs.createReadStream(p)) {
-    h.update(chunk as Buffer)
-    bytes += (chunk as Buffer).length
-  }
-  return { sha256: h.digest('hex'), bytes }
-}
-
-function sftpWrite(
-  sftp: SFTPWrapper,
-  data: Buffer | { localPath: string },
-  remote: string,
-  mode: number,
-  timeoutMs: number
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    // flags 'wx': never follow or overwrite something already at the temp name.
-    const ws = sftp.createWriteStream(remote, { flags: 'wx', mode })
-    const rs = Buffer.isBuffer(data) ? undefined : fs.createReadStream(data.localPath)
-    let finished = false
-    const finish = (e?: unknown): void => {
-      if (finished) return
-      finished = true
-      clearTimeout(timer)
-      if (e) {
-        rs?.destroy()
-        ws.destroy()
-        reject(e)
-      } else resolve()
-    }
-    const timer = setTimeout(
-      () => finish(new Error(`the transfer did not complete within ${Math.round(timeoutMs / 1000)} s`)),
-      timeoutMs
-    )
-    ws.on('error', finish)
-    ws.on('close', () => finish())
-    if (!rs) {
-      ws.end(data)
-    } else {
-      rs.on('error', finish)
-      rs.pipe(ws)
-    }
   })
 }
