@@ -194,10 +194,15 @@ function sftpWrite(
     const ws = sftp.createWriteStream(remote, { flags: 'wx', mode })
     const rs = Buffer.isBuffer(data) ? undefined : fs.createReadStream(data.localPath)
     let finished = false
+    // A connection cut while no write is outstanding (the source is slow) fails no request, so
+    // the write stream alone would wait for data forever: the channel's close ends it.
+    const onChannelClose = (): void => finish(new Error('the SFTP channel closed (connection lost)'))
+    sftp.once('close', onChannelClose)
     const finish = (e?: unknown): void => {
       if (finished) return
       finished = true
       clearTimeout(timer)
+      sftp.removeListener('close', onChannelClose)
       if (e) {
         rs?.destroy()
         ws.destroy()

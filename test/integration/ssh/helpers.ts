@@ -20,13 +20,17 @@ export interface SshTestEnv {
   sudoPassword: string
   rootTarget(node?: LabNode): SshTargetInput
   adminTarget(node?: LabNode, extra?: Partial<SshTargetInput>): SshTargetInput
+  /** A key-only lab user: 'nopasswd' (NOPASSWD sudo) or 'sudopw' (sudo asks; no sudoPassword unless given in extra). */
+  keyUserTarget(which: 'nopasswd' | 'sudopw', node?: LabNode, extra?: Partial<SshTargetInput>): SshTargetInput
+  /** havipks's sudo password (the lab keeps it 0600). */
+  keyUserSudoPassword: string
   dispose(): Promise<void>
 }
 
 export function labOrThrow(): LabState {
   const lab = readLabState()
-  if (!lab || lab.nodes.length < 2) {
-    throw new Error('The lab is not up with at least 2 nodes: run these tests with the integration config (its globalSetup brings the lab up) or `npm run lab:up`.')
+  if (!lab || lab.nodes.length < 2 || !lab.keyUsers) {
+    throw new Error('The lab is not up with at least 2 nodes and its key-only users: run these tests with the integration config (its globalSetup brings the lab up) or `npm run lab:up`.')
   }
   return lab
 }
@@ -47,6 +51,8 @@ export function makeEnv(opts: { trust?: boolean; connectTimeoutMs?: number } = {
   const sudoPassword = fs.readFileSync(lab.sudoPasswordPath, 'utf8').trim()
   const n1 = lab.nodes[0]!
   const n2 = lab.nodes[1]!
+  const keyUsers = lab.keyUsers
+  const keyUserSudoPassword = fs.readFileSync(keyUsers.passwordSudo.sudoPasswordPath!, 'utf8').trim()
   return {
     lab,
     n1,
@@ -64,6 +70,11 @@ export function makeEnv(opts: { trust?: boolean; connectTimeoutMs?: number } = {
       auth: { kind: 'password', password: sudoPassword },
       ...extra
     }),
+    keyUserTarget: (which, node = n1, extra = {}) => {
+      const user = which === 'nopasswd' ? keyUsers.nopasswdSudo : keyUsers.passwordSudo
+      return { host: node.address, port: node.sshPort, username: user.name, auth: { kind: 'key', privateKeyPath: user.privateKeyPath }, ...extra }
+    },
+    keyUserSudoPassword,
     async dispose() {
       await pool.closeAll()
       fs.rmSync(dir, { recursive: true, force: true })

@@ -1,6 +1,7 @@
 // sudo for a non-root user, with the password fed on stdin: never on a command line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildRemoteCommand } from '../../../electron/backend/ssh/remote-command'
+import { newSudoMarkers } from '../../../electron/backend/ssh/sudo-dialogue'
 import type { SshSession } from '../../../electron/backend/ssh/session'
 import { nodeExec } from '../../lab/lab'
 import { makeEnv, rejectionOf, waitFor, type SshTestEnv } from './helpers'
@@ -35,7 +36,7 @@ describe('sudo', () => {
   })
 
   it('never puts the password on a command line: not in the built command, not in ps', async () => {
-    const built = buildRemoteCommand(['sleep', '3'], { username: env.lab.sudoUser, sudo: true })
+    const built = buildRemoteCommand(['sleep', '3'], { username: env.lab.sudoUser, sudo: true, markers: newSudoMarkers() })
     expect(built).not.toContain(env.sudoPassword)
     const marker = `3.${Math.floor(Math.random() * 1e6)}`
     const running = admin.execOk(['sleep', marker], { sudo: true, timeoutMs: 20_000 })
@@ -46,7 +47,7 @@ describe('sudo', () => {
         seen = (await nodeExec(env.n1, ['ps', '-eo', 'args'])).stdout
         return seen.includes(`sleep ${marker}`)
       }, 5000, 100)
-      expect(seen).toMatch(new RegExp(`sudo -S -p\\s+-k -- sleep ${marker.replace('.', '\\.')}`))
+      expect(seen).toMatch(new RegExp(`sudo -S -p \\[havip-sudo-prompt-[0-9a-f]{16}\\] -k -- sh -c .* sleep ${marker.replace('.', '\\.')}`))
       expect(seen).not.toContain(env.sudoPassword)
     } finally {
       await running
@@ -61,7 +62,7 @@ describe('sudo', () => {
     expect(err.message).not.toContain('definitely-wrong')
   })
 
-  it('key login without any sudo password gives sudo-password-required, before anything runs', async () => {
+  it('key login without any sudo password gives sudo-password-required once sudo asks', async () => {
     const s = await env.pool.connect({
       host: env.n1.address,
       username: env.lab.sudoUser,
