@@ -10,7 +10,7 @@ import { describeError, fieldMessage, type ErrorView } from './useApiError'
 
 export type AuthKind = 'key' | 'password' | 'agent'
 
-export type ConnectField = 'label' | 'host' | 'port' | 'username' | 'keyPath' | 'passphrase' | 'password' | 'agentSocket'
+export type ConnectField = 'label' | 'host' | 'port' | 'username' | 'keyPath' | 'passphrase' | 'password' | 'agentSocket' | 'sudoPassword'
 
 export type ConnectPhase =
   | 'form'
@@ -30,6 +30,8 @@ interface FormState {
   password: string
   remember: boolean
   agentSocket: string
+  /** For key or agent login by a user whose sudo asks for a password (with password login, sudo gets that one). */
+  sudoPassword: string
 }
 
 /** Backend validation errors name the field by its path in the request ("auth.password: ..."). */
@@ -43,7 +45,8 @@ const FIELD_BY_PATH: Record<string, ConnectField> = {
   'auth.privateKeyPath': 'keyPath',
   privateKeyPath: 'keyPath',
   'auth.passphrase': 'passphrase',
-  'auth.socketPath': 'agentSocket'
+  'auth.socketPath': 'agentSocket',
+  sudoPassword: 'sudoPassword'
 }
 
 function firstIssue(result: { success: boolean; error?: { issues: { message: string }[] } }): string | undefined {
@@ -69,6 +72,12 @@ export function useConnectForm(onConnected: (c: Connection) => void) {
   const reconnectId = ref<string | null>(null)
 
   const busy = computed(() => phase.value === 'connecting')
+  /**
+   * The sudo password field shows for key and agent logins of a user other than root: sudo may
+   * ask that user for a password no login step provided. NOPASSWD sudo needs none, so it may
+   * stay empty. With password login sudo gets the login password.
+   */
+  const sudoPasswordAsked = computed(() => form.authKind !== 'password' && form.username.trim() !== 'root')
 
   function blankForm(): FormState {
     return {
@@ -81,7 +90,8 @@ export function useConnectForm(onConnected: (c: Connection) => void) {
       passphrase: '',
       password: '',
       remember: false,
-      agentSocket: ''
+      agentSocket: '',
+      sudoPassword: ''
     }
   }
 
@@ -110,6 +120,7 @@ export function useConnectForm(onConnected: (c: Connection) => void) {
   function wipeSecrets(): void {
     form.password = ''
     form.passphrase = ''
+    form.sudoPassword = ''
   }
 
   function validate(): boolean {
@@ -139,6 +150,7 @@ export function useConnectForm(onConnected: (c: Connection) => void) {
       port: Number(form.port),
       username: form.username.trim(),
       auth,
+      ...(sudoPasswordAsked.value && form.sudoPassword !== '' ? { sudoPassword: form.sudoPassword } : {}),
       ...(form.label.trim() ? { label: form.label.trim() } : {}),
       ...(form.authKind === 'password' ? { remember: form.remember } : {})
     } as ConnectRequest
@@ -243,6 +255,7 @@ export function useConnectForm(onConnected: (c: Connection) => void) {
     hostKey,
     expectedFingerprint,
     busy,
+    sudoPasswordAsked,
     reset,
     wipeSecrets,
     submit,
