@@ -1,0 +1,173 @@
+// One command on one SSH channel (RFC 4254 §6.5): its PID reported first so a timed-out
+// command can be killed by process group, output captured and streamed, the exit status
+// read, and, for sudo, sudo's prompt answered and the caller's stdin held back until sudo
+// has started the command (sudo-dialogue.ts).
+import { StringDecoder } from 'node:string_decoder'
+import type { Client, ClientChannel } from 'ssh2'
+import type { ExecResult } from './session'
+import { SudoStderr, type SudoAnswer } from './sudo-dialogue'
+
+/** Output kept per stream; beyond it the tail is dropped (streaming callbacks still see everything). */
+const MAX_CAPTURE_CHARS = 32 * 1024 * 1024
+
+export class ExecTimeout extends Error {
+  constructor(readonly pid: number | undefined) {
+    super('exec timed out')
+  }
+}
+
+/**
+ * Every command starts by telling us its PID on stderr, then execs the real command in
+ * the same process (so the PID and process group are the command's). sshd makes each
+ * non-pty session a new session leader (setsid), so the PID is also the process group id.
+ * The marker line is removed before anyone sees stderr.
+ */
+const PID_MARKER = 'HAVIP-PID:'
+function withPidMarker(command: string): string {
+  return `printf '${PID_MARKER}%s\\n' "$$" >&2; exec ${command}`
+}
+
+/**
+ * Ask the server to signal the remote command (RFC 4254 §6.9; OpenSSH >= 7.9 honours it;
+ * older servers ignore it and the channel close that follows ends the command's I/O).
+ * ssh2's Channel.signal() only sends while our side of the channel is still writable, but
+ * we close stdin right after starting every command, so go one level down to the
+ * protocol object, which sends it for any open channel.
+ */
+function sendSignal(stream: ClientChannel, name: 'KILL' | 'TERM'): void {
+  const ch = stream as unknown as {
+    outgoing?: { id?: number; state?: string }
+    _client?: { _protocol?: { signal?: (id: number, sig: string) => void } }
+  }
+  try {
+    const id = ch.outgoing?.id
+    const proto = ch._client?._protocol
+    if (ch.outgoing?.state === 'open' && typeof id === 'number' && typeof proto?.signal === 'function') proto.signal(id, name)
+    else stream.signal(name)
+  } catch {
+    // The channel is already gone: nothing left to stop.
+  }
+}
+
+export interface RunOptions {
+  timeoutMs: number
+  /** Present when the command runs through sudo: how to recognise and answer its prompt. */
+  sudo: SudoAnswer | undefined
+  stdin: string | Buffer | undefined
+  onStdout: ((chunk: string) => void) | undefined
+  onStderr: ((chunk: string) => void) | undefined
+}
+
+export interface ChannelResult extends ExecResult {
+  /** How often sudo asked for the password (0 without sudo, or under NOPASSWD). */
+  sudoPrompts: number
+  /** sudo ran the command (always true without sudo). */
+  sudoStarted: boolean
+}
+
+/** Run one command on its own channel; resolves with the exit status (non-zero too). */
+export function runChannel(client: Client, command: string, o: RunOptions): Promise<ChannelResult> {
+  return new Promise<ChannelResult>((resolve, reject) => {
+    let stream: ClientChannel | undefined
+    let done = false
+    let code: number | undefined
+    let signal: string | undefined
+    let stdout = ''
+    let stderr = ''
+    const outDec = new StringDecoder('utf8')
+    const errDec = new StringDecoder('utf8')
+    let pid: number | undefined
+    let errHead: Buffer | undefined = Buffer.alloc(0) // stderr until the marker line is complete
+    const sudoErr = o.sudo ? new SudoStderr(o.sudo.markers) : undefined
+    let sudoPrompts = 0
+    let stdinClosed = false
+    const timer = setTimeout(() => {
+      if (done) return
+      done = true
+      if (stream) {
+        sendSignal(stream, 'KILL') // honoured for non-root logins; the kill by PID covers root
+        stream.close()
+      }
+      reject(new ExecTimeout(pid))
+    }, o.timeoutMs)
+    const onOut = (s: string): void => {
+      if (!s) return
+      if (stdout.length < MAX_CAPTURE_CHARS) stdout += s
+      o.onStdout?.(s)
+    }
+    const onErr = (s: string): void => {
+      if (!s) return
+      if (stderr.length < MAX_CAPTURE_CHARS) stderr += s
+      o.onStderr?.(s)
+    }
+    /** Ends our side of stdin, first writing the caller's bytes when `withInput`. */
+    const closeStdin = (withInput: boolean): void => {
+      if (stdinClosed || !stream) return
+      stdinClosed = true
+      if (withInput && o.stdin !== undefined) stream.write(o.stdin)
+      stream.end()
+    }
+    /** stderr after the PID line: sudo's prompts and ready line are answered here, not shown. */
+    const onErrBytes = (b: Buffer): void => {
+      if (!sudoErr) return onErr(errDec.write(b))
+      for (const part of sudoErr.push(b)) {
+        if (part.kind === 'text') onErr(errDec.write(part.data))
+        else if (part.kind === 'ready') closeStdin(true) // the command runs: stdin is the caller's now
+        else if (++sudoPrompts === 1 && o.sudo?.password !== undefined && !stdinClosed) stream?.write(`${o.sudo.password}\n`)
+        else closeStdin(false) // no password, or sudo rejected it: EOF makes sudo give up now
+      }
+    }
+
+    client.exec(withPidMarker(command), (err, ch) => {
+      if (err) {
+        clearTimeout(timer)
+        if (!done) {
+          done = true
+          reject(err)
+        }
+        return
+      }
+      stream = ch
+      if (done) {
+        ch.close()
+        return
+      }
+      ch.on('data', (b: Buffer) => onOut(outDec.write(b)))
+      ch.stderr.on('data', (b: Buffer) => {
+        if (errHead === undefined) return onErrBytes(b)
+        errHead = Buffer.concat([errHead, b])
+        const nl = errHead.indexOf(0x0a)
+        if (nl < 0 && errHead.length < 64) return
+        const first = errHead.subarray(0, nl < 0 ? errHead.length : nl).toString('latin1')
+        const m = /^HAVIP-PID:(\d+)$/.exec(first)
+        const rest = m ? errHead.subarray(nl + 1) : errHead
+        if (m) pid = Number(m[1])
+        errHead = undefined
+        if (rest.length > 0) onErrBytes(rest)
+      })
+      ch.on('exit', (c: number | null, sig?: string) => {
+        if (typeof c === 'number') code = c
+        if (sig) signal = sig
+      })
+      ch.on('close', () => {
+        clearTimeout(timer)
+        stdinClosed = true
+        if (done) return
+        done = true
+        onOut(outDec.end())
+        if (errHead !== undefined && errHead.length > 0) onErrBytes(errHead) // no marker came (non-POSIX shell?)
+        if (sudoErr) onErr(errDec.write(sudoErr.end()))
+        onErr(errDec.end())
+        if (code === undefined && signal === undefined) {
+          reject(new Error('No response from server: the channel closed without an exit status'))
+          return
+        }
+        const r: ChannelResult = { code: code ?? 128 + 9, stdout, stderr, sudoPrompts, sudoStarted: sudoErr?.started ?? true }
+        if (signal) r.signal = signal
+        resolve(r)
+      })
+      // Without sudo the caller's stdin goes at once; with sudo, when sudo has started the command.
+      if (!sudoErr) closeStdin(true)
+    })
+  })
+}
