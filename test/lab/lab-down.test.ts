@@ -9,10 +9,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../support/wait-for'
-import { killSpawned, knownHostsText, labUp, otherLabUsers, readLabState, type LabState } from './lab'
+import { killSpawned, knownHostsText, labUp, waitUntilSoleLabUser, readLabState, type LabState } from './lab'
 import { listLabNetns } from './network'
 import { labNamespaces, processesIn, stillListed } from './processes'
-import { run, sleep } from './run'
+import { run } from './run'
 import { sshdConnections } from './sshd-sessions'
 
 const repo = fileURLToPath(new URL('../..', import.meta.url))
@@ -38,8 +38,7 @@ function openSessions(state: LabState): ChildProcess[] {
 describe('lab down', () => {
   it('lab:up then lab:down, twice in a row: when down returns, no process of the lab is left in /proc', async (ctx) => {
     // Other test runs on this machine may be using the lab right now: wait (bounded) for them.
-    for (let i = 0; i < 120 && otherLabUsers().length > 0; i++) await sleep(500)
-    const others = otherLabUsers()
+    const others = await waitUntilSoleLabUser()
     if (others.length > 0) {
       ctx.skip(`lab is in use by pid(s) ${others.join(', ')}; not taking it down under them`)
       return

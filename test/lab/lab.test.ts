@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { Client } from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  clientExec, killSpawned, knownHostsText, labDown, labLeftovers, labUp, nodeExec, nodeSpawn, otherLabUsers, readLabState,
+  clientExec, killSpawned, knownHostsText, labDown, labLeftovers, labUp, nodeExec, nodeSpawn, waitUntilSoleLabUser, readLabState,
   type LabNode, type LabState
 } from './lab'
 import { checkAddressConflicts, listLabNetns, linkExists } from './network'
@@ -201,8 +201,7 @@ describe('lab', () => {
 
   it('labUp grows in place; labDown leaves nothing behind; labUp brings 3 nodes back', async (ctx) => {
     // Other test runs on this machine may be using the lab right now: wait (bounded) for them.
-    for (let i = 0; i < 120 && otherLabUsers().length > 0; i++) await sleep(500)
-    const others = otherLabUsers()
+    const others = await waitUntilSoleLabUser()
     if (others.length > 0) {
       ctx.skip(`lab is in use by pid(s) ${others.join(', ')}; not taking it down under them`)
       return

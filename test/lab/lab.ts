@@ -20,7 +20,7 @@ export type { LabKeyUser, LabNode, LabState } from './types'
 export { nodeExec, nodeSpawn, clientExec, clientSpawn, killSpawned, resolveNode } from './exec'
 export type { ExecOptions, SpawnOpts } from './exec'
 export type { RunResult } from './run'
-export { registerLabUser, unregisterLabUser, otherLabUsers } from './users'
+export { registerLabUser, unregisterLabUser, otherLabUsers, waitUntilSoleLabUser } from './users'
 
 export interface LabUpOptions {
   nodes: number

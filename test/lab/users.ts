@@ -2,7 +2,7 @@
 // share one lab; a run that brought the lab up takes it down at the end only when no other live
 // process still uses it, and lab.test.ts's down/up check waits for the others to finish.
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { isAlive } from './run'
+import { isAlive, sleep } from './run'
 import { USERS_DIR } from './types'
 
 export function registerLabUser(pid = process.pid): void {
@@ -29,6 +29,16 @@ export function otherLabUsers(exclude: number[] = [process.pid, process.ppid]): 
     .filter(isLiveUser)
     .map(Number)
     .filter((pid) => !exclude.includes(pid) && !exclude.includes(procStat(pid)?.ppid ?? -1))
+}
+
+/**
+ * For a test that takes the lab down: waits (bounded) until no other process uses the lab, and
+ * returns the pids still using it after `waitMs` (empty: safe to take it down).
+ */
+export async function waitUntilSoleLabUser(waitMs = 60_000): Promise<number[]> {
+  const deadline = Date.now() + waitMs
+  while (otherLabUsers().length > 0 && Date.now() < deadline) await sleep(500)
+  return otherLabUsers()
 }
 
 /** Alive, and the same process that registered (its start time matches), not a reused pid. */
