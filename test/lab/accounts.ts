@@ -4,7 +4,7 @@
 // sudo asks for it). Secrets live in the state dir, mode 0600, and are never printed here.
 import { randomBytes } from 'node:crypto'
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs'
-import { must, run } from './run'
+import { describe, must, run, sleep } from './run'
 import {
   AUTHORIZED_KEYS_DIR, KEY_USER_NOPASSWD, KEY_USER_NOPASSWD_GECOS, KEY_USER_SUDOPW, KEY_USER_SUDOPW_GECOS,
   KEY_USER_SUDOPW_PASSWORD_PATH, LAB_ACCOUNTS, ROOT_KEY_PATH, STATE_DIR, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER,
@@ -35,6 +35,22 @@ export function rootPublicKey(): string {
   return readFileSync(`${ROOT_KEY_PATH}.pub`, 'utf8').trim()
 }
 
+/**
+ * `must` for the shadow tools (useradd, usermod, userdel, chpasswd): they refuse at once while
+ * another process on the machine holds /etc/passwd's lock ("cannot lock /etc/passwd; try again
+ * later"), which other test runs creating users of their own may do; so try again, bounded.
+ */
+async function mustAccounts(argv: string[], what: string, opts: { input?: string } = {}): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await run(argv, opts)
+    if (r.code === 0) return r.stdout
+    if (attempt >= 20 || !/lock/i.test(r.stderr)) {
+      throw new Error(`lab: ${what} failed: \`${describe(argv)}\` exited ${r.code}: ${(r.stderr || r.stdout).trim()}`)
+    }
+    await sleep(250)
+  }
+}
+
 async function userInfo(name: string): Promise<{ uid: number; gid: number; gecos: string } | null> {
   const r = await run(['getent', 'passwd', name])
   if (r.code !== 0) return null
@@ -48,7 +64,7 @@ async function ensureUser(name: string, gecos: string, publicKey: string): Promi
   let user = await userInfo(name)
   const home = `${STATE_DIR}/home/${name}`
   if (!user) {
-    await must(
+    await mustAccounts(
       ['useradd', '--no-create-home', '--home-dir', home, '--shell', '/bin/bash', '--comment', gecos, '--user-group', name],
       `creating user ${name}`
     )
@@ -67,7 +83,7 @@ async function ensureUser(name: string, gecos: string, publicKey: string): Promi
 async function setRandomPassword(name: string, path: string): Promise<void> {
   const password = randomBytes(18).toString('base64url')
   writeFileSync(path, `${password}\n`, { mode: 0o600 })
-  await must(['chpasswd'], `setting the password of ${name}`, { input: `${name}:${password}\n` })
+  await mustAccounts(['chpasswd'], `setting the password of ${name}`, { input: `${name}:${password}\n` })
 }
 
 /** Creates the sudo user if missing; returns whether the lab created it (so down removes only its own). */
@@ -87,7 +103,7 @@ export async function ensureSudoUser(publicKey: string): Promise<boolean> {
  */
 export async function ensureKeyUsers(publicKey: string): Promise<void> {
   await ensureUser(KEY_USER_NOPASSWD, KEY_USER_NOPASSWD_GECOS, publicKey)
-  await must(['usermod', '--password', '*', KEY_USER_NOPASSWD], `removing the password of ${KEY_USER_NOPASSWD}`)
+  await mustAccounts(['usermod', '--password', '*', KEY_USER_NOPASSWD], `removing the password of ${KEY_USER_NOPASSWD}`)
   await ensureUser(KEY_USER_SUDOPW, KEY_USER_SUDOPW_GECOS, publicKey)
   await setRandomPassword(KEY_USER_SUDOPW, KEY_USER_SUDOPW_PASSWORD_PATH)
   await writeSudoers()
@@ -136,7 +152,7 @@ export async function removeAccounts(removeUser: boolean): Promise<void> {
     rmSync(`/run/sudo/ts/${name}`, { force: true })
     const user = await userInfo(name)
     // Only delete an account the lab made (recognised by its comment), never a real admin's.
-    if (user && user.gecos === gecos) await must(['userdel', '--force', name], `deleting user ${name}`)
+    if (user && user.gecos === gecos) await mustAccounts(['userdel', '--force', name], `deleting user ${name}`)
   }
 }
 
