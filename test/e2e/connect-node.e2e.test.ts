@@ -131,7 +131,7 @@ describe('browser mode console against the lab', () => {
     const collectedBefore = await page.locator('.collected').textContent()
     await page.waitForTimeout(1100) // the shown time has second resolution
     await actions.getByRole('button', { name: 'Refresh' }).click()
-    await expect.poll(() => page.locator('.collected').textContent()).not.toBe(collectedBefore)
+    await expect.poll(() => page.locator('.collected').textContent(), { timeout: 15_000 }).not.toBe(collectedBefore)
 
     await shot(page, 'node-details.png', true)
 

@@ -23,6 +23,8 @@ export class ExecTimeout extends Error {
  * The marker line is removed before anyone sees stderr.
  */
 const PID_MARKER = 'HAVIP-PID:'
+/** How long a timed-out command's PID line may still take to arrive (see the timeout below). */
+const PID_GRACE_MS = 3000
 function withPidMarker(command: string): string {
   return `printf '${PID_MARKER}%s\\n' "$$" >&2; exec ${command}`
 }
@@ -81,14 +83,25 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
     const sudoErr = o.sudo ? new SudoStderr(o.sudo.markers) : undefined
     let sudoPrompts = 0
     let stdinClosed = false
-    const timer = setTimeout(() => {
-      if (done) return
-      done = true
+    let gaveUp = false
+    let pidGrace: NodeJS.Timeout | undefined
+    const giveUp = (): void => {
+      if (gaveUp) return
+      gaveUp = true
+      clearTimeout(pidGrace)
       if (stream) {
         sendSignal(stream, 'KILL') // honoured for non-root logins; the kill by PID covers root
         stream.close()
       }
       reject(new ExecTimeout(pid))
+    }
+    const timer = setTimeout(() => {
+      if (done) return
+      done = true
+      // On a loaded node the PID line can come after the time is up; without it the caller
+      // cannot kill the command's process group, so wait a bounded moment for it.
+      if (pid === undefined && stream) pidGrace = setTimeout(giveUp, PID_GRACE_MS)
+      else giveUp()
     }, o.timeoutMs)
     const onOut = (s: string): void => {
       if (!s) return
@@ -143,6 +156,7 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
         const rest = m ? errHead.subarray(nl + 1) : errHead
         if (m) pid = Number(m[1])
         errHead = undefined
+        if (done && pidGrace) return giveUp() // timed out while waiting for this line
         if (rest.length > 0) onErrBytes(rest)
       })
       ch.on('exit', (c: number | null, sig?: string) => {
@@ -152,7 +166,10 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
       ch.on('close', () => {
         clearTimeout(timer)
         stdinClosed = true
-        if (done) return
+        if (done) {
+          if (pidGrace) giveUp()
+          return
+        }
         done = true
         onOut(outDec.end())
         if (errHead !== undefined && errHead.length > 0) onErrBytes(errHead) // no marker came (non-POSIX shell?)
