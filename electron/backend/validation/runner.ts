@@ -2,6 +2,7 @@
 // under a time bound, cluster-scope tests once over all nodes. A slow node fails only its own
 // tests (with the reason); an unreachable one has all its tests Failed with why it could not
 // be reached; Cancel makes every unfinished test NotRun and returns at once.
+import { setMaxListeners } from 'node:events'
 import type { ApiError } from '../../api/errors'
 import type { ValidationProgress, ValidationResult } from '../../api/validation'
 import { ApiException } from '../../api/errors'
@@ -26,6 +27,8 @@ export interface RunnerInput {
 
 /** Runs every test; resolves (never rejects) once each test has a result on each node. */
 export async function runTests(input: RunnerInput): Promise<{ proposedVrid?: number }> {
+  // Every running test listens on the run's signal: tests x nodes listeners are expected.
+  setMaxListeners(0, input.signal)
   for (const u of input.unreachable) {
     for (const t of input.tests) finish(input, t, u.nodeId, Date.now(), unreachableOutcome(u.label, u.error))
   }
@@ -94,19 +97,21 @@ async function bounded(
 ): Promise<Map<string, TestOutcome>> {
   const timeoutMs = t.timeoutMs ?? input.defaultTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS
   const controller = new AbortController()
-  const onCancel = (): void => controller.abort()
+  let stop!: (o: TestOutcome) => void
+  const stopped = new Promise<TestOutcome>((resolve) => (stop = resolve))
+  const onCancel = (): void => {
+    controller.abort()
+    stop(cancelledOutcome())
+  }
   input.signal.addEventListener('abort', onCancel, { once: true })
-  let timer: NodeJS.Timeout | undefined
-  const stopped = new Promise<TestOutcome>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort()
-      resolve(timeoutOutcome(t, nodes, timeoutMs))
-    }, timeoutMs)
-    input.signal.addEventListener('abort', () => resolve(cancelledOutcome()), { once: true })
-  })
+  if (input.signal.aborted) onCancel()
+  const timer = setTimeout(() => {
+    controller.abort()
+    stop(timeoutOutcome(t, nodes, timeoutMs))
+  }, timeoutMs)
   const cluster = clusterContext(input, t, controller.signal)
   try {
-    const result = await Promise.race([run(cluster).catch((err: unknown) => errorOutcome(t, err)), stopped])
+    const result = await Promise.race([run(cluster).catch((err: unknown) => errorOutcome(t.meta.title, err)), stopped])
     return result instanceof Map ? result : new Map([['*', result]])
   } finally {
     clearTimeout(timer)
@@ -162,15 +167,15 @@ function timeoutOutcome(t: ValidationTestDef, nodes: readonly NodeContext[], ms:
 }
 
 /** A test that threw: SSH and sudo failures keep their message and hint; anything else is named as unexpected. */
-export function errorOutcome(t: ValidationTestDef, err: unknown): TestOutcome {
-  if (err instanceof SshError) return { status: 'Failed', details: `${t.meta.title}: ${err.message}`, remediation: err.hint }
+export function errorOutcome(title: string, err: unknown): TestOutcome {
+  if (err instanceof SshError) return { status: 'Failed', details: `${title}: ${err.message}`, remediation: err.hint }
   if (err instanceof ApiException) {
-    return { status: 'Failed', details: `${t.meta.title}: ${err.error.message}`, ...(err.error.hint ? { remediation: err.error.hint } : {}) }
+    return { status: 'Failed', details: `${title}: ${err.error.message}`, ...(err.error.hint ? { remediation: err.error.hint } : {}) }
   }
   const message = err instanceof Error ? err.message : String(err)
   return {
     status: 'Failed',
-    details: `${t.meta.title} failed unexpectedly: ${message}`,
+    details: `${title} failed unexpectedly: ${message}`,
     remediation: 'This was not expected; validate again, and report it with the JSON report if it persists.'
   }
 }
