@@ -10,9 +10,10 @@ import { join } from 'node:path'
 import { labDown, labUpDetailed, otherLabUsers, unregisterLabUser } from '../lab/lab'
 import { agentBench } from './agent-failover'
 import { formatRows, type Bench } from './registry'
+import { validationBench } from './validation'
 
 /** Every bench the runner knows. Other modules add theirs here. */
-export const BENCHES: Bench[] = [agentBench]
+export const BENCHES: Bench[] = [agentBench, validationBench]
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`)

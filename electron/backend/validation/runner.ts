@@ -30,7 +30,9 @@ export async function runTests(input: RunnerInput): Promise<{ proposedVrid?: num
   // Every running test listens on the run's signal: tests x nodes listeners are expected.
   setMaxListeners(0, input.signal)
   for (const u of input.unreachable) {
-    for (const t of input.tests) finish(input, t, u.nodeId, Date.now(), unreachableOutcome(u.label, u.error))
+    // Cancelled while connecting: the node was not judged, so its tests are NotRun, not Failed.
+    const outcome = input.signal.aborted ? cancelledOutcome() : unreachableOutcome(u.label, u.error)
+    for (const t of input.tests) finish(input, t, u.nodeId, Date.now(), outcome)
   }
   const nodeTests = input.tests.filter((t) => t.meta.scope === 'node' && t.runNode)
   const clusterTests = input.tests.filter((t) => t.meta.scope === 'cluster' && t.runCluster)

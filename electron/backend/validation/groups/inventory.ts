@@ -74,9 +74,9 @@ const hostnameUnique: ValidationTestDef = {
   }
 }
 
-/** "ldd (Debian GLIBC 2.36-9) 2.36" or getconf's "glibc 2.36" → [2, 36]. */
+/** "ldd (Debian GLIBC 2.36-9) 2.36" or getconf's "glibc 2.36" → [2, 36]; undefined for musl and others. */
 export function parseGlibcVersion(text: string): [number, number] | undefined {
-  const m = /(?:glibc|GLIBC|GNU libc)[^\n]*?(\d+)\.(\d+)/.exec(text) ?? /\b(\d+)\.(\d+)\s*$/m.exec(text)
+  const m = /(?:glibc|GNU libc)[^\n]*?(\d+)\.(\d+)/i.exec(text)
   return m ? [Number(m[1]), Number(m[2])] : undefined
 }
 
