@@ -7,6 +7,11 @@
 //  - holdAddressOnClient(ip):  the client namespace answers ARP for `ip` (a VIP already in use)
 //  - hideNodeJs(node):         /dev/null bind-mounted over /usr/bin/node in the node's own mount
 //                              namespace, so `node --version` fails there (a node without Node.js)
+//  - quietRootShell(node):    /dev/null bind-mounted over /root/.bashrc in the node's mount
+//                              namespace. The lab's nodes share the host's /root, and Debian's bash
+//                              sources ~/.bashrc for every command sshd runs: a developer's .bashrc
+//                              (pyenv init: a rehash behind a lock file) then costs each root exec
+//                              seconds and stalls parallel ones. Not a property of a node.
 //  - revokeSudo(node):         an empty file bind-mounted over the lab's sudoers file in the node's
 //                              mount namespace: the sudo user has no sudo at all on that node
 // Nodes have private mount namespaces (sshd.ts: unshare --propagation private), so the bind
@@ -72,6 +77,14 @@ async function bindOver(node: LabNode | string, source: string, target: string, 
 
 export async function hideNodeJs(node: LabNode | string): Promise<Undo> {
   return bindOver(node, '/dev/null', NODE_BINARY, `hiding ${NODE_BINARY}`)
+}
+
+export const ROOT_BASHRC = '/root/.bashrc'
+
+export async function quietRootShell(node: LabNode | string): Promise<Undo> {
+  const r = await nodeExec(node, ['test', '-f', ROOT_BASHRC])
+  if (r.code !== 0) return async () => {}
+  return bindOver(node, '/dev/null', ROOT_BASHRC, `quieting ${ROOT_BASHRC}`)
 }
 
 export async function revokeSudo(node: LabNode | string): Promise<Undo> {

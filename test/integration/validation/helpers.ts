@@ -10,6 +10,7 @@ import type { SshTargetInput } from '../../../electron/api/model'
 import type { ValidationProgress, ValidationReport, ValidationRequestInput, ValidationResult, ValidationStatus } from '../../../electron/api/validation'
 import { createBackend, type Backend } from '../../../electron/backend/backend'
 import { readLabState, type LabNode, type LabState } from '../../lab/lab'
+import { quietRootShell, type Undo } from '../../lab/shapes'
 import { waitFor } from '../../support/wait-for'
 
 export interface ValidationEnv {
@@ -47,6 +48,9 @@ export async function makeValidationEnv(opts: { trust?: boolean; connectTimeoutM
     if (!n) throw new Error(`the lab has no node ${name}`)
     return n
   }
+  // The host's /root/.bashrc (shared by the lab's nodes) must not slow every root exec: see shapes.ts.
+  const unquiet: Undo[] = []
+  for (const n of lab.nodes) unquiet.push(await quietRootShell(n))
   if (opts.trust !== false) {
     for (const n of lab.nodes) {
       await call('hostKeys.trust', { host: n.address, port: n.sshPort, keyType: n.hostKeyPublic.split(' ')[0]!, fingerprint: n.hostKeyFingerprint })
@@ -81,6 +85,7 @@ export async function makeValidationEnv(opts: { trust?: boolean; connectTimeoutM
     },
     async dispose() {
       await backend.dispose()
+      for (const u of unquiet) await u()
       fs.rmSync(tmp, { recursive: true, force: true })
     }
   }
