@@ -63,20 +63,26 @@ export async function resolveNode(n: ValidationNodeInput, vip: { address: string
       NODE_PREPARE_TIMEOUT_MS
     )
   })
-  const cancelled = new Promise<never>((_, reject) =>
-    signal.addEventListener('abort', () => reject(apiErr({ kind: 'disconnected', message: 'The validation was cancelled while connecting.', node: base.host })), { once: true })
-  )
+  let onAbort = (): void => {}
+  const cancelled = new Promise<never>((_, reject) => {
+    onAbort = () => reject(apiErr({ kind: 'disconnected', message: 'The validation was cancelled while connecting.', node: base.host }))
+    signal.addEventListener('abort', onAbort, { once: true })
+    if (signal.aborted) onAbort()
+  })
+  const prepared = prepare(n, vip, deps)
+  prepared.catch(() => {}) // it may fail after the time bound or a cancel already decided: nobody waits then
   try {
-    return await Promise.race([prepare(n, base, vip, deps), timeout, cancelled])
+    return await Promise.race([prepared, timeout, cancelled])
   } catch (err) {
     const error = (err as { apiError?: ApiError }).apiError ?? toApiError(err, 'validation.start', deps.log)
     return { ok: false, report: { ...base, error } }
   } finally {
     clearTimeout(timer)
+    signal.removeEventListener('abort', onAbort)
   }
 }
 
-async function prepare(n: ValidationNodeInput, base: ValidationReportNode, vip: { address: string; prefix: number }, deps: ResolverDeps): Promise<ResolvedNode> {
+async function prepare(n: ValidationNodeInput, vip: { address: string; prefix: number }, deps: ResolverDeps): Promise<ResolvedNode> {
   let connectionId: string
   if ('connectionId' in n) {
     connectionId = n.connectionId
@@ -85,7 +91,8 @@ async function prepare(n: ValidationNodeInput, base: ValidationReportNode, vip: 
   }
   const saved = deps.sessions.savedOf(connectionId)
   const session = deps.sessions.sessionOf(connectionId)
-  const facts = await deps.facts.factsOf(connectionId)
+  // Fresh facts: a run judges the node as it is now, not as it was when the admin connected.
+  const facts = await deps.facts.factsOf(connectionId, { refresh: true })
   const iface = chooseInterface(facts, n.interface, vip)
   const ipv4 = iface?.addresses.find((a) => a.family === 'inet')
   const report: ValidationReportNode = {
@@ -105,7 +112,6 @@ async function prepare(n: ValidationNodeInput, base: ValidationReportNode, vip: 
       ...(ipv4 ? { ipv4: `${ipv4.address}/${ipv4.prefix}` } : {})
     }
   }
-  void base
   const context: NodeContext = {
     nodeId: connectionId,
     label: saved.label,

@@ -6,9 +6,15 @@ import { fail, fromEveryNode, meta, ok, run, warn } from './remote'
 
 /** Official Node.js 18+ binaries (the runtime the agent bundle can carry) need glibc 2.28 or later. */
 export const BUNDLED_RUNTIME_MIN_GLIBC = [2, 28] as const
-/** The agent release plus an optional bundled Node runtime, with room for one upgrade beside it. */
-export const AGENT_DISK_NEEDED_MB = 200
-export const AGENT_DISK_COMFORT_MB = 500
+/**
+ * Space under /opt/havip: an agent release is about 2 MB (bundle + native prebuilds); the Node
+ * runtime HAVIP bundles for nodes without a usable Node.js is about 100 MB. "Comfort" leaves room
+ * for the next release beside the current one (releases/<version>/, switched atomically).
+ */
+export const AGENT_DISK_NEEDED_MB = 10
+export const AGENT_DISK_COMFORT_MB = 50
+export const RUNTIME_DISK_NEEDED_MB = 150
+export const RUNTIME_DISK_COMFORT_MB = 300
 /** VRRP itself does not care about clocks; logs, certificates and the cluster's event history do. */
 export const CLOCK_SKEW_WARN_S = 2
 export const CLOCK_SKEW_FAIL_S = 60
@@ -126,8 +132,18 @@ export function parseDfAvailable(text: string): { availKb: number; mount: string
 }
 
 const diskSpace: ValidationTestDef = {
-  meta: meta('inventory', 'disk-space', 'Free disk space for the agent', `At least ${AGENT_DISK_NEEDED_MB} MB free under /opt for the agent's releases and its bundled runtime.`, 'node', false),
+  meta: meta(
+    'inventory',
+    'disk-space',
+    'Free disk space for the agent',
+    `Free space under /opt for the agent's releases: ${AGENT_DISK_NEEDED_MB} MB, or ${RUNTIME_DISK_NEEDED_MB} MB when HAVIP must bring its own Node runtime (no Node.js 18+ on the node).`,
+    'node',
+    false
+  ),
   async runNode(node) {
+    const ownRuntime = !(Number(/^v?(\d+)\./.exec(node.facts.nodeVersion ?? '')?.[1]) >= 18)
+    const [needed, comfort] = ownRuntime ? [RUNTIME_DISK_NEEDED_MB, RUNTIME_DISK_COMFORT_MB] : [AGENT_DISK_NEEDED_MB, AGENT_DISK_COMFORT_MB]
+    const forWhat = ownRuntime ? 'the agent and the Node runtime HAVIP brings (no Node.js 18+ here)' : 'the agent (it runs on the node\'s Node.js)'
     // /opt/havip if it exists (a mount of its own in some setups), else /opt, else /.
     let r = await run(node, ['df', '-Pk', '/opt/havip'])
     let where = '/opt/havip'
@@ -136,14 +152,17 @@ const diskSpace: ValidationTestDef = {
     const df = parseDfAvailable(r.stdout)
     if (!df) return fail(`${node.label}: free space under /opt could not be read (df: ${r.stderr.trim() || `exit ${r.code}`}).`, 'Check that `df -Pk /opt` works on the node.')
     const mb = Math.floor(df.availKb / 1024)
-    const evidence = [{ label: `free on ${df.mount} (for ${where})`, value: `${mb} MB` }]
-    if (mb < AGENT_DISK_NEEDED_MB) {
-      return fail(`${node.label} has ${mb} MB free on ${df.mount} (for ${where}); the agent needs ${AGENT_DISK_NEEDED_MB} MB.`, `Free at least ${AGENT_DISK_NEEDED_MB - mb} MB on ${df.mount}, or mount more space at /opt/havip.`, evidence)
+    const evidence = [
+      { label: `free on ${df.mount} (for ${where})`, value: `${mb} MB` },
+      { label: 'needed', value: `${needed} MB for ${forWhat}` }
+    ]
+    if (mb < needed) {
+      return fail(`${node.label} has ${mb} MB free on ${df.mount} (for ${where}); ${forWhat} needs ${needed} MB.`, `Free at least ${needed - mb} MB on ${df.mount}, or mount more space at /opt/havip${ownRuntime ? ', or install Node.js 18+ so that HAVIP needs no runtime of its own' : ''}.`, evidence)
     }
-    if (mb < AGENT_DISK_COMFORT_MB) {
-      return warn(`${node.label} has ${mb} MB free on ${df.mount}: enough for the agent, tight for an upgrade beside it.`, `Free some space on ${df.mount} (${AGENT_DISK_COMFORT_MB} MB leaves room for upgrades).`, evidence)
+    if (mb < comfort) {
+      return warn(`${node.label} has ${mb} MB free on ${df.mount}: enough for ${forWhat}, tight for an upgrade beside it.`, `Free some space on ${df.mount} (${comfort} MB leaves room for upgrades).`, evidence)
     }
-    return ok(`${node.label} has ${mb} MB free on ${df.mount} (for ${where}).`, evidence)
+    return ok(`${node.label} has ${mb} MB free on ${df.mount} (for ${where}), enough for ${forWhat}.`, evidence)
   }
 }
 
