@@ -83,7 +83,7 @@ describe('validation failures with their remediation', () => {
   it('a node without Node.js gets the bundled runtime verdict from its glibc (Warning with the reason)', async () => {
     undos.push(await hideNodeJs('n2'))
     const { report } = await env.validate({ nodes: targets('n2'), vip: vip(7), tests: ['inventory.node-runtime'] })
-    const r = report.results[0]!
+    const r = resultOf(report, 'inventory.node-runtime', report.nodes[0]!.id)
     expect(report.nodes[0]!.facts?.nodeVersion).toBeNull()
     expect(r.status, describeResults(report)).toBe('Warning')
     expect(r.details).toMatch(/Node\.js is not installed; its glibc 2\.\d+ runs the Node runtime HAVIP bundles/)
