@@ -3,6 +3,7 @@
 // Shapes come from test/lab/shapes.ts and are undone after each case, also when it fails.
 import * as fs from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { startKeepalived, stopAll } from '../agent/lab-agents'
 import { dropVrrpWithNft, hideNodeJs, holdAddressOnClient, revokeSudo, type Undo } from '../../lab/shapes'
 import { waitFor } from '../../support/wait-for'
 import { describeResults, makeValidationEnv, nodeIdOf, resultOf, type ValidationEnv } from './helpers'
@@ -119,6 +120,29 @@ describe('validation failures with their remediation', () => {
       expect(resultOf(report, 'inventory.os-kernel', nodeIdOf(report, env.node('n1').address)).status).toBe('Success')
     } finally {
       await env.call('hostKeys.trust', { host: n3.address, port: n3.sshPort, keyType: n3.hostKeyPublic.split(' ')[0]!, fingerprint: n3.hostKeyFingerprint })
+    }
+  })
+
+  it('keepalived already serving the VIP on n1 fails system.other-vrrp-daemon there (read from its config), not on n2', async () => {
+    const address = env.lab.vipPool[11]!
+    try {
+      await startKeepalived(env.node('n1'), 'valid', { vrid: 211, priority: 100, vips: [address], src: env.node('n1').address, peers: [env.node('n3').address] })
+      const same = await env.validate({ nodes: targets('n1', 'n2'), vip: `${address}/24`, vrid: 211, tests: ['system.other-vrrp-daemon'] })
+      const n1 = resultOf(same.report, 'system.other-vrrp-daemon', nodeIdOf(same.report, env.node('n1').address))
+      expect(n1.status, describeResults(same.report)).toBe('Failed')
+      expect(n1.details).toContain(`already serves the VIP ${address}`)
+      expect(n1.details).toContain('uses VRID 211 on eth0')
+      expect(n1.remediation).toMatch(/Stop that keepalived instance/)
+      // keepalived runs in n1's network namespace only: n2 (same host, other namespace) has none.
+      expect(resultOf(same.report, 'system.other-vrrp-daemon', nodeIdOf(same.report, env.node('n2').address)).status).toBe('Success')
+
+      const other = await env.validate({ nodes: targets('n1'), vip: vip(12), vrid: 212, tests: ['system.other-vrrp-daemon'] })
+      const w = other.report.results[0]!
+      expect(w.status).toBe('Warning')
+      expect(w.details).toMatch(/VRID 211 on eth0/)
+      expect(w.remediation).toBeTruthy()
+    } finally {
+      await stopAll([address])
     }
   })
 
