@@ -137,7 +137,7 @@ describe('validation failures with their remediation', () => {
       expect(resultOf(same.report, 'system.other-vrrp-daemon', nodeIdOf(same.report, env.node('n2').address)).status).toBe('Success')
 
       const other = await env.validate({ nodes: targets('n1'), vip: vip(12), vrid: 212, tests: ['system.other-vrrp-daemon'] })
-      const w = other.report.results[0]!
+      const w = resultOf(other.report, 'system.other-vrrp-daemon', other.report.nodes[0]!.id)
       expect(w.status).toBe('Warning')
       expect(w.details).toMatch(/VRID 211 on eth0/)
       expect(w.remediation).toBeTruthy()
