@@ -4,6 +4,7 @@
 import * as fs from 'node:fs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startKeepalived, stopAll } from '../agent/lab-agents'
+import { nodeExec } from '../../lab/lab'
 import { dropVrrpWithNft, hideNodeJs, holdAddressOnClient, revokeSudo, type Undo } from '../../lab/shapes'
 import { waitFor } from '../../support/wait-for'
 import { describeResults, makeValidationEnv, nodeIdOf, resultOf, type ValidationEnv } from './helpers'
@@ -39,6 +40,23 @@ describe('validation failures with their remediation', () => {
       expect(resultOf(report, 'network.vip-in-subnet', r.nodeId).status).toBe('Success')
     }
     expect(report.summary.overall).toBe('Failed')
+  })
+
+  it('the VIP answering from this cluster\'s own node (its current owner) is not a conflict', async () => {
+    const address = env.lab.vipPool[13]!
+    const add = await nodeExec('n1', ['ip', 'addr', 'add', `${address}/24`, 'dev', 'eth0'])
+    expect(add.code, add.stderr).toBe(0)
+    undos.push(async () => {
+      await nodeExec('n1', ['ip', 'addr', 'del', `${address}/24`, 'dev', 'eth0'])
+    })
+    const { report } = await env.validate({ nodes: targets('n1', 'n2'), vip: `${address}/24`, tests: ['network.vip-free', 'network.vip-in-subnet'] })
+    const n1 = nodeIdOf(report, env.node('n1').address)
+    const n2 = nodeIdOf(report, env.node('n2').address)
+    expect(resultOf(report, 'network.vip-free', n2), describeResults(report)).toMatchObject({ status: 'Success' })
+    expect(resultOf(report, 'network.vip-free', n2).details).toMatch(/answers from root@198\.51\.100\.11, a node of this cluster/)
+    expect(resultOf(report, 'network.vip-free', n1).details).toContain('holds')
+    expect(resultOf(report, 'network.vip-in-subnet', n1).status).toBe('Success')
+    expect(resultOf(report, 'network.vip-in-subnet', n1).details).toContain('current owner')
   })
 
   it('a missing interface fails network.interface and names the node\'s interfaces', async () => {
