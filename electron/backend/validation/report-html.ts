@@ -47,7 +47,7 @@ export function renderReportHtml(report: ValidationReport): string {
   ]
   if (report.proposedVrid !== undefined) rows.push(['Proposed free VRID', String(report.proposedVrid)])
   if (report.files) rows.push(['Saved as', `${report.files.html}\n${report.files.json}`])
-  for (const [k, v] of rows) out.push(`<tr><th>${e(k)}</th><td class="ev">${e(v)}</td></tr>`)
+  for (const [k, v] of rows) out.push(`<tr><th style="width:22%">${e(k)}</th><td class="ev">${e(v)}</td></tr>`)
   out.push(`</tbody></table>`)
 
   out.push(`<h2>Nodes</h2><table><thead><tr><th>Node</th><th>Address</th><th>Hostname</th><th>OS / kernel</th><th>Arch</th><th>Node.js</th><th>Interface</th><th>Status</th></tr></thead><tbody>`)
