@@ -12,11 +12,29 @@ export function run(node: NodeContext, argv: string[], opts: { sudo?: boolean; t
   return node.session.exec(argv, { timeoutMs: opts.timeoutMs ?? COMMAND_TIMEOUT_MS, ...(opts.sudo ? { sudo: true } : {}) })
 }
 
+/** Every program a test asks about, looked up once per node and run (one command instead of one per test). */
+const KNOWN_PROGRAMS = ['arping', 'ping', 'ip', 'nft', 'iptables-save', 'iptables-legacy-save', 'firewall-cmd']
+/** Keyed by the run's NodeContext: a new run looks again (the admin may have installed something). */
+const programCache = new WeakMap<NodeContext, Promise<Map<string, string>>>()
+
 /**
  * Which of these programs the node has (as root sees its PATH, sbin included), by name → path.
  * The script is a fixed literal; the names travel as its arguments.
  */
 export async function programsOn(node: NodeContext, names: string[]): Promise<Map<string, string>> {
+  const unknown = names.filter((n) => !KNOWN_PROGRAMS.includes(n))
+  if (unknown.length > 0) return lookUpPrograms(node, names)
+  let all = programCache.get(node)
+  if (!all) {
+    all = lookUpPrograms(node, KNOWN_PROGRAMS)
+    programCache.set(node, all)
+    all.catch(() => programCache.delete(node)) // a failed look-up is not remembered
+  }
+  const found = await all
+  return new Map([...found].filter(([name]) => names.includes(name)))
+}
+
+async function lookUpPrograms(node: NodeContext, names: string[]): Promise<Map<string, string>> {
   const r = await run(node, ['sh', '-c', 'for p in "$@"; do command -v "$p" || :; done', 'sh', ...names], { sudo: true })
   const found = new Map<string, string>()
   for (const line of r.stdout.split('\n').map((l) => l.trim())) {
