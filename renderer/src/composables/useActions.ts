@@ -8,9 +8,10 @@ import { useDialogsStore } from '../stores/dialogs'
 import { useEventsStore } from '../stores/events'
 import { useNodeFactsStore } from '../stores/facts'
 import { useSelectionStore, type Selection } from '../stores/selection'
+import { useValidationStore } from '../stores/validation'
 import { describeError, type ErrorView } from './useApiError'
 
-export type ActionIcon = 'connect' | 'refresh' | 'disconnect' | 'forget' | 'key' | 'cluster' | 'details'
+export type ActionIcon = 'connect' | 'refresh' | 'disconnect' | 'forget' | 'key' | 'cluster' | 'details' | 'validate' | 'report'
 
 export interface UiAction {
   id: string
@@ -42,6 +43,7 @@ export function useActions(): {
   const dialogs = useDialogsStore()
   const facts = useNodeFactsStore()
   const events = useEventsStore()
+  const validation = useValidationStore()
 
   async function runAction(a: UiAction): Promise<void> {
     if (a.disabledReason || busyActionId.value) return
@@ -63,6 +65,20 @@ export function useActions(): {
     label: 'Connect to node...',
     icon: 'connect',
     run: () => dialogs.openConnect()
+  }
+
+  /** Standalone, before any cluster exists; a cluster will open the same wizard with a preset. */
+  const validateAction: UiAction = {
+    id: 'validate-configuration',
+    label: 'Validate Configuration...',
+    icon: 'validate',
+    run: () => validation.openWizard()
+  }
+
+  /** The last run's report, until the next run replaces it. */
+  function reportAction(): UiAction[] {
+    if (!validation.run.report || validation.running) return []
+    return [{ id: 'view-validation-report', label: 'View Validation Report...', icon: 'report', run: () => void (validation.reportOpen = true) }]
   }
 
   function refreshConnectionsAction(): UiAction {
@@ -162,6 +178,8 @@ export function useActions(): {
           {
             title: 'HAVIP Manager',
             actions: [
+              validateAction,
+              ...reportAction(),
               connectAction,
               { id: 'create-cluster', label: 'Create Cluster...', icon: 'cluster', disabledReason: laterClusters, run: () => {} },
               refreshConnectionsAction()
@@ -173,6 +191,8 @@ export function useActions(): {
           {
             title: 'Clusters',
             actions: [
+              validateAction,
+              ...reportAction(),
               { id: 'create-cluster', label: 'Create Cluster...', icon: 'cluster', disabledReason: laterClusters, run: () => {} },
               { id: 'connect-cluster', label: 'Connect to Cluster...', icon: 'cluster', disabledReason: laterClusters, run: () => {} },
               connectAction
@@ -190,7 +210,9 @@ export function useActions(): {
           }
         ]
       case 'connections': {
-        const out: ActionSection[] = [{ title: 'Connections', actions: [connectAction, refreshConnectionsAction()] }]
+        const out: ActionSection[] = [
+          { title: 'Connections', actions: [connectAction, validateAction, ...reportAction(), refreshConnectionsAction()] }
+        ]
         const picked = selection.listConnectionId ? connections.byId(selection.listConnectionId) : undefined
         if (picked) out.push({ title: displayName(picked), actions: connectionActions(picked, false) })
         return out

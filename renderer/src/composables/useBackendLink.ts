@@ -4,6 +4,7 @@ import { onBeforeUnmount, ref, type Ref } from 'vue'
 import { api, type ApiLinkStatus } from '../services/api'
 import { STATE_TEXT, displayName, useConnectionsStore } from '../stores/connections'
 import { useEventsStore } from '../stores/events'
+import { useValidationStore } from '../stores/validation'
 
 export function useBackendLink(): Ref<ApiLinkStatus> {
   const status = ref<ApiLinkStatus>(api.status)
@@ -14,7 +15,10 @@ export function useBackendLink(): Ref<ApiLinkStatus> {
   return status
 }
 
-/** Feeds `backend.log` and `connection.state` into the events strip and the connections store. */
+/**
+ * Feeds `backend.log` and `connection.state` into the events strip and the connections store,
+ * and a validation run's `validation.progress` / `validation.finished` into its store.
+ */
 export function useBackendEvents(): void {
   const events = useEventsStore()
   const connections = useConnectionsStore()
@@ -34,8 +38,21 @@ export function useBackendEvents(): void {
       node: who
     })
   })
+  const validation = useValidationStore()
+  const offProgress = api.on('validation.progress', (e) => validation.applyProgress(e))
+  const offFinished = api.on('validation.finished', (e) => {
+    validation.applyFinished(e)
+    const s = e.summary
+    events.push({
+      at: new Date().toISOString(),
+      level: s.overall === 'Failed' ? 'error' : s.overall === 'Warning' ? 'warn' : 'info',
+      message: `Validation ${e.cancelled ? 'cancelled' : 'finished'}: ${s.overall} (${s.success} success, ${s.warning} warning, ${s.failed} failed, ${s.notRun} not run)`
+    })
+  })
   onBeforeUnmount(() => {
     offLog()
     offState()
+    offProgress()
+    offFinished()
   })
 }
