@@ -3,25 +3,22 @@
 // see its facts; a wrong password says "authentication failed"; a changed key is refused with
 // no one-click accept; without its token the page says so. Screenshots go to docs/screenshots/.
 import * as fs from 'node:fs'
-import * as path from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { nodeExec } from '../lab/exec'
 import { readLabState, type LabNode, type LabState } from '../lab/lab'
 import { newSshdConnections, sshdConnections } from '../lab/sshd-sessions'
 import { callApi } from './support/api-client'
 import { launchChromium } from './support/chromium'
+import { ConsolePages, shot } from './support/console-pages'
 import { startWebServer, type RunningWebServer } from './support/web-server'
-
-const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots')
-const UI_TIMEOUT_MS = 30_000
 
 let lab: LabState
 let server: RunningWebServer | undefined
 let browser: Browser | undefined
-const contexts: BrowserContext[] = []
+const pages = new ConsolePages(() => browser)
 /** Console errors and CSP violations seen by any page: the console must run clean under its CSP. */
-const pageProblems: string[] = []
+const pageProblems = pages.problems
 
 function node(name: string): LabNode {
   const n = lab.nodes.find((x) => x.name === name)
@@ -29,30 +26,13 @@ function node(name: string): LabNode {
   return n
 }
 
-async function openConsole(url: string): Promise<Page> {
-  if (!browser) throw new Error('browser not started')
-  const context = await browser.newContext({ viewport: { width: 1360, height: 820 } })
-  contexts.push(context)
-  const page = await context.newPage()
-  page.setDefaultTimeout(UI_TIMEOUT_MS)
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') pageProblems.push(`console error: ${msg.text()}`)
-  })
-  page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`))
-  await page.goto(url)
-  return page
-}
+const openConsole = (url: string): Promise<Page> => pages.open(url)
 
 async function openConnectDialog(page: Page) {
   await page.getByRole('toolbar').getByRole('button', { name: 'Connect to node...' }).click()
   const dialog = page.getByRole('dialog', { name: 'Connect to Node' })
   await dialog.waitFor()
   return dialog
-}
-
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  fs.mkdirSync(SCREENSHOTS, { recursive: true })
-  await page.screenshot({ path: path.join(SCREENSHOTS, name), fullPage })
 }
 
 function currentLab(): LabState {
@@ -74,7 +54,7 @@ beforeEach(() => {
 })
 
 afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close().catch(() => {})
+  await pages.closeAll()
 })
 
 afterAll(async () => {

@@ -232,6 +232,24 @@ export const useValidationStore = defineStore('validation', () => {
     }
   }
 
+  /**
+   * Downloads the saved self-contained HTML report through the browser (a Blob, no navigation),
+   * so an admin on another machine than the backend's (browser mode) gets the file too.
+   */
+  async function saveHtmlCopy(): Promise<void> {
+    if (!run.id) return
+    const { html, path } = await api.call('validation.reportHtml', { runId: run.id })
+    const url = URL.createObjectURL(new Blob([html], { type: 'text/html' }))
+    try {
+      const a = document.createElement('a')
+      a.href = url
+      a.download = path.split(/[\\/]/).pop() || `validation-${run.id}.html`
+      a.click()
+    } finally {
+      setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    }
+  }
+
   return {
     isOpen,
     step,
@@ -257,6 +275,7 @@ export const useValidationStore = defineStore('validation', () => {
     cancel,
     applyProgress,
     applyFinished,
-    loadReport
+    loadReport,
+    saveHtmlCopy
   }
 })
