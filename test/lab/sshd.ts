@@ -125,12 +125,22 @@ export function writeHostsFile(node: NodePlan, allNodes: NodePlan[]): void {
   writeFileSync(`${nodeDir(node.name)}/hosts`, hostsFileText(allNodes), { mode: 0o644 })
 }
 
+/**
+ * Root's shell start-up inside a node. The nodes share the host's /root, whose .bashrc may set up
+ * developer tools (this machine's runs `pyenv init`, i.e. `pyenv rehash` under one lock file in
+ * /root/.pyenv): every command over SSH would then take ~1 s, commands run in parallel would queue
+ * on that lock past their time-outs, and a command killed meanwhile leaves the lock behind so that
+ * every later command on every node waits 60 s. A real server's root has none of that.
+ */
+const ROOT_BASHRC = '# HAVIP lab node: root\'s shell start-up (the host\'s /root/.bashrc is not run here).\n'
+
 // Constant script; everything variable arrives as positional arguments, never spliced into code.
 const HOLDER_SCRIPT = [
   'set -eu',
-  'name=$1; hosts=$2; config=$3; shift 3',
+  'name=$1; hosts=$2; config=$3; bashrc=$4; shift 4',
   'hostname "$name"',
   'mount --bind "$hosts" /etc/hosts',
+  'if [ -e /root/.bashrc ]; then mount --bind "$bashrc" /root/.bashrc; fi',
   'for d in "$@"; do mount -t tmpfs -o mode=0755,size=64m "havip-$name" "$d"; done',
   'exec /usr/sbin/sshd -D -e -f "$config"'
 ].join('\n')
@@ -140,6 +150,8 @@ export async function startHolder(node: NodePlan, allNodes: NodePlan[]): Promise
   const dir = nodeDir(node.name)
   const config = await writeSshdConfig(node)
   const hosts = `${dir}/hosts`
+  const bashrc = `${dir}/root-bashrc`
+  writeFileSync(bashrc, ROOT_BASHRC, { mode: 0o644 })
   writeHostsFile(node, allNodes)
 
   const logPath = `${dir}/holder.log`
@@ -149,7 +161,7 @@ export async function startHolder(node: NodePlan, allNodes: NodePlan[]): Promise
     const child = spawn(
       'ip',
       ['netns', 'exec', node.netns, 'unshare', '--mount', '--uts', '--propagation', 'private', '--',
-        '/bin/sh', '-c', HOLDER_SCRIPT, 'havip-holder', node.name, hosts, config, ...NODE_PRIVATE_DIRS],
+        '/bin/sh', '-c', HOLDER_SCRIPT, 'havip-holder', node.name, hosts, config, bashrc, ...NODE_PRIVATE_DIRS],
       { detached: true, stdio: ['ignore', log, log], env: BASE_ENV }
     )
     child.unref()
