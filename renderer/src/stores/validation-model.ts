@@ -12,6 +12,7 @@ import {
   VridSchema,
   type ValidationGroup,
   type ValidationProgress,
+  type ValidationReportNode,
   type ValidationRequestInput,
   type ValidationStatus,
   type ValidationTest,
@@ -93,6 +94,16 @@ export function interfaceChoices(facts: NodeFacts): { name: string; text: string
     })
     .sort((a, b) => a.r - b.r || a.name.localeCompare(b.name, undefined, { numeric: true }))
     .map(({ name, text }) => ({ name, text }))
+}
+
+/**
+ * How the report names a node: the label the admin chose, else its hostname (as the tree does:
+ * "n1" reads better than the default label "root@198.51.100.11", which the address column shows).
+ */
+export function reportNodeName(n: ValidationReportNode): string {
+  const defaultLabel = `${n.username}@${n.host}`
+  if (n.label && n.label !== defaultLabel) return n.label
+  return n.facts?.hostname || n.label || n.host
 }
 
 // ---------------------------------------------------------------------------------------

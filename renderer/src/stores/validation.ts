@@ -176,12 +176,17 @@ export const useValidationStore = defineStore('validation', () => {
     try {
       const { runId } = await api.call('validation.start', request)
       run.id = runId
+      const cancelPending = run.phase === 'cancelling'
       if (run.phase === 'starting') run.phase = 'running'
       const replay = early.filter((e) => e.runId === runId)
       early = []
       for (const e of replay) {
         if ('testId' in e) applyProgress(e)
         else applyFinished(e)
+      }
+      if (cancelPending && run.phase === 'cancelling') {
+        run.phase = 'running'
+        await cancel()
       }
     } catch (e) {
       run.phase = 'failed'
@@ -190,8 +195,10 @@ export const useValidationStore = defineStore('validation', () => {
   }
 
   async function cancel(): Promise<void> {
-    if (!run.id || (run.phase !== 'running' && run.phase !== 'starting')) return
+    if (run.phase !== 'running' && run.phase !== 'starting') return
     run.phase = 'cancelling'
+    // Cancel pressed before validation.start answered: start() sends it once the run id is known.
+    if (!run.id) return
     try {
       await api.call('validation.cancel', { runId: run.id })
     } catch (e) {
@@ -200,7 +207,7 @@ export const useValidationStore = defineStore('validation', () => {
   }
 
   function applyProgress(ev: ValidationProgress): void {
-    if (run.phase === 'starting' && run.id === null) {
+    if (run.id === null && (run.phase === 'starting' || run.phase === 'cancelling')) {
       early.push(ev)
       return
     }
@@ -209,7 +216,7 @@ export const useValidationStore = defineStore('validation', () => {
   }
 
   function applyFinished(ev: Finished): void {
-    if (run.phase === 'starting' && run.id === null) {
+    if (run.id === null && (run.phase === 'starting' || run.phase === 'cancelling')) {
       early.push(ev)
       return
     }

@@ -11,6 +11,8 @@ export const UI_TIMEOUT_MS = 30_000
 export class ConsolePages {
   /** Console errors and page errors seen by any page opened here. */
   readonly problems: string[] = []
+  /** The page opened last (for a picture when a test fails). */
+  last: Page | undefined
   private readonly contexts: BrowserContext[] = []
 
   constructor(private readonly browser: () => Browser | undefined) {}
@@ -27,10 +29,12 @@ export class ConsolePages {
     })
     page.on('pageerror', (err) => this.problems.push(`page error: ${err.message}`))
     await page.goto(url)
+    this.last = page
     return page
   }
 
   async closeAll(): Promise<void> {
+    this.last = undefined
     for (const c of this.contexts.splice(0)) await c.close().catch(() => {})
   }
 }

@@ -15,6 +15,7 @@ import {
   interfaceChoices,
   progressCounts,
   proposeInterface,
+  reportNodeName,
   toggleGroup,
   type ChosenNode
 } from '../../../renderer/src/stores/validation-model'
@@ -177,5 +178,15 @@ describe('progress grid', () => {
     const closed = closeGrid(g)
     expect(Object.values(closed['a.x']!).map((c) => c.status)).toEqual(['Success', 'NotRun', 'NotRun'])
     expect(progressCounts(closed)).toMatchObject({ done: 3, NotRun: 2 })
+  })
+})
+
+describe('report node names', () => {
+  const base = { id: 'c1', host: '198.51.100.11', port: 22, username: 'root' }
+  const facts = { hostname: 'n1', osPrettyName: 'Debian', kernel: '6.1', arch: 'x64', nodeVersion: null, platform: 'linux' as const }
+  it('prefers a label the admin chose, then the hostname over the default user@host label', () => {
+    expect(reportNodeName({ ...base, label: 'web-a', facts })).toBe('web-a')
+    expect(reportNodeName({ ...base, label: 'root@198.51.100.11', facts })).toBe('n1')
+    expect(reportNodeName({ ...base, label: 'root@198.51.100.11', facts: null })).toBe('root@198.51.100.11')
   })
 })
