@@ -203,6 +203,13 @@ describe('Validate a Configuration wizard against the lab', () => {
     expect(counts.success + counts.warning + counts.failed + counts.notRun).toBe(saved.tests.length * 3)
     expect(fs.readFileSync(htmlPath, 'utf8')).toContain(n1.address)
     await shot(page, 'validate-6-summary.png', false)
+    // A copy of the saved HTML through the browser (for an admin not on the backend's machine).
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      wizard.getByRole('button', { name: 'Save a copy of the HTML report...' }).click()
+    ])
+    expect(download.suggestedFilename()).toBe(path.basename(htmlPath))
+    expect(fs.readFileSync(await download.path(), 'utf8')).toBe(fs.readFileSync(htmlPath, 'utf8'))
 
     // The report, in the app.
     await wizard.getByRole('button', { name: 'View Report...' }).click()
