@@ -5,6 +5,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ValidationReportSchema, type ValidationReport } from '../../../electron/api/validation'
+import { HostKeyStore } from '../../../electron/backend/store/host-key-store'
 import { readLabState, type LabState } from '../../lab/lab'
 import { ensureCliBuilt, runHavip, tempDataDir } from './havip-cli'
 
@@ -75,7 +76,8 @@ describe('havip validate (lab)', () => {
   it('a changed host key is always refused, even with --trust-new-host-keys', async () => {
     const dir = dataDir()
     const n1 = lab.nodes[0]!
-    fs.writeFileSync(path.join(dir, 'host-keys.json'), JSON.stringify({ version: 1, keys: { [`${n1.address}:22`]: { host: n1.address, port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', trustedAt: new Date().toISOString() } } }))
+    // Pinned through the app's own store, as if an earlier session had trusted another key.
+    new HostKeyStore(path.join(dir, 'host-keys.json')).trust({ host: n1.address, port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })
     const r = await runHavip(['--data-dir', dir, '--json', 'validate', ...nodeArgs(1), '--identity', lab.rootKeyPath, '--trust-new-host-keys', '--vip', VIP], { timeoutMs: 60_000 })
     expect(r.stderr).toMatch(/CHANGED/)
     expect(r.code).toBe(2)
