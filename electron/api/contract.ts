@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { HostKeyInfoSchema, NodeFactsSchema, SshTargetSchema } from './model'
 import { ApiErrorSchema } from './errors'
+import { text } from './limits'
 import type { ApiEventName, ApiMethodName } from './names'
 import { validationEvents, validationMethods } from './validation'
 
@@ -14,17 +15,17 @@ export const ConnectionStateSchema = z.enum(['connecting', 'connected', 'disconn
 
 /** An SSH connection as the UI sees it. Only the id crosses the API; the session stays in the backend. */
 export const ConnectionSchema = z.object({
-  id: z.string(),
-  label: z.string(),
-  host: z.string(),
+  id: text('id', 'id'),
+  label: text('label', 'label'),
+  host: text('host', 'host'),
   port: z.number().int(),
-  username: z.string(),
+  username: text('name', 'username'),
   authKind: z.enum(['password', 'key', 'agent']),
   state: ConnectionStateSchema,
   /** Pinned host key fingerprint ('SHA256:...'), once trusted. */
-  hostKeyFingerprint: z.string().optional(),
+  hostKeyFingerprint: text('fingerprint', 'hostKeyFingerprint').optional(),
   /** The node's own hostname, once facts were collected. */
-  hostname: z.string().optional(),
+  hostname: text('host', 'hostname').optional(),
   /** True if a secret (password/passphrase) is stored for it, so 'connections.reconnect' works. */
   remembered: z.boolean().optional(),
   /** Why the last attempt failed (state 'failed'). */
@@ -33,7 +34,7 @@ export const ConnectionSchema = z.object({
 
 export const ConnectRequestSchema = SshTargetSchema.extend({
   /** Display name; defaults to user@host. */
-  label: z.string().trim().max(100, 'label: at most 100 characters').optional(),
+  label: text('label', 'label').trim().optional(),
   /** Store the password/passphrase (safeStorage in the app, a 0600 file in browser mode). */
   remember: z.boolean().optional()
 })
@@ -43,16 +44,20 @@ export const ConnectResultSchema = z.discriminatedUnion('status', [
   /** First contact: show the fingerprint, let the admin trust it (hostKeys.trust), then connect again. */
   z.object({ status: z.literal('host-key-unknown'), hostKey: HostKeyInfoSchema }),
   /** The node presents a different key than the pinned one: never accepted silently. */
-  z.object({ status: z.literal('host-key-changed'), hostKey: HostKeyInfoSchema, expectedFingerprint: z.string() })
+  z.object({
+    status: z.literal('host-key-changed'),
+    hostKey: HostKeyInfoSchema,
+    expectedFingerprint: text('fingerprint', 'expectedFingerprint')
+  })
 ])
 
 const Empty = z.object({}).strict()
-const IdInput = z.object({ id: z.string().min(1, 'id is required') })
+const IdInput = z.object({ id: text('id', 'id').min(1, 'id is required') })
 
 export const apiMethods = {
   'app.info': {
     input: Empty,
-    output: z.object({ version: z.string(), mode: z.enum(['electron', 'browser']) })
+    output: z.object({ version: text('name', 'version'), mode: z.enum(['electron', 'browser']) })
   },
   'connections.list': { input: Empty, output: z.array(ConnectionSchema) },
   'connections.connect': { input: ConnectRequestSchema, output: ConnectResultSchema },
@@ -64,11 +69,11 @@ export const apiMethods = {
   'hostKeys.list': { input: Empty, output: z.array(HostKeyInfoSchema) },
   'hostKeys.trust': { input: HostKeyInfoSchema, output: Empty },
   'hostKeys.forget': {
-    input: z.object({ host: z.string().min(1, 'host is required'), port: z.number().int().min(1).max(65535) }),
+    input: z.object({ host: text('host', 'host').min(1, 'host is required'), port: z.number().int().min(1).max(65535) }),
     output: Empty
   },
   'nodes.facts': {
-    input: z.object({ connectionId: z.string().min(1, 'connectionId is required'), refresh: z.boolean().optional() }),
+    input: z.object({ connectionId: text('id', 'connectionId').min(1, 'connectionId is required'), refresh: z.boolean().optional() }),
     output: NodeFactsSchema
   },
   // Validate a Configuration (issue 10): catalogue, start, cancel, report, reportHtml.
@@ -77,15 +82,15 @@ export const apiMethods = {
 
 export const apiEvents = {
   'connection.state': z.object({
-    id: z.string(),
+    id: text('id', 'id'),
     state: ConnectionStateSchema,
     error: ApiErrorSchema.optional()
   }),
   'backend.log': z.object({
-    at: z.string(),
+    at: text('timestamp', 'at'),
     level: z.enum(['info', 'warn', 'error']),
-    message: z.string(),
-    node: z.string().optional()
+    message: text('message', 'message'),
+    node: text('host', 'node').optional()
   }),
   // validation.progress, validation.finished
   ...validationEvents

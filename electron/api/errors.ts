@@ -1,6 +1,7 @@
 // Errors that cross the API: plain values a person can act on (what failed, where, why,
 // what to do). Browser-safe: zod only.
 import { z } from 'zod'
+import { text } from './limits'
 import { SshErrorKindSchema } from './model'
 
 export const ApiErrorKindSchema = z.enum([...SshErrorKindSchema.options, 'not-found', 'internal'])
@@ -8,13 +9,13 @@ export const ApiErrorKindSchema = z.enum([...SshErrorKindSchema.options, 'not-fo
 export const ApiErrorSchema = z.object({
   kind: ApiErrorKindSchema,
   /** What failed and why, in one sentence. */
-  message: z.string(),
+  message: text('message', 'message'),
   /** What to do about it. */
-  hint: z.string().optional(),
+  hint: text('message', 'hint').optional(),
   /** The node (host) it concerns, if any. */
-  node: z.string().optional(),
+  node: text('host', 'node').optional(),
   /** For invalid-input: the first offending field path, e.g. 'port' or 'auth.password'. */
-  field: z.string().optional()
+  field: text('name', 'field').optional()
 })
 
 export type ApiErrorKind = z.infer<typeof ApiErrorKindSchema>

@@ -2,6 +2,7 @@
 // Browser-safe on purpose (imports zod only): the renderer, the preload contract, the
 // backend and the CLI all validate against these same schemas.
 import { z } from 'zod'
+import { text } from './limits'
 
 // ---------------------------------------------------------------------------
 // Hosts and user names. These end up in SSH connections, logs and (quoted) commands,
@@ -98,13 +99,13 @@ export const UsernameSchema = z
 // ---------------------------------------------------------------------------
 
 export const SshAuthSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('password'), password: z.string().min(1, 'enter the password') }),
+  z.object({ kind: z.literal('password'), password: text('secret', 'password').min(1, 'enter the password') }),
   z.object({
     kind: z.literal('key'),
-    privateKeyPath: z.string().min(1, 'enter the path of the private key file'),
-    passphrase: z.string().optional()
+    privateKeyPath: text('path', 'key file path').min(1, 'enter the path of the private key file'),
+    passphrase: text('secret', 'passphrase').optional()
   }),
-  z.object({ kind: z.literal('agent'), socketPath: z.string().optional() })
+  z.object({ kind: z.literal('agent'), socketPath: text('path', 'agent socket path').optional() })
 ])
 
 export const SshTargetSchema = z.object({
@@ -113,18 +114,18 @@ export const SshTargetSchema = z.object({
   username: UsernameSchema,
   auth: SshAuthSchema,
   /** Password for sudo; defaults to the login password when auth is by password. */
-  sudoPassword: z.string().optional()
+  sudoPassword: text('secret', 'sudo password').optional()
 })
 
 export const HostKeyInfoSchema = z.object({
-  host: z.string().min(1),
+  host: text('host', 'host').min(1),
   port: z.number().int().min(1).max(65535),
   /** SSH key algorithm name, e.g. 'ssh-ed25519'. */
-  keyType: z.string(),
+  keyType: text('name', 'keyType'),
   /** 'SHA256:' + unpadded base64 of SHA-256 over the raw key blob, exactly as `ssh-keygen -lf` prints. */
-  fingerprint: z.string(),
+  fingerprint: text('fingerprint', 'fingerprint'),
   /** When the admin pinned it (ISO 8601); set by the host-key store. */
-  trustedAt: z.string().optional()
+  trustedAt: text('timestamp', 'trustedAt').optional()
 })
 
 // ---------------------------------------------------------------------------
@@ -133,31 +134,36 @@ export const HostKeyInfoSchema = z.object({
 
 export const NetAddressSchema = z.object({
   family: z.enum(['inet', 'inet6']),
-  address: z.string(),
+  address: text('name', 'address'),
   prefix: z.number().int().min(0).max(128),
-  label: z.string().optional()
+  label: text('name', 'label').optional()
 })
 
 export const NetInterfaceSchema = z.object({
-  name: z.string(),
-  mac: z.string().optional(),
+  name: text('name', 'interface name'),
+  mac: text('name', 'mac').optional(),
   mtu: z.number().int(),
   /** Operational state as the OS reports it ('UP', 'DOWN', 'UNKNOWN', ...). */
-  state: z.string(),
+  state: text('name', 'state'),
   addresses: z.array(NetAddressSchema)
 })
 
 export const NodeFactsSchema = z.object({
-  hostname: z.string(),
-  os: z.object({ id: z.string(), name: z.string(), version: z.string(), prettyName: z.string() }),
-  kernel: z.string(),
-  arch: z.string(),
+  hostname: text('host', 'hostname'),
+  os: z.object({
+    id: text('fact', 'os.id'),
+    name: text('fact', 'os.name'),
+    version: text('fact', 'os.version'),
+    prettyName: text('fact', 'os.prettyName')
+  }),
+  kernel: text('fact', 'kernel'),
+  arch: text('name', 'arch'),
   /** `node --version` on the node, or null if Node.js is not installed. */
-  nodeVersion: z.string().nullable(),
+  nodeVersion: text('name', 'nodeVersion').nullable(),
   interfaces: z.array(NetInterfaceSchema),
-  defaultRoute: z.object({ gateway: z.string().nullable(), dev: z.string() }).nullable(),
+  defaultRoute: z.object({ gateway: text('name', 'gateway').nullable(), dev: text('name', 'dev') }).nullable(),
   platform: z.enum(['linux', 'windows']),
-  collectedAt: z.string()
+  collectedAt: text('timestamp', 'collectedAt')
 })
 
 // ---------------------------------------------------------------------------
@@ -181,12 +187,12 @@ export const SshErrorKindSchema = z.enum([
 /** The serialisable face of an SshError (what crosses the API). */
 export const SshErrorInfoSchema = z.object({
   kind: SshErrorKindSchema,
-  message: z.string(),
-  host: z.string(),
-  hint: z.string(),
-  hostKey: HostKeyInfoSchema.extend({ expectedFingerprint: z.string().optional() }).optional(),
+  message: text('message', 'message'),
+  host: text('host', 'host'),
+  hint: text('message', 'hint'),
+  hostKey: HostKeyInfoSchema.extend({ expectedFingerprint: text('fingerprint', 'expectedFingerprint').optional() }).optional(),
   exitCode: z.number().optional(),
-  stderr: z.string().optional()
+  stderr: text('output', 'stderr').optional()
 })
 
 export type SshAuth = z.infer<typeof SshAuthSchema>
