@@ -22,8 +22,20 @@ export type ServerMessage =
   | ({ t: 'result'; id: number } & ApiResultEnvelope)
   | { t: 'event'; event: string; payload: unknown }
 
+/**
+ * Largest message (one WebSocket message, after reassembly of its frames) the server accepts
+ * from a client. API inputs are small: the largest legitimate one is a connect request with a
+ * key path and secrets, a few KiB (see electron/api/limits.ts). A larger message closes the
+ * connection with 1009 (messageTooBig) before it is buffered whole.
+ */
+export const MAX_CLIENT_MESSAGE_BYTES = 1024 * 1024
+
 /** WebSocket close codes the server uses (4000-4999 are for applications, RFC 6455 §7.4.2). */
 export const CloseCodes = {
+  /** RFC 6455 §7.4.1: a data type the endpoint cannot accept (the protocol is text JSON only; a binary frame). */
+  unsupportedData: 1003,
+  /** RFC 6455 §7.4.1: a message larger than MAX_CLIENT_MESSAGE_BYTES. */
+  messageTooBig: 1009,
   protocolError: 4400,
   unauthorized: 4401,
   shuttingDown: 4503

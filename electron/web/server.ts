@@ -19,6 +19,7 @@ import { dispatch, type DispatchTarget } from '../api/dispatch'
 import { apiEventNames } from '../api/names'
 import {
   CloseCodes,
+  MAX_CLIENT_MESSAGE_BYTES,
   SESSION_PATH,
   WS_PATH,
   WS_PROTOCOL,
@@ -71,8 +72,6 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm'
 }
 
-/** Largest API message accepted from a client; API inputs are small. */
-const MAX_MESSAGE_BYTES = 1024 * 1024
 /** A client that does not read its events is dropped rather than buffered forever. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024
 
@@ -268,7 +267,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_MESSAGE_BYTES,
+    // ws enforces it while reading frames and closes with 1009 (CloseCodes.messageTooBig).
+    maxPayload: MAX_CLIENT_MESSAGE_BYTES,
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false)
   })
   const clients = new Set<WebSocket>()
@@ -314,7 +314,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     ws.on('close', () => clients.delete(ws))
     ws.on('error', () => clients.delete(ws))
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (isBinary) return ws.close(CloseCodes.protocolError, 'binary messages are not part of the protocol')
+      if (isBinary) return ws.close(CloseCodes.unsupportedData, 'binary messages are not part of the protocol (text JSON only)')
       let msg: unknown
       try {
         msg = JSON.parse(data.toString())

@@ -20,6 +20,7 @@ import {
   WS_PROTOCOL,
   WS_TOKEN_PREFIX,
   CloseCodes,
+  MAX_CLIENT_MESSAGE_BYTES,
   type ClientMessage,
   type ServerMessage
 } from '@api/ws-protocol'
@@ -274,6 +275,21 @@ function browserClient(): ApiClient {
       if (status === 'no-token') return Promise.reject(new ApiCallError(NO_TOKEN_ERROR, method))
       if (status === 'unauthorized') return Promise.reject(new ApiCallError(UNAUTHORIZED_ERROR, method))
       const msg: ClientMessage = { t: 'call', id: nextId++, method, input: args[0] ?? {} }
+      // The server closes the socket (1009) on a message over its cap, which would fail every
+      // call in flight; refuse this one call instead, with an error that says why.
+      const bytes = new TextEncoder().encode(JSON.stringify(msg)).length
+      if (bytes > MAX_CLIENT_MESSAGE_BYTES) {
+        return Promise.reject(
+          new ApiCallError(
+            {
+              kind: 'invalid-input',
+              message: `The request for ${method} is ${bytes} bytes, more than the ${MAX_CLIENT_MESSAGE_BYTES} bytes the backend accepts in one message.`,
+              hint: 'A field holds far more text than it should (a pasted file?); shorten it and try again.'
+            },
+            method
+          )
+        )
+      }
       return new Promise((resolve, reject) => {
         pending.set(msg.id, { method, resolve: resolve as (v: unknown) => void, reject })
         if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(msg))

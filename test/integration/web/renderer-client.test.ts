@@ -139,6 +139,27 @@ describe('renderer api client (browser mode)', { timeout: 30_000 }, () => {
     }
   })
 
+  it('a call larger than the server accepts in one message is refused by the client, and the link stays up', async () => {
+    setPage(`#token=${server.token}`)
+    const api = mod.createApiClient()
+    try {
+      expect((await api.call('app.info')).mode).toBe('browser')
+      const huge = { host: '198.51.100.11', username: 'root', auth: { kind: 'password', password: 'p'.repeat(2 * 1024 * 1024) } }
+      const err = await api.call('connections.connect', huge).then(
+        () => null,
+        (e: unknown) => e as ClientError
+      )
+      expect(err).toBeInstanceOf(mod.ApiCallError)
+      expect(err!.kind).toBe('invalid-input')
+      expect(err!.message).toMatch(/more than the 1048576 bytes/)
+      // Nothing was sent, so the server did not close the socket: the next call goes through at once.
+      expect(api.status).toBe('open')
+      expect((await api.call('app.info')).mode).toBe('browser')
+    } finally {
+      api.dispose()
+    }
+  })
+
   it('without a token: status no-token and calls fail with a message saying the URL needs its token', async () => {
     storage.clear()
     setPage('')
