@@ -7,12 +7,28 @@ import type { Client, ClientChannel } from 'ssh2'
 import type { ExecResult } from './session'
 import { SudoStderr, type SudoAnswer } from './sudo-dialogue'
 
-/** Output kept per stream; beyond it the tail is dropped (streaming callbacks still see everything). */
-const MAX_CAPTURE_CHARS = 32 * 1024 * 1024
+/**
+ * The documented output cap of exec (issue 9 item 17): bytes per stream (stdout, stderr). A
+ * node that streams more (a runaway command, a hostile node) is stopped there, so it cannot
+ * fill the desktop's memory; the caller gets an error that names the cap, never a silently
+ * cut result. Commands this app runs print kilobytes; ExecOptions.maxOutputBytes changes it.
+ */
+export const MAX_EXEC_OUTPUT_BYTES = 16 * 1024 * 1024
 
 export class ExecTimeout extends Error {
   constructor(readonly pid: number | undefined) {
     super('exec timed out')
+  }
+}
+
+/** The command wrote more than the cap to one stream and was stopped. */
+export class ExecOutputTooLarge extends Error {
+  constructor(
+    readonly pid: number | undefined,
+    readonly stream: 'stdout' | 'stderr',
+    readonly limit: number
+  ) {
+    super(`exec output on ${stream} passed ${limit} bytes`)
   }
 }
 
@@ -58,6 +74,8 @@ export interface RunOptions {
   stdin: string | Buffer | undefined
   onStdout: ((chunk: string) => void) | undefined
   onStderr: ((chunk: string) => void) | undefined
+  /** Bytes per stream before the command is stopped with ExecOutputTooLarge. */
+  maxOutputBytes: number
 }
 
 export interface ChannelResult extends ExecResult {
@@ -85,6 +103,8 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
     let stdinClosed = false
     let gaveUp = false
     let pidGrace: NodeJS.Timeout | undefined
+    /** Why the command is being stopped; made when giving up, so it carries the PID if one came late. */
+    let stopReason: (pid: number | undefined) => Error = (p) => new ExecTimeout(p)
     const giveUp = (): void => {
       if (gaveUp) return
       gaveUp = true
@@ -93,24 +113,36 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
         sendSignal(stream, 'KILL') // honoured for non-root logins; the kill by PID covers root
         stream.close()
       }
-      reject(new ExecTimeout(pid))
+      reject(stopReason(pid))
     }
-    const timer = setTimeout(() => {
+    /** Stop the command (timeout or output cap). */
+    const stop = (why: (pid: number | undefined) => Error): void => {
       if (done) return
       done = true
+      clearTimeout(timer)
+      stopReason = why
       // On a loaded node the PID line can come after the time is up; without it the caller
       // cannot kill the command's process group, so wait a bounded moment for it.
       if (pid === undefined && stream) pidGrace = setTimeout(giveUp, PID_GRACE_MS)
       else giveUp()
-    }, o.timeoutMs)
+    }
+    const timer = setTimeout(() => stop((p) => new ExecTimeout(p)), o.timeoutMs)
+    const received = { stdout: 0, stderr: 0 }
+    /** Counts raw bytes per stream; false (and the command stopped) once one passes the cap. */
+    const within = (which: 'stdout' | 'stderr', b: Buffer): boolean => {
+      received[which] += b.length
+      if (received[which] <= o.maxOutputBytes) return true
+      stop((p) => new ExecOutputTooLarge(p, which, o.maxOutputBytes))
+      return false
+    }
     const onOut = (s: string): void => {
       if (!s) return
-      if (stdout.length < MAX_CAPTURE_CHARS) stdout += s
+      stdout += s
       o.onStdout?.(s)
     }
     const onErr = (s: string): void => {
       if (!s) return
-      if (stderr.length < MAX_CAPTURE_CHARS) stderr += s
+      stderr += s
       o.onStderr?.(s)
     }
     /** Ends our side of stdin, first writing the caller's bytes when `withInput`. */
@@ -145,8 +177,11 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
         ch.close()
         return
       }
-      ch.on('data', (b: Buffer) => onOut(outDec.write(b)))
+      ch.on('data', (b: Buffer) => {
+        if (!done && within('stdout', b)) onOut(outDec.write(b))
+      })
       ch.stderr.on('data', (b: Buffer) => {
+        if (!done && !within('stderr', b)) return
         if (errHead === undefined) return onErrBytes(b)
         errHead = Buffer.concat([errHead, b])
         const nl = errHead.indexOf(0x0a)

@@ -10,13 +10,20 @@ import type { HostKeyStore } from '../store/host-key-store'
 import { mapSshError, SshError } from './errors'
 import { hostKeyInfoOf } from './host-key'
 import { buildRemoteCommand, classifySudoFailure, usesSudo } from './remote-command'
-import { ExecTimeout, runChannel, type ChannelResult } from './run-channel'
+import { ExecOutputTooLarge, ExecTimeout, MAX_EXEC_OUTPUT_BYTES, runChannel, type ChannelResult } from './run-channel'
+export { MAX_EXEC_OUTPUT_BYTES } from './run-channel'
 import { uploadAtomically, type UploadChannel } from './upload'
 import { newSudoMarkers, sudoFailureError, type SudoAnswer } from './sudo-dialogue'
 
 export interface ExecOptions {
   /** Stop the command and reject with a 'timeout' SshError after this long. Default 60 s. */
   timeoutMs?: number
+  /**
+   * Output cap: a command that writes more than this many bytes to stdout, or to stderr, is
+   * stopped and the exec rejects with a 'command-failed' SshError saying so. Default
+   * MAX_EXEC_OUTPUT_BYTES (16 MiB per stream).
+   */
+  maxOutputBytes?: number
   /** Run as root through sudo (no-op when logged in as root). */
   sudo?: boolean
   /** Written to the command's stdin, then stdin is closed. */
@@ -416,21 +423,35 @@ export class Ssh2Session implements SshSession {
           sudo: sudoAnswer,
           stdin: opts.stdin,
           onStdout: opts.onStdout,
-          onStderr: opts.onStderr
+          onStderr: opts.onStderr,
+          maxOutputBytes: opts.maxOutputBytes ?? MAX_EXEC_OUTPUT_BYTES
         })
       } catch (e) {
-        if (e instanceof ExecTimeout) {
+        if (e instanceof ExecTimeout || e instanceof ExecOutputTooLarge) {
           release() // the clean-up below needs a channel of its own
           const stopped = killOnTimeout && e.pid !== undefined && (await this.killRemote(e.pid, sudo))
-          throw new SshError({
-            kind: 'timeout',
-            host,
-            port,
-            message:
-              `${describeArgv(argv)} on ${host} did not finish within ${timeoutMs} ms` +
-              (stopped ? ' and was stopped.' : '; it could not be confirmed stopped on the node.'),
-            hint: 'The node may be overloaded or the command may wait for input; retry, or allow a longer timeout.'
-          })
+          const what = describeArgv(argv)
+          throw new SshError(
+            e instanceof ExecTimeout
+              ? {
+                  kind: 'timeout',
+                  host,
+                  port,
+                  message:
+                    `${what} on ${host} did not finish within ${timeoutMs} ms` +
+                    (stopped ? ' and was stopped.' : '; it could not be confirmed stopped on the node.'),
+                  hint: 'The node may be overloaded or the command may wait for input; retry, or allow a longer timeout.'
+                }
+              : {
+                  kind: 'command-failed',
+                  host,
+                  port,
+                  message:
+                    `${what} on ${host} wrote more than ${e.limit} bytes to ${e.stream}, the output cap of HAVIP Manager, ` +
+                    (stopped ? 'and was stopped.' : 'and was cut off; it could not be confirmed stopped on the node.'),
+                  hint: 'The command printed far more than expected: run it on the node to see why, or send its output to a file there.'
+                }
+          )
         }
         throw mapSshError(e, { host, port, phase: 'exec' })
       }
