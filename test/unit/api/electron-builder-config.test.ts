@@ -22,6 +22,8 @@ interface BuilderConfig {
   extraResources?: Array<{ from: string; to: string }>
   linux?: { target?: Target[]; category?: string; maintainer?: string }
   win?: { target?: Target[] }
+  asar?: boolean
+  electronFuses?: Record<string, boolean>
 }
 
 const config = yaml.load(fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as BuilderConfig
@@ -46,6 +48,23 @@ describe('electron-builder.yml', () => {
     const win = config.win?.target?.[0]
     expect(typeof win === 'object' && win.target).toBe('nsis')
     expect(typeof win === 'object' && win.arch).toEqual(['x64'])
+  })
+
+  it('flips the Electron fuses issue 9 asks for (no run-as-node, no NODE_OPTIONS, no inspector, asar only, encrypted cookies)', async () => {
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true
+    })
+    // onlyLoadAppFromAsar needs the app packed into app.asar.
+    expect(config.asar).toBe(true)
+    // Each key is one electron-builder knows (its schema refuses unknown fuse names), and a
+    // misspelled one would be refused: the check above cannot pass on a name that does nothing.
+    await expect(
+      validateConfiguration({ ...config, electronFuses: { ...config.electronFuses, runAsNodee: false } }, { isEnabled: false, add: () => {} })
+    ).rejects.toThrow(/electronFuses/)
   })
 
   it('ships the built app and the agent as an extra resource', () => {
