@@ -51,13 +51,35 @@ export const ConnectResultSchema = z.discriminatedUnion('status', [
   })
 ])
 
+/**
+ * What protects remembered secrets (passwords, passphrases) on this machine, told honestly:
+ * 'os-keychain' only when Electron's safeStorage encrypts with a real OS keychain;
+ * 'file-0600' (unencrypted, a file only the user can read) in browser mode, without a keychain,
+ * and with Linux's 'basic_text' fallback. The UI never says "encrypted" unless `encrypted`.
+ */
+export const SecretStorageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('os-keychain'), encrypted: z.literal(true), description: text('message', 'description') }),
+  z.object({
+    kind: z.literal('file-0600'),
+    encrypted: z.literal(false),
+    description: text('message', 'description'),
+    /** Why there is no encryption here, in words for the admin. */
+    reason: text('message', 'reason')
+  })
+])
+
 const Empty = z.object({}).strict()
 const IdInput = z.object({ id: text('id', 'id').min(1, 'id is required') })
 
 export const apiMethods = {
   'app.info': {
     input: Empty,
-    output: z.object({ version: text('name', 'version'), mode: z.enum(['electron', 'browser']) })
+    output: z.object({
+      version: text('name', 'version'),
+      mode: z.enum(['electron', 'browser']),
+      /** Where remembered secrets go and whether they are encrypted (the Connect dialog says it). */
+      secretStorage: SecretStorageSchema
+    })
   },
   'connections.list': { input: Empty, output: z.array(ConnectionSchema) },
   'connections.connect': { input: ConnectRequestSchema, output: ConnectResultSchema },
@@ -116,6 +138,7 @@ export type Connection = z.infer<typeof ConnectionSchema>
 export type ConnectionState = z.infer<typeof ConnectionStateSchema>
 export type ConnectRequest = z.infer<typeof ConnectRequestSchema>
 export type ConnectResult = z.infer<typeof ConnectResultSchema>
+export type SecretStorage = z.infer<typeof SecretStorageSchema>
 
 /** What the backend implements: one async function per method. */
 export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>) => Promise<ApiOutput<M>> }

@@ -53,11 +53,12 @@ export function createBackend(opts: BackendOptions): Backend {
     log: (line) => log('info', line)
   })
 
+  const credentials = new CredentialStore(path.join(opts.dataDir, 'credentials'), opts.secretCodec)
   const hostKeys = new HostKeyService(hostKeyStore, log)
   const connections = new ConnectionService({
     pool,
     saved: new SavedConnections(opts.dataDir),
-    secrets: new ConnectionSecrets(new CredentialStore(path.join(opts.dataDir, 'credentials'), opts.secretCodec), log),
+    secrets: new ConnectionSecrets(credentials, log),
     hostKeys: hostKeyStore,
     events,
     log
@@ -80,7 +81,8 @@ export function createBackend(opts: BackendOptions): Backend {
   })
 
   const handlers: ApiHandlers = {
-    'app.info': async () => ({ version: pkg.version, mode: opts.mode }),
+    // secretStorage is asked each time: in Electron, safeStorage's answer can change after start.
+    'app.info': async () => ({ version: pkg.version, mode: opts.mode, secretStorage: credentials.protection }),
 
     'connections.list': async () => connections.list(),
     'connections.connect': (input) => connections.connect(input),

@@ -1,14 +1,19 @@
 // Secrets at rest (SSH passwords, key passphrases, sudo passwords).
-// In Electron a SecretCodec backed by safeStorage encrypts them with the OS keychain; in
-// browser/CLI mode they sit in one JSON file readable only by its owner (0600, dir 0700),
-// as OpenSSH keeps private keys. Secrets are never logged and never part of an error message.
+// In Electron a SecretCodec backed by safeStorage encrypts them with the OS keychain when
+// there is one; otherwise (no keychain, Linux's 'basic_text' fallback, browser/CLI mode) they
+// sit unencrypted in one JSON file readable only by its owner (0600, dir 0700), as OpenSSH
+// keeps private keys, and `protection` says so for the UI (secret-protection.ts).
+// Secrets are never logged and never part of an error message.
 import * as path from 'node:path'
+import type { SecretStorage } from '../../api/contract'
 import { ensurePrivateDir, readPrivateFile, writeFileAtomic } from './atomic-file'
+import { FILE_ONLY } from './secret-protection'
 
 export interface SecretCodec {
   encrypt(plain: string): Buffer
   decrypt(b: Buffer): string
-  isAvailable(): boolean
+  /** What would protect a secret saved now; encrypt() is used only when this says encrypted. */
+  protection(): SecretStorage
 }
 
 type StoredSecret = { scheme: 'plain'; data: string } | { scheme: 'codec'; data: string /* base64 */ }
@@ -38,9 +43,14 @@ export class CredentialStore {
     this.filePath = path.join(dirPath, 'secrets.json')
   }
 
+  /** What protects a secret saved now: the OS keychain, or only the file's mode (0600). */
+  get protection(): SecretStorage {
+    return this.codec?.protection() ?? FILE_ONLY
+  }
+
   /** True when secrets are encrypted by the codec (safeStorage), false when protected by file mode only. */
   get encrypted(): boolean {
-    return this.codec?.isAvailable() === true
+    return this.protection.encrypted
   }
 
   private readDoc(): SecretsFile {
@@ -75,15 +85,16 @@ export class CredentialStore {
 
   /**
    * The secret, or undefined if none is stored — also when it was encrypted by a codec that
-   * is not available now (e.g. saved by the desktop app, read in browser mode): the caller
-   * then simply asks the admin again.
+   * cannot decrypt it now (e.g. saved by the desktop app, read in browser mode): the caller
+   * then simply asks the admin again. A secret saved while safeStorage encrypted is still read
+   * when it no longer counts as encryption (basic_text): the codec can undo it.
    */
   load(id: string): string | undefined {
     checkId(id)
     const entry = this.readDoc().secrets[id]
     if (!entry) return undefined
     if (entry.scheme === 'plain') return entry.data
-    if (!this.encrypted) return undefined
+    if (!this.codec) return undefined
     try {
       return this.codec!.decrypt(Buffer.from(entry.data, 'base64'))
     } catch {

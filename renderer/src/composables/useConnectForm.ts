@@ -152,7 +152,8 @@ export function useConnectForm(onConnected: (c: Connection) => void) {
       auth,
       ...(sudoPasswordAsked.value && form.sudoPassword !== '' ? { sudoPassword: form.sudoPassword } : {}),
       ...(form.label.trim() ? { label: form.label.trim() } : {}),
-      ...(form.authKind === 'password' ? { remember: form.remember } : {})
+      // Remember applies to the secret typed here: the password, or a key's passphrase.
+      ...(form.authKind === 'password' || (form.authKind === 'key' && form.passphrase) ? { remember: form.remember } : {})
     } as ConnectRequest
   }
 

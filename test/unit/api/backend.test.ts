@@ -7,6 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { dispatch } from '../../../electron/api/dispatch'
 import { createBackend, type Backend } from '../../../electron/backend/backend'
 import { SshError } from '../../../electron/backend/ssh/errors'
+import type { SecretCodec } from '../../../electron/backend/store/credential-store'
+import { FILE_ONLY, safeStorageProtection, type SafeStorageState } from '../../../electron/backend/store/secret-protection'
 
 let dir: string
 let backend: Backend
@@ -24,9 +26,31 @@ afterEach(async () => {
 const key = { host: '198.51.100.11', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK' }
 
 describe('backend facade', () => {
-  it('app.info reports the mode and the package version', async () => {
+  it('app.info reports the mode, the package version and that browser mode stores secrets unencrypted (0600)', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as { version: string }
-    expect(await dispatch(backend, 'app.info', {})).toEqual({ ok: true, value: { version: pkg.version, mode: 'browser' } })
+    const r = await dispatch(backend, 'app.info', {})
+    expect(r).toEqual({ ok: true, value: { version: pkg.version, mode: 'browser', secretStorage: FILE_ONLY } })
+    expect(FILE_ONLY).toMatchObject({ kind: 'file-0600', encrypted: false })
+  })
+
+  it('app.info in the desktop app reports encryption only for a real keychain, never for basic_text', async () => {
+    const codec = (linuxBackend: SafeStorageState['linuxBackend']): SecretCodec => ({
+      protection: () => safeStorageProtection({ platform: 'linux', isEncryptionAvailable: true, linuxBackend }),
+      encrypt: (s) => Buffer.from(s),
+      decrypt: (b) => b.toString()
+    })
+    for (const [linuxBackend, encrypted] of [['basic_text', false], ['gnome_libsecret', true]] as const) {
+      const b = createBackend({ dataDir: path.join(dir, `data-${linuxBackend}`), mode: 'electron', secretCodec: codec(linuxBackend) })
+      try {
+        const r = await dispatch(b, 'app.info', {})
+        const storage = r.ok ? (r.value as { secretStorage: { kind: string; encrypted: boolean; description: string } }).secretStorage : undefined
+        expect(storage?.encrypted, linuxBackend).toBe(encrypted)
+        expect(storage?.kind, linuxBackend).toBe(encrypted ? 'os-keychain' : 'file-0600')
+        expect(/\bencrypted with\b/.test(storage?.description ?? ''), linuxBackend).toBe(encrypted)
+      } finally {
+        await b.dispose()
+      }
+    }
   })
 
   it('starts with no connections and no host keys', async () => {

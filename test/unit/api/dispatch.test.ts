@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { ApiHandlers } from '../../../electron/api/contract'
 import { dispatch, type DispatchTarget } from '../../../electron/api/dispatch'
 import { ApiException } from '../../../electron/api/errors'
+import { FILE_ONLY } from '../../../electron/backend/store/secret-protection'
 
 function target(overrides: Partial<ApiHandlers> = {}): DispatchTarget & { calls: string[] } {
   const calls: string[] = []
@@ -31,9 +32,10 @@ const validConnect = { host: '198.51.100.11', port: 22, username: 'root', auth: 
 
 describe('dispatch', () => {
   it('calls the handler with parsed input and returns its value', async () => {
-    const t = target({ 'app.info': async () => ({ version: '1.2.3', mode: 'browser' as const }) })
-    expect(await dispatch(t, 'app.info', {})).toEqual({ ok: true, value: { version: '1.2.3', mode: 'browser' } })
-    expect(await dispatch(t, 'app.info', undefined)).toEqual({ ok: true, value: { version: '1.2.3', mode: 'browser' } })
+    const info = { version: '1.2.3', mode: 'browser' as const, secretStorage: FILE_ONLY }
+    const t = target({ 'app.info': async () => info })
+    expect(await dispatch(t, 'app.info', {})).toEqual({ ok: true, value: info })
+    expect(await dispatch(t, 'app.info', undefined)).toEqual({ ok: true, value: info })
   })
 
   it('refuses unknown methods without calling anything, also prototype names', async () => {

@@ -1,6 +1,7 @@
 // Issue 9 item 17: every string that crosses the API has a length limit. This walks every
-// schema of the API table (method inputs and outputs, event payloads) and every schema that
-// model.ts and errors.ts export, and fails naming the path of any string without a maximum,
+// schema of the API table (method inputs and outputs, event payloads), the validation
+// methods and events that will join it, and every schema that model.ts, errors.ts and
+// validation.ts export, and fails naming the path of any string without a maximum,
 // or of any schema kind it does not know how to look into (so a new kind cannot hide one).
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -8,6 +9,7 @@ import { apiEvents, apiMethods } from '../../../electron/api/contract'
 import * as errors from '../../../electron/api/errors'
 import { clip, Limits } from '../../../electron/api/limits'
 import * as model from '../../../electron/api/model'
+import * as validation from '../../../electron/api/validation'
 
 /** Paths of unbounded strings (and of schema kinds the walk does not understand) under `schema`. */
 function unboundedStrings(schema: z.ZodTypeAny, at: string, seen = new Set<z.ZodTypeAny>()): string[] {
@@ -47,14 +49,23 @@ function exportedSchemas(mod: Record<string, unknown>, name: string): Array<[str
     .map(([k, v]) => [`${name}.${k}`, v as z.ZodTypeAny])
 }
 
-const everySchema: Array<[string, z.ZodTypeAny]> = [
-  ...Object.entries(apiMethods).flatMap(([m, spec]): Array<[string, z.ZodTypeAny]> => [
+type MethodTable = Record<string, { input: z.ZodTypeAny; output: z.ZodTypeAny }>
+const methodSchemas = (table: MethodTable): Array<[string, z.ZodTypeAny]> =>
+  Object.entries(table).flatMap(([m, spec]): Array<[string, z.ZodTypeAny]> => [
     [`${m} input`, spec.input],
     [`${m} output`, spec.output]
-  ]),
-  ...Object.entries(apiEvents).map(([e, s]): [string, z.ZodTypeAny] => [`event ${e}`, s]),
+  ])
+const eventSchemas = (table: Record<string, z.ZodTypeAny>): Array<[string, z.ZodTypeAny]> =>
+  Object.entries(table).map(([e, s]): [string, z.ZodTypeAny] => [`event ${e}`, s])
+
+const everySchema: Array<[string, z.ZodTypeAny]> = [
+  ...methodSchemas(apiMethods),
+  ...eventSchemas(apiEvents),
+  ...methodSchemas(validation.validationMethods),
+  ...eventSchemas(validation.validationEvents),
   ...exportedSchemas(model, 'model'),
-  ...exportedSchemas(errors, 'errors')
+  ...exportedSchemas(errors, 'errors'),
+  ...exportedSchemas(validation, 'validation')
 ]
 
 describe('API string limits', () => {
@@ -73,7 +84,9 @@ describe('API string limits', () => {
   })
 
   it('the walk covers the whole table', () => {
-    expect(everySchema.filter(([n]) => n.endsWith(' input'))).toHaveLength(Object.keys(apiMethods).length)
+    expect(everySchema.filter(([n]) => n.endsWith(' input'))).toHaveLength(
+      Object.keys(apiMethods).length + Object.keys(validation.validationMethods).length
+    )
     expect(everySchema.length).toBeGreaterThan(Object.keys(apiMethods).length * 2 + 10)
   })
 

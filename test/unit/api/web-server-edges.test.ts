@@ -17,6 +17,7 @@ import {
   WS_TOKEN_PREFIX
 } from '../../../electron/api/ws-protocol'
 import { createEventHub, type EventHub } from '../../../electron/backend/events'
+import { FILE_ONLY } from '../../../electron/backend/store/secret-protection'
 import { createWebServer, type WebServer } from '../../../electron/web/server'
 
 let tmp: string
@@ -54,7 +55,7 @@ function countingHub(): EventHub & { live(): number } {
 function backendWith(events: EventHub) {
   return {
     // One real handler, so a test can show the server still answers after refusing a client.
-    handlers: { 'app.info': async () => ({ version: '0.0.0-test', mode: 'browser' as const }) } as unknown as ApiHandlers,
+    handlers: { 'app.info': async () => ({ version: '0.0.0-test', mode: 'browser' as const, secretStorage: FILE_ONLY }) } as unknown as ApiHandlers,
     toApiError: () => ({ kind: 'internal' as const, message: 'not used here' }),
     events
   }

@@ -5,6 +5,7 @@ import * as path from 'node:path'
 import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { CredentialStore, type SecretCodec } from '../../../electron/backend/store/credential-store'
+import { safeStorageProtection, type SafeStorageState } from '../../../electron/backend/store/secret-protection'
 
 let dir: string
 beforeEach(() => {
@@ -15,11 +16,14 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-/** A real codec (AES-256-GCM with a key held in memory), standing in for Electron's safeStorage. */
-function aesCodec(available = true): SecretCodec {
+/**
+ * A real codec (AES-256-GCM with a key held in memory), standing in for Electron's safeStorage;
+ * `state` is what safeStorage would report, run through the same safeStorageProtection() the app uses.
+ */
+function aesCodec(available = true, state: Partial<SafeStorageState> = {}): SecretCodec {
   const key = randomBytes(32)
   return {
-    isAvailable: () => available,
+    protection: () => safeStorageProtection({ platform: 'darwin', isEncryptionAvailable: available, ...state }),
     encrypt(plain) {
       const iv = randomBytes(12)
       const c = createCipheriv('aes-256-gcm', key, iv)
@@ -119,5 +123,45 @@ describe('CredentialStore with a codec (Electron safeStorage)', () => {
     // A different key (another machine's keychain) cannot decrypt either.
     expect(new CredentialStore(dir, aesCodec()).load('enc')).toBeUndefined()
     expect(new CredentialStore(dir, codec).load('enc')).toBe(SECRET)
+  })
+})
+
+describe('CredentialStore on Linux with safeStorage backend basic_text (issue 9 item 16)', () => {
+  it('does not call basic_text encryption: it stores the secret as what it is (0600 file) and says so', () => {
+    const store = new CredentialStore(dir, aesCodec(true, { platform: 'linux', linuxBackend: 'basic_text' }))
+    expect(store.encrypted).toBe(false)
+    expect(store.protection).toMatchObject({ kind: 'file-0600', encrypted: false })
+    expect(store.protection.description).not.toMatch(/\bencrypted with\b/)
+    if (!store.protection.encrypted) expect(store.protection.reason).toMatch(/basic_text/)
+    store.save('conn-1', SECRET)
+    expect(fs.readFileSync(store.filePath, 'utf8')).toContain('"scheme":"plain"')
+    expect(fs.statSync(store.filePath).mode & 0o777).toBe(0o600)
+    expect(store.load('conn-1')).toBe(SECRET)
+  })
+
+  it('still reads a secret the codec saved earlier (when a keyring was there), so nothing is lost', () => {
+    const key = aesCodec(true, { platform: 'linux', linuxBackend: 'gnome_libsecret' })
+    new CredentialStore(dir, key).save('enc', SECRET)
+    const sameKeyBasicText: SecretCodec = { ...key, protection: () => aesCodec(true, { platform: 'linux', linuxBackend: 'basic_text' }).protection() }
+    expect(new CredentialStore(dir, sameKeyBasicText).load('enc')).toBe(SECRET)
+  })
+})
+
+describe('safeStorageProtection', () => {
+  it('calls only a real OS keychain encryption', () => {
+    const p = (s: SafeStorageState) => safeStorageProtection(s)
+    expect(p({ platform: 'darwin', isEncryptionAvailable: true })).toMatchObject({ kind: 'os-keychain', encrypted: true, description: expect.stringMatching(/macOS Keychain/) })
+    expect(p({ platform: 'win32', isEncryptionAvailable: true })).toMatchObject({ encrypted: true, description: expect.stringMatching(/DPAPI/) })
+    for (const b of ['gnome_libsecret', 'kwallet', 'kwallet5', 'kwallet6'] as const) {
+      expect(p({ platform: 'linux', isEncryptionAvailable: true, linuxBackend: b }).encrypted, b).toBe(true)
+    }
+    for (const b of ['basic_text', 'unknown', undefined] as const) {
+      const r = p({ platform: 'linux', isEncryptionAvailable: true, ...(b ? { linuxBackend: b } : {}) })
+      expect(r, String(b)).toMatchObject({ kind: 'file-0600', encrypted: false, description: expect.stringMatching(/unencrypted .*0600/) })
+    }
+    for (const platform of ['darwin', 'win32', 'linux'] as const) {
+      const r = p({ platform, isEncryptionAvailable: false, linuxBackend: 'gnome_libsecret' })
+      expect(r, platform).toMatchObject({ kind: 'file-0600', encrypted: false, reason: expect.stringMatching(/no keychain/) })
+    }
   })
 })
