@@ -68,6 +68,16 @@ export const SecretStorageSchema = z.discriminatedUnion('kind', [
   })
 ])
 
+export const TrustHostKeySchema = HostKeyInfoSchema.extend({
+  /** Replace a different pinned key (the admin chose to, seeing both fingerprints). */
+  replace: z.boolean().optional(),
+  /** With replace: the pinned fingerprint the admin was shown. */
+  previousFingerprint: text('fingerprint', 'previousFingerprint').optional()
+}).refine((t) => !t.replace || !!t.previousFingerprint, {
+  message: 'previousFingerprint: name the pinned fingerprint being replaced',
+  path: ['previousFingerprint']
+})
+
 const Empty = z.object({}).strict()
 const IdInput = z.object({ id: text('id', 'id').min(1, 'id is required') })
 
@@ -89,7 +99,12 @@ export const apiMethods = {
   /** Drops the saved entry and its stored secret (and disconnects it). */
   'connections.forget': { input: IdInput, output: Empty },
   'hostKeys.list': { input: Empty, output: z.array(HostKeyInfoSchema) },
-  'hostKeys.trust': { input: HostKeyInfoSchema, output: Empty },
+  /**
+   * Pin a host key the admin confirmed. A different key already pinned for that host:port is
+   * replaced only with `replace: true` and `previousFingerprint` equal to the pin now (what
+   * the admin was shown); otherwise the call fails with 'host-key-changed' and the pin stays.
+   */
+  'hostKeys.trust': { input: TrustHostKeySchema, output: Empty },
   'hostKeys.forget': {
     input: z.object({ host: text('host', 'host').min(1, 'host is required'), port: z.number().int().min(1).max(65535) }),
     output: Empty

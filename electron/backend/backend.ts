@@ -98,7 +98,11 @@ export function createBackend(opts: BackendOptions): Backend {
 
     'hostKeys.list': async () => hostKeys.list(),
     'hostKeys.trust': async (info) => {
-      hostKeys.trust(info)
+      const { replace, previousFingerprint, ...key } = info
+      hostKeys.trust(key, {
+        ...(replace !== undefined ? { replace } : {}),
+        ...(previousFingerprint !== undefined ? { previousFingerprint } : {})
+      })
       return {}
     },
     'hostKeys.forget': async ({ host, port }) => {

@@ -73,6 +73,45 @@ describe('backend facade', () => {
     off()
   })
 
+  it('hostKeys.trust refuses to replace a different pin unless the call says replace with the pinned fingerprint (issue 9 item 14)', async () => {
+    const logs: Array<{ level: string; message: string }> = []
+    const off = backend.events.on('backend.log', (e) => logs.push(e))
+    const other = { ...key, fingerprint: 'SHA256:ZZZZyyyyXXXXwwwwVVVVuuuuTTTTssssRRRRqqqqPPP' }
+    const pinned = async () => {
+      const r = await dispatch(backend, 'hostKeys.list', {})
+      return r.ok ? (r.value as Array<typeof key>).map((k) => k.fingerprint) : []
+    }
+    expect((await dispatch(backend, 'hostKeys.trust', key)).ok).toBe(true)
+
+    const plain = await dispatch(backend, 'hostKeys.trust', other)
+    expect(plain.ok).toBe(false)
+    if (!plain.ok) {
+      expect(plain.error.kind).toBe('host-key-changed')
+      expect(plain.error.message).toContain(key.fingerprint)
+      expect(plain.error.message).toContain(other.fingerprint)
+      expect(plain.error.node).toBe(key.host)
+      expect(plain.error.hint).toMatch(/confirm the replacement/)
+    }
+    expect(await pinned()).toEqual([key.fingerprint])
+
+    const stale = await dispatch(backend, 'hostKeys.trust', { ...other, replace: true, previousFingerprint: other.fingerprint })
+    expect(!stale.ok && stale.error.kind).toBe('host-key-changed')
+    expect(!stale.ok && stale.error.hint).toMatch(/changed since the dialog/)
+    expect(await pinned()).toEqual([key.fingerprint])
+
+    const noOld = await dispatch(backend, 'hostKeys.trust', { ...other, replace: true })
+    expect(!noOld.ok && noOld.error.kind).toBe('invalid-input')
+    expect(!noOld.ok && noOld.error.field).toBe('previousFingerprint')
+
+    const replaced = await dispatch(backend, 'hostKeys.trust', { ...other, replace: true, previousFingerprint: key.fingerprint })
+    expect(replaced).toEqual({ ok: true, value: {} })
+    expect(await pinned()).toEqual([other.fingerprint])
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringMatching(new RegExp(`Replaced the pinned host key .*${key.fingerprint}.*${other.fingerprint}`)) })
+    )
+    off()
+  })
+
   it('hostKeys.trust validates its input', async () => {
     const r = await dispatch(backend, 'hostKeys.trust', { ...key, port: 0 })
     expect(!r.ok && r.error.field).toBe('port')

@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { HostKeyStore } from '../../../electron/backend/store/host-key-store'
+import { HostKeyPinConflict, HostKeyStore } from '../../../electron/backend/store/host-key-store'
 
 let dir: string
 beforeEach(() => {
@@ -46,13 +46,59 @@ describe('HostKeyStore', () => {
     expect(store.get('198.51.100.11', 22)?.fingerprint).toBe('SHA256:aaa')
   })
 
-  it('treats host names case-insensitively and replaces a pin only through trust()', () => {
+  it('treats host names case-insensitively and replaces a pin only through trust() with replace and the old fingerprint', () => {
     const store = new HostKeyStore(path.join(dir, 'hk.json'))
     store.trust(key('SHA256:aaa', 'Node1.Example.org'))
     expect(store.get('node1.example.org', 22)?.fingerprint).toBe('SHA256:aaa')
-    store.trust(key('SHA256:ccc', 'node1.example.org'))
+    store.trust(key('SHA256:ccc', 'node1.example.org'), { replace: true, previousFingerprint: 'SHA256:aaa' })
     expect(store.list()).toHaveLength(1)
     expect(store.get('NODE1.example.org', 22)?.fingerprint).toBe('SHA256:ccc')
+  })
+
+  it('refuses to replace a different pin unless the call says replace (issue 9 item 14)', () => {
+    const store = new HostKeyStore(path.join(dir, 'hk.json'))
+    store.trust(key('SHA256:aaa'))
+    let err: unknown
+    try {
+      store.trust(key('SHA256:bbb'))
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(HostKeyPinConflict)
+    const c = err as HostKeyPinConflict
+    expect(c.reason).toBe('not-confirmed')
+    expect(c.pinned.fingerprint).toBe('SHA256:aaa')
+    expect(c.message).toMatch(/already has a different pinned host key .*SHA256:aaa.*not replaced by .*SHA256:bbb/)
+    expect(store.get('198.51.100.11', 22)?.fingerprint).toBe('SHA256:aaa')
+    // Another key type with the same fingerprint text is a different key too.
+    expect(() => store.trust({ ...key('SHA256:aaa'), keyType: 'ssh-rsa' })).toThrow(HostKeyPinConflict)
+    // replace: false is the same as leaving it out.
+    expect(() => store.trust(key('SHA256:bbb'), { replace: false, previousFingerprint: 'SHA256:aaa' })).toThrow(HostKeyPinConflict)
+    expect(store.get('198.51.100.11', 22)?.fingerprint).toBe('SHA256:aaa')
+  })
+
+  it('refuses a replacement that names a fingerprint other than the pin now (stale dialog), and one that names none', () => {
+    const store = new HostKeyStore(path.join(dir, 'hk.json'))
+    store.trust(key('SHA256:aaa'))
+    for (const previousFingerprint of ['SHA256:zzz', undefined]) {
+      let err: unknown
+      try {
+        store.trust(key('SHA256:bbb'), { replace: true, ...(previousFingerprint ? { previousFingerprint } : {}) })
+      } catch (e) {
+        err = e
+      }
+      expect(err, String(previousFingerprint)).toBeInstanceOf(HostKeyPinConflict)
+      expect((err as HostKeyPinConflict).reason).toBe('stale')
+    }
+    expect(store.get('198.51.100.11', 22)?.fingerprint).toBe('SHA256:aaa')
+  })
+
+  it('trusting the key already pinned needs no replace (idempotent), and another port is another pin', () => {
+    const store = new HostKeyStore(path.join(dir, 'hk.json'))
+    store.trust(key('SHA256:aaa'))
+    store.trust(key('SHA256:aaa'))
+    store.trust(key('SHA256:bbb', '198.51.100.11', 2222))
+    expect(store.list().map((h) => `${h.port} ${h.fingerprint}`).sort()).toEqual(['22 SHA256:aaa', '2222 SHA256:bbb'])
   })
 
   it('forgets a host', () => {
@@ -100,7 +146,12 @@ describe('HostKeyStore', () => {
       // Keep rewriting for as long as the reader runs (bounded by count and time).
       const until = Date.now() + 5000
       while (!readerDone && writes < 20_000 && Date.now() < until) {
-        store.trust(key(`SHA256:${'x'.repeat(writes % 50)}${writes}`, `198.51.100.${(writes % 40) + 10}`))
+        const host = `198.51.100.${(writes % 40) + 10}`
+        const previousFingerprint = store.get(host, 22)?.fingerprint
+        store.trust(key(`SHA256:${'x'.repeat(writes % 50)}${writes}`, host), {
+          replace: true,
+          ...(previousFingerprint ? { previousFingerprint } : {})
+        })
         if (++writes % 10 === 0) await new Promise((r) => setImmediate(r))
       }
     } finally {
