@@ -10,7 +10,7 @@ import type { ApiHandlers } from '../api/contract'
 import type { DispatchTarget } from '../api/dispatch'
 import { ConnectionSecrets } from './connections/connection-secrets'
 import { ConnectionService } from './connections/connection-service'
-import { SavedConnections } from './connections/saved-connections'
+import { rejectedReport, SavedConnections } from './connections/saved-connections'
 import { createEventHub, type EventHub } from './events'
 import { FactsService } from './facts/facts-service'
 import { HostKeyService } from './host-keys/host-key-service'
@@ -57,7 +57,7 @@ export function createBackend(opts: BackendOptions): Backend {
   const hostKeys = new HostKeyService(hostKeyStore, log)
   const connections = new ConnectionService({
     pool,
-    saved: new SavedConnections(opts.dataDir),
+    saved: new SavedConnections(opts.dataDir, (moved, where) => log('warn', rejectedReport(moved, where))),
     secrets: new ConnectionSecrets(credentials, log),
     hostKeys: hostKeyStore,
     events,

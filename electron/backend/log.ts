@@ -1,5 +1,6 @@
 // The backend's log: every service writes through one function, which becomes a
 // 'backend.log' API event (shown in the app's log pane, printed by the CLI).
+import { clip } from '../api/limits'
 import type { EventHub } from './events'
 
 export type LogLevel = 'info' | 'warn' | 'error'
@@ -9,6 +10,12 @@ export type BackendLog = (level: LogLevel, message: string, node?: string) => vo
 
 export function createBackendLog(events: EventHub): BackendLog {
   return (level, message, node) => {
-    events.emit('backend.log', { at: new Date().toISOString(), level, message, ...(node ? { node } : {}) })
+    // Clipped to the event schema's limits: a node's long stderr must not make an oversized event.
+    events.emit('backend.log', {
+      at: new Date().toISOString(),
+      level,
+      message: clip(message, 'message'),
+      ...(node ? { node: clip(node, 'host') } : {})
+    })
   }
 }

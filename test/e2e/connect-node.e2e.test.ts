@@ -187,7 +187,14 @@ describe('browser mode console against the lab', () => {
     await dialog.getByLabel('User name').fill(lab.sudoUser)
     await dialog.getByLabel('Password', { exact: true }).check()
     await dialog.getByRole('textbox', { name: 'Password' }).fill(password)
+    // Browser mode keeps secrets in a 0600 file: the dialog says so and never says "encrypted".
+    const remember = dialog.getByTestId('remember-secret')
+    expect(await remember.textContent()).toMatch(/stored unencrypted in a file only your user can read \(mode 0600\)/)
+    expect(await remember.textContent()).toMatch(/Leave this unticked/)
+    expect(await dialog.textContent()).not.toMatch(/(?<!un)encrypted (with|in)/i)
+    expect(await dialog.getByLabel('Remember password').isChecked()).toBe(false)
     await dialog.getByLabel('Remember password').check()
+    await shot(page, 'remember-password.png', false)
     await dialog.getByRole('button', { name: 'Connect' }).click()
 
     // n2's key may already be pinned by an earlier test of this file; if not, it is asked for first.
@@ -215,7 +222,7 @@ describe('browser mode console against the lab', () => {
     expect(pageProblems).toEqual([])
   })
 
-  it('refuses a changed host key with both fingerprints and no one-click accept', async () => {
+  it('refuses a changed host key with both fingerprints and no one-click accept; replacing the pin is an explicit, acknowledged step', async () => {
     const n3 = node('n3')
     // Arrange through the public API: pin a key that is NOT n3's (as if the node had been replaced).
     await callApi(server!.baseUrl, server!.token, 'hostKeys.trust', {
@@ -237,20 +244,30 @@ describe('browser mode console against the lab', () => {
     expect(await warn.getByRole('button', { name: /trust/i }).count()).toBe(0)
     await shot(page, 'host-key-changed.png', false)
 
-    // Removing the old pin is a separate, acknowledged step, and does not trust the new key.
-    await warn.getByRole('button', { name: 'Forget pinned key...' }).click()
-    const remove = warn.getByRole('button', { name: 'Remove pinned key' })
-    expect(await remove.isDisabled()).toBe(true)
+    // The API itself refuses a plain trust of the new key over the old pin (issue 9 item 14).
+    await expect(
+      callApi(server!.baseUrl, server!.token, 'hostKeys.trust', {
+        host: n3.address,
+        port: n3.sshPort,
+        keyType: 'ssh-ed25519',
+        fingerprint: n3.hostKeyFingerprint
+      })
+    ).rejects.toThrow(/already has a different pinned host key/)
+
+    // Replacing the pin is a separate step that names both keys and must be acknowledged.
+    await warn.getByRole('button', { name: 'Replace pinned key...' }).click()
+    const replace = warn.getByRole('button', { name: 'Replace key and connect' })
+    expect(await replace.isDisabled()).toBe(true)
+    const confirmText = await warn.getByTestId('replace-confirm').textContent()
+    expect(confirmText).toContain('SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')
+    expect(confirmText).toContain(n3.hostKeyFingerprint)
     await warn.getByLabel(/I checked on the node itself/).check()
-    await remove.click()
-    const removed = page.getByRole('dialog', { name: 'Pinned host key removed' })
-    await removed.getByRole('button', { name: 'Connect again' }).click()
-    const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
-    await keyDialog.waitFor()
-    expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(n3.hostKeyFingerprint)
-    await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
+    await shot(page, 'host-key-replace.png', false)
+    await replace.click()
     await page.getByTestId('fact-hostname').waitFor()
     expect(await page.getByTestId('fact-hostname').textContent()).toBe('n3')
+    const pins = (await callApi(server!.baseUrl, server!.token, 'hostKeys.list', {})) as Array<{ host: string; fingerprint: string }>
+    expect(pins.filter((k) => k.host === n3.address).map((k) => k.fingerprint)).toEqual([n3.hostKeyFingerprint])
     expect(pageProblems).toEqual([])
   })
 

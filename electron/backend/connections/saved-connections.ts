@@ -14,14 +14,14 @@ export const SavedAuthSchema = z.discriminatedUnion('kind', [
 
 export const SavedConnectionSchema = z.object({
   id: z.string().regex(/^c-[0-9a-f]{12}$/),
-  label: z.string(),
+  label: z.string().max(100),
   host: HostSchema,
   port: PortSchema,
   username: UsernameSchema,
   /** How to log in, minus the secret. */
   auth: SavedAuthSchema,
   /** Last hostname the node reported (facts), for display. */
-  hostname: z.string().optional()
+  hostname: z.string().max(253).optional()
 })
 
 export type SavedConnection = z.infer<typeof SavedConnectionSchema>
@@ -40,29 +40,88 @@ export function sameTarget(a: Pick<SavedConnection, 'host' | 'port' | 'username'
   return a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port && a.username === b.username
 }
 
+/** A saved entry that no longer reads, as moved aside to connections.json.rejected. */
+export interface RejectedConnection {
+  /** When it was moved aside (ISO 8601). */
+  rejectedAt: string
+  /** Why it does not read, e.g. 'host: not a valid host name ...'. */
+  reason: string
+  /** The entry exactly as it was in connections.json. */
+  entry: unknown
+}
+
+interface RejectedFile {
+  version: 1
+  rejected: RejectedConnection[]
+}
+
+/** A short, readable reason from zod issues ("host: not a valid host name"). */
+function reasonOf(issues: readonly z.ZodIssue[]): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ')
+    .slice(0, 500)
+}
+
+/** What an entry is, for the report, without trusting its shape. */
+function describeEntry(entry: unknown): string {
+  const e = (entry ?? {}) as Record<string, unknown>
+  const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 100) : undefined)
+  const who = [str(e['username']), str(e['host'])].filter(Boolean).join('@')
+  return [str(e['label']), who && `(${who})`].filter(Boolean).join(' ') || 'an entry without a name'
+}
+
 export class SavedConnections {
   readonly filePath: string
+  /** Where entries that no longer read are kept (never deleted by the app). */
+  readonly rejectedPath: string
 
-  constructor(dataDir: string) {
+  /**
+   * `onRejected` hears about entries moved aside to the .rejected file (once, when moved),
+   * so the backend can tell the admin what happened and where the entry went.
+   */
+  constructor(
+    dataDir: string,
+    private readonly onRejected: (moved: RejectedConnection[], rejectedPath: string) => void = () => {}
+  ) {
     this.filePath = path.join(dataDir, 'connections.json')
+    this.rejectedPath = `${this.filePath}.rejected`
   }
 
+  /**
+   * The saved connections. An entry that no longer parses (written by another version, or
+   * edited by hand) is not dropped: it is moved to connections.json.rejected with the
+   * reason, and reported through onRejected, before anything rewrites connections.json.
+   */
   list(): SavedConnection[] {
     const text = readPrivateFile(this.filePath)
     if (text === undefined) return []
-    let doc: Partial<ConnectionsFile>
+    let doc: unknown
     try {
-      doc = JSON.parse(text) as Partial<ConnectionsFile>
+      doc = JSON.parse(text)
     } catch (e) {
       throw new Error(
         `The saved-connections file ${this.filePath} is not valid JSON (${(e as Error).message}). Repair or delete it; connections can be added again.`
       )
     }
-    // Skip (rather than fail on) entries a newer or older version wrote differently.
-    return (Array.isArray(doc.connections) ? doc.connections : []).flatMap((c) => {
+    const entries = (doc as Partial<ConnectionsFile> | null)?.connections
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || (entries !== undefined && !Array.isArray(entries))) {
+      // Not ours to rewrite: a later write would replace it with an empty list.
+      throw new Error(
+        `The saved-connections file ${this.filePath} has no "connections" list. Repair or delete it; connections can be added again.`
+      )
+    }
+    const valid: SavedConnection[] = []
+    const rejected: RejectedConnection[] = []
+    const now = new Date().toISOString()
+    for (const c of entries ?? []) {
       const r = SavedConnectionSchema.safeParse(c)
-      return r.success ? [r.data] : []
-    })
+      if (r.success) valid.push(r.data)
+      else rejected.push({ rejectedAt: now, reason: reasonOf(r.error.issues), entry: c })
+    }
+    if (rejected.length > 0) this.moveAside(rejected, valid)
+    return valid
   }
 
   get(id: string): SavedConnection | undefined {
@@ -87,9 +146,47 @@ export class SavedConnections {
     return true
   }
 
+  /** Entries moved aside so far (oldest first). */
+  rejectedEntries(): RejectedConnection[] {
+    const text = readPrivateFile(this.rejectedPath)
+    if (text === undefined) return []
+    try {
+      const doc = JSON.parse(text) as Partial<RejectedFile>
+      return Array.isArray(doc.rejected) ? doc.rejected : []
+    } catch {
+      throw new Error(`The file ${this.rejectedPath} is not valid JSON. Repair it or move it away; nothing was changed.`)
+    }
+  }
+
+  /**
+   * Append the entries to the .rejected file first (an entry already there is not added
+   * twice), then rewrite connections.json without them: a crash in between leaves the entry
+   * in both files, never in neither.
+   */
+  private moveAside(rejected: RejectedConnection[], valid: SavedConnection[]): void {
+    ensurePrivateDir(path.dirname(this.filePath))
+    const kept = this.rejectedEntries()
+    const seen = new Set(kept.map((r) => JSON.stringify(r.entry)))
+    const added = rejected.filter((r) => !seen.has(JSON.stringify(r.entry)))
+    const doc: RejectedFile = { version: 1, rejected: [...kept, ...added] }
+    writeFileAtomic(this.rejectedPath, JSON.stringify(doc, null, 2) + '\n', 0o600)
+    this.write(valid)
+    this.onRejected(rejected, this.rejectedPath)
+  }
+
   private write(connections: SavedConnection[]): void {
     ensurePrivateDir(path.dirname(this.filePath))
     const doc: ConnectionsFile = { version: 1, connections }
     writeFileAtomic(this.filePath, JSON.stringify(doc, null, 2) + '\n', 0o600)
   }
+}
+
+/** The backend.log line for entries moved aside: what, why, and where they are now. */
+export function rejectedReport(moved: RejectedConnection[], rejectedPath: string): string {
+  const what = moved.map((r) => `${describeEntry(r.entry)}: ${r.reason}`).join('; ')
+  return (
+    `${moved.length === 1 ? 'A saved connection' : `${moved.length} saved connections`} could not be read and ` +
+    `${moved.length === 1 ? 'was' : 'were'} moved to ${rejectedPath} (nothing was deleted): ${what}. ` +
+    'Repair the entry there and add it back to connections.json, or connect to the node again.'
+  )
 }

@@ -12,12 +12,7 @@ export type AuthKind = 'key' | 'password' | 'agent'
 
 export type ConnectField = 'label' | 'host' | 'port' | 'username' | 'keyPath' | 'passphrase' | 'password' | 'agentSocket' | 'sudoPassword'
 
-export type ConnectPhase =
-  | 'form'
-  | 'connecting'
-  | 'host-key-unknown'
-  | 'host-key-changed'
-  | 'host-key-forgotten'
+export type ConnectPhase = 'form' | 'connecting' | 'host-key-unknown' | 'host-key-changed'
 
 interface FormState {
   label: string
@@ -220,23 +215,29 @@ export function useConnectForm(onConnected: (c: Connection) => void) {
     await connectOnce(progressText.value)
   }
 
-  /** Deliberate, separately confirmed step after a changed key: drop the old pin (no auto-trust). */
-  async function forgetPinnedKey(): Promise<void> {
+  /**
+   * Deliberate, separately confirmed step after a changed key: replace the pin the admin was
+   * shown (previousFingerprint) by the key the node offers now, then connect. The backend
+   * refuses if the pin is no longer the one shown (another window replaced it meanwhile).
+   */
+  async function replaceAndConnect(): Promise<void> {
     const key = hostKey.value
-    if (!key || busy.value) return
+    const previous = expectedFingerprint.value
+    if (!key || !previous || busy.value) return
     const mine = ++attempt
     phase.value = 'connecting'
-    progressText.value = `Removing the pinned host key of ${key.host}...`
+    progressText.value = `Replacing the pinned host key of ${key.host} and connecting...`
     try {
-      await api.call('hostKeys.forget', { host: key.host, port: key.port })
-      if (mine !== attempt) return
-      phase.value = 'host-key-forgotten'
+      await api.call('hostKeys.trust', { ...key, replace: true, previousFingerprint: previous })
     } catch (e) {
       if (mine === attempt) showError(e)
+      return
     }
+    if (mine !== attempt) return
+    await connectOnce(progressText.value)
   }
 
-  /** From the host-key or forgotten steps back to the form, e.g. to fix the address. */
+  /** From the host-key step back to the form, e.g. to fix the address. */
   function backToForm(): void {
     attempt += 1
     phase.value = 'form'
@@ -261,8 +262,7 @@ export function useConnectForm(onConnected: (c: Connection) => void) {
     wipeSecrets,
     submit,
     trustAndConnect,
-    forgetPinnedKey,
-    connectAgain: () => connectOnce(`Connecting to ${form.host.trim()} to read its new host key...`),
+    replaceAndConnect,
     backToForm,
     cancelAttempt,
     reconnectId,

@@ -112,6 +112,22 @@ describe('backend facade', () => {
     off()
   })
 
+  it('a saved connection that no longer reads is moved to connections.json.rejected and reported as a backend.log warning (issue 9 item 15)', async () => {
+    const data = path.join(dir, 'data')
+    fs.mkdirSync(data, { recursive: true, mode: 0o700 })
+    const odd = { id: 'c-0123456789ab', label: 'odd', host: 'not a host!', port: 22, username: 'root', auth: { kind: 'agent' } }
+    fs.writeFileSync(path.join(data, 'connections.json'), JSON.stringify({ version: 1, connections: [odd] }), { mode: 0o600 })
+    const logs: Array<{ level: string; message: string }> = []
+    const off = backend.events.on('backend.log', (e) => logs.push(e))
+    expect(await dispatch(backend, 'connections.list', {})).toEqual({ ok: true, value: [] })
+    expect(logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: expect.stringMatching(/odd \(root@not a host!\): host: .*moved to|moved to .*connections\.json\.rejected/) })
+    )
+    const kept = JSON.parse(fs.readFileSync(path.join(data, 'connections.json.rejected'), 'utf8')) as { rejected: Array<{ entry: unknown }> }
+    expect(kept.rejected.map((r) => r.entry)).toEqual([odd])
+    off()
+  })
+
   it('hostKeys.trust validates its input', async () => {
     const r = await dispatch(backend, 'hostKeys.trust', { ...key, port: 0 })
     expect(!r.ok && r.error.field).toBe('port')
