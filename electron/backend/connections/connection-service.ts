@@ -30,6 +30,11 @@ export class ConnectionService implements NodeSessions {
   private readonly live: LiveConnections
   /** Targets with a connect in progress, so two clicks do not open two sessions. */
   private readonly connecting = new Set<string>()
+  /**
+   * Connects in flight for saved connections, by id. disconnect() and forget() mark them
+   * superseded: the admin's later decision wins over the earlier connect (issue 9 item 15).
+   */
+  private readonly inFlight = new Map<string, ConnectAttempt>()
   private readonly stopWatchingSessions: () => void
 
   constructor(private readonly deps: ConnectionServiceDeps) {
@@ -59,6 +64,7 @@ export class ConnectionService implements NodeSessions {
 
   async disconnect(id: string): Promise<void> {
     const c = this.savedOf(id)
+    this.supersede(id, 'disconnected')
     if (await this.closeSession(id)) this.deps.log('info', `Disconnected from ${c.username}@${c.host}:${c.port}`, c.host)
     this.live.setState(id, 'disconnected')
   }
@@ -66,6 +72,7 @@ export class ConnectionService implements NodeSessions {
   /** Drop the saved entry and its stored secret (and disconnect it). */
   async forget(id: string): Promise<void> {
     const c = this.savedOf(id)
+    this.supersede(id, 'forgotten')
     await this.closeSession(id)
     this.deps.saved.remove(id)
     this.deps.secrets.delete(id)
@@ -153,6 +160,8 @@ export class ConnectionService implements NodeSessions {
     }
     this.connecting.add(key)
     const existing = meta.existing
+    const attempt: ConnectAttempt = {}
+    if (existing) this.inFlight.set(existing.id, attempt)
     try {
       if (existing) this.live.setState(existing.id, 'connecting')
       log('info', `Connecting to ${where}`, target.host)
@@ -160,6 +169,8 @@ export class ConnectionService implements NodeSessions {
       try {
         session = await pool.connect(target)
       } catch (err) {
+        // Disconnected or forgotten meanwhile: whatever the outcome, it changes nothing now.
+        if (attempt.superseded) throw this.supersededError(where, target.host, attempt.superseded)
         if (err instanceof SshError && err.hostKey && (err.kind === 'host-key-unknown' || err.kind === 'host-key-changed')) {
           // Not a failure: the admin decides. The pool has NOT trusted anything.
           if (existing) this.live.setState(existing.id, 'disconnected')
@@ -175,6 +186,13 @@ export class ConnectionService implements NodeSessions {
         if (existing) this.live.setState(existing.id, 'failed', error)
         log('warn', `Connecting to ${where} failed: ${error.message}`, target.host)
         throw new ApiException(error)
+      }
+
+      if (attempt.superseded) {
+        // The admin disconnected or forgot this connection while it was being made: close the
+        // late session and save nothing (no entry, no secret, no 'connected' state).
+        await pool.close(session.id).catch(() => {})
+        throw this.supersededError(where, target.host, attempt.superseded)
       }
 
       const id = existing?.id ?? newConnectionId()
@@ -207,7 +225,24 @@ export class ConnectionService implements NodeSessions {
       return { status: 'connected', connection: this.toConnection(entry) }
     } finally {
       this.connecting.delete(key)
+      if (existing && this.inFlight.get(existing.id) === attempt) this.inFlight.delete(existing.id)
     }
+  }
+
+  /** Mark a connect in flight for `id` as overtaken by the admin's disconnect or forget. */
+  private supersede(id: string, by: 'disconnected' | 'forgotten'): void {
+    const attempt = this.inFlight.get(id)
+    if (attempt) attempt.superseded = by
+  }
+
+  private supersededError(where: string, host: string, by: 'disconnected' | 'forgotten'): ApiException {
+    this.deps.log('info', `The connection to ${where} was ${by} while it was being made; the late session was closed`, host)
+    return new ApiException({
+      kind: 'disconnected',
+      message: `The connection to ${where} was ${by} while the connection was being made, so it was not completed${by === 'forgotten' ? ' and nothing was saved' : ''}.`,
+      hint: by === 'forgotten' ? 'Use "Connect to node" to add it again.' : 'Use Connect to try again.',
+      node: host
+    })
   }
 
   private async closeSession(id: string): Promise<boolean> {
@@ -239,6 +274,11 @@ export class ConnectionService implements NodeSessions {
       this.deps.log('info', `Reconnected to ${where}`, e.target.host)
     }
   }
+}
+
+/** One connect in flight for a saved connection; set when disconnect/forget overtook it. */
+interface ConnectAttempt {
+  superseded?: 'disconnected' | 'forgotten'
 }
 
 /** "The SSH server ..." -> "the SSH server ...", to follow "lost: " (acronyms keep their case). */
