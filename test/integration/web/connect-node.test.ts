@@ -1,7 +1,7 @@
 // The whole vertical slice below the UI, through the browser-mode WebSocket transport and the
 // real backend facade, against real lab nodes (sshd in network namespaces): first contact
 // asks for the host key, trust + connect, node facts, remembered password + reconnect,
-// wrong password, a changed host key is refused, forget.
+// wrong password, a changed host key is refused and replaced only when the call says so, forget.
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -170,5 +170,35 @@ describe('connect to a lab node through the API', () => {
     const keys = await ok<HostKeyInfo[]>(api.callRaw('hostKeys.list', {}))
     expect(keys.find((k) => k.host === n2.address)?.fingerprint).toBe(pinned)
     expect(api.eventsOf('backend.log').some((e) => e.level === 'warn' && e.message.includes('HOST KEY CHANGED'))).toBe(true)
+  })
+
+  it('the changed key replaces the pin only through hostKeys.trust with replace and the pinned fingerprint; then the connect succeeds', async () => {
+    const n2 = node('n2')
+    const pinned = 'SHA256:' + 'A'.repeat(43)
+    const offered = { host: n2.address, port: n2.sshPort, keyType: n2.hostKeyPublic.split(' ')[0]!, fingerprint: n2.hostKeyFingerprint }
+    const pinNow = async () => (await ok<HostKeyInfo[]>(api.callRaw('hostKeys.list', {}))).find((k) => k.host === n2.address)?.fingerprint
+
+    // What the first-contact dialog does (a plain trust) cannot replace it.
+    const plain = await api.callRaw('hostKeys.trust', offered)
+    expect(plain.ok).toBe(false)
+    if (!plain.ok) {
+      expect(plain.error.kind).toBe('host-key-changed')
+      expect(plain.error.message).toContain(pinned)
+      expect(plain.error.message).toContain(n2.hostKeyFingerprint)
+    }
+    // Nor a replacement naming a pin that is not the one there (a stale dialog).
+    const stale = await api.callRaw('hostKeys.trust', { ...offered, replace: true, previousFingerprint: 'SHA256:' + 'B'.repeat(43) })
+    expect(!stale.ok && stale.error.kind).toBe('host-key-changed')
+    expect(await pinNow()).toBe(pinned)
+
+    await ok(api.callRaw('hostKeys.trust', { ...offered, replace: true, previousFingerprint: pinned }))
+    expect(await pinNow()).toBe(n2.hostKeyFingerprint)
+    expect(api.eventsOf('backend.log').some((e) => e.level === 'warn' && /Replaced the pinned host key/.test(e.message))).toBe(true)
+
+    const r = await ok<ConnectResult>(
+      api.callRaw('connections.connect', { host: n2.address, username: 'root', auth: { kind: 'key', privateKeyPath: lab.rootKeyPath } })
+    )
+    expect(r.status).toBe('connected')
+    if (r.status === 'connected') await ok(api.callRaw('connections.forget', { id: r.connection.id }))
   })
 })
