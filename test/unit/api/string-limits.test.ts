@@ -1,6 +1,6 @@
 // Issue 9 item 17: every string that crosses the API has a length limit. This walks every
-// schema of the API table (method inputs and outputs, event payloads), the validation
-// methods and events that will join it, and every schema that model.ts, errors.ts and
+// schema of the API table (method inputs and outputs, event payloads; the validation
+// methods and events are part of it) and every schema that model.ts, errors.ts and
 // validation.ts export, and fails naming the path of any string without a maximum,
 // or of any schema kind it does not know how to look into (so a new kind cannot hide one).
 import { describe, expect, it } from 'vitest'
@@ -61,8 +61,6 @@ const eventSchemas = (table: Record<string, z.ZodTypeAny>): Array<[string, z.Zod
 const everySchema: Array<[string, z.ZodTypeAny]> = [
   ...methodSchemas(apiMethods),
   ...eventSchemas(apiEvents),
-  ...methodSchemas(validation.validationMethods),
-  ...eventSchemas(validation.validationEvents),
   ...exportedSchemas(model, 'model'),
   ...exportedSchemas(errors, 'errors'),
   ...exportedSchemas(validation, 'validation')
@@ -84,9 +82,9 @@ describe('API string limits', () => {
   })
 
   it('the walk covers the whole table', () => {
-    expect(everySchema.filter(([n]) => n.endsWith(' input'))).toHaveLength(
-      Object.keys(apiMethods).length + Object.keys(validation.validationMethods).length
-    )
+    expect(everySchema.filter(([n]) => n.endsWith(' input'))).toHaveLength(Object.keys(apiMethods).length)
+    // The validation methods are part of the table, so they are walked too.
+    for (const m of Object.keys(validation.validationMethods)) expect(everySchema.map(([n]) => n)).toContain(`${m} input`)
     expect(everySchema.length).toBeGreaterThan(Object.keys(apiMethods).length * 2 + 10)
   })
 
