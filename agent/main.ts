@@ -209,6 +209,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       case 'check-config': return await cmdCheckConfig(rest, io)
       case 'ctl': return await cmdCtl(rest, io)
       case 'probe': return await cmdProbe(rest, io)
+      case 'scan': return await (await import('./diag/scan-command')).cmdScan(rest, io) // diagnostics for validation (agent/diag)
       case 'version': case '--version':
         io.out(AGENT_VERSION)
         return 0
