@@ -58,41 +58,75 @@ export function bundleFiles(bundleDir: string, facts: NodeFacts): { local: strin
 }
 
 /**
- * Makes the private dir as root: /run/havip/validate-<tag>.XXXXXX where /run/havip exists (a
- * cluster node), else /run/validate-... . One constant script; the tag and the platform travel
- * as positional arguments ($1, $2), never spliced into the script text.
+ * Root's half of the upload, in one sudo call (each sudo costs a password round on nodes with
+ * timestamp_timeout=0): make /run/havip/havip-validate-<tag>.XXXXXX (or under /run where
+ * /run/havip does not exist) 0700, copy each staged file in as 0600, check its SHA-256 where it
+ * landed, remove the staging dir; on any failure remove the new dir too. One constant script:
+ * every value travels as a positional argument, never spliced into the script text.
+ *   $1 tag  $2 platform dir  $3 staging dir  then triples: staged name, destination, sha256
  */
-const MAKE_DIR_SCRIPT = [
-  'set -e',
+const INSTALL_SCRIPT = [
+  'set -eu',
+  'tag=$1; plat=$2; stage=$3; shift 3; d=',
+  'trap \'rc=$?; rm -rf "$stage"; if [ $rc -ne 0 ] && [ -n "$d" ]; then rm -rf "$d"; fi\' EXIT',
   'base=/run/havip; [ -d "$base" ] || base=/run',
-  'd=$(mktemp -d "$base/havip-validate-$1.XXXXXX")',
-  'chmod 0700 "$d"',
-  'mkdir -m 0700 -p "$d/prebuilds/$2"',
+  'd=$(mktemp -d "$base/havip-validate-$tag.XXXXXX")',
+  'chmod 0700 "$d"; mkdir -m 0700 -p "$d/prebuilds/$plat"',
+  'while [ $# -ge 3 ]; do',
+  '  install -m 0600 "$stage/$1" "$d/$2"',
+  '  got=$(sha256sum "$d/$2" | cut -d " " -f 1)',
+  '  if [ "$got" != "$3" ]; then echo "$2 arrived damaged (sha256 $got, sent $3)" >&2; exit 3; fi',
+  '  shift 3',
+  'done',
   'printf "%s\\n" "$d"'
-].join('; ')
+].join('\n')
+
+/** Runs the command ($2...) and then removes the temp dir ($1) whatever the command did. */
+const RUN_THEN_REMOVE_SCRIPT = 'dir=$1; shift; "$@"; rc=$?; rm -rf -- "$dir"; exit $rc'
 
 export const TEMP_DIR_PATTERN = /^\/run(\/havip)?\/havip-validate-[0-9a-f]{8}\.[A-Za-z0-9]{6}$/
+const STAGE_PATTERN = /^\/tmp\/havip-stage\.[A-Za-z0-9]{8}$/
 
 export interface UploadedAgent {
   dir: string
   agent: string
 }
 
+/**
+ * Puts the bundle in a root-only temp dir: staged by SFTP as the login user in a private (0700)
+ * mktemp dir, then copied in and checked by root in one call.
+ */
 export async function uploadAgent(session: SshSession, facts: NodeFacts, bundleDir: string, tag: string): Promise<UploadedAgent> {
   if (!/^[0-9a-f]{8}$/.test(tag)) throw new Error(`run tag "${tag}" must be 8 hex digits`)
   const plat = prebuildPlatform(facts.arch)!
-  const made = await session.execOk(['sh', '-c', MAKE_DIR_SCRIPT, 'sh', tag, plat], { sudo: true, timeoutMs: 15_000 })
-  const dir = made.stdout.trim()
-  if (!TEMP_DIR_PATTERN.test(dir)) throw new Error(`making a private temp dir on the node gave "${dir.slice(0, 200)}" instead of /run/.../havip-validate-${tag}.XXXXXX`)
+  const staged = await session.execOk(['mktemp', '-d', '/tmp/havip-stage.XXXXXXXX'], { timeoutMs: 15_000 })
+  const stage = staged.stdout.trim()
+  if (!STAGE_PATTERN.test(stage)) throw new Error(`mktemp on the node gave "${stage.slice(0, 200)}" instead of /tmp/havip-stage.XXXXXXXX`)
+  const triples: string[] = []
   try {
-    for (const f of bundleFiles(bundleDir, facts)) {
-      await session.upload({ localPath: f.local }, `${dir}/${f.remote}`, { sudo: true, mode: 0o600, timeoutMs: 60_000 })
+    for (const [i, f] of bundleFiles(bundleDir, facts).entries()) {
+      const { sha256 } = await session.upload({ localPath: f.local }, `${stage}/${i}`, { mode: 0o600, timeoutMs: 60_000 })
+      triples.push(String(i), f.remote, sha256)
     }
   } catch (err) {
-    await removeAgent(session, dir)
+    await session.exec(['rm', '-rf', '--', stage], { timeoutMs: 15_000 }).catch(() => undefined)
     throw err
   }
+  const made = await session.execOk(['sh', '-c', INSTALL_SCRIPT, 'sh', tag, plat, stage, ...triples], { sudo: true, timeoutMs: 30_000 })
+    .catch(async (err: unknown) => {
+      // sudo refused (the script never ran): the staging dir is still the login user's to remove.
+      await session.exec(['rm', '-rf', '--', stage], { timeoutMs: 15_000 }).catch(() => undefined)
+      throw err
+    })
+  const dir = made.stdout.trim()
+  if (!TEMP_DIR_PATTERN.test(dir)) throw new Error(`making a private temp dir on the node gave "${dir.slice(0, 200)}" instead of /run/.../havip-validate-${tag}.XXXXXX`)
   return { dir, agent: `${dir}/havip-agent.cjs` }
+}
+
+/** argv that runs `argv` as root and removes the temp dir right after, in the same call. */
+export function runThenRemove(u: UploadedAgent, argv: string[]): string[] {
+  if (!TEMP_DIR_PATTERN.test(u.dir)) throw new Error(`refusing to run from "${u.dir}": not a validation temp dir`)
+  return ['sh', '-c', RUN_THEN_REMOVE_SCRIPT, 'sh', u.dir, ...argv]
 }
 
 /** Removes the temp dir; only ever a path this module made (checked again here). Never throws. */

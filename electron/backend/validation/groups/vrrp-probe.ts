@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { ClusterContext, NodeContext } from '../test-module'
 import { ownAddress } from './vrrp-addresses'
-import { findAgentBundleDir, NODE_RUNTIME_NOTE, removeAgent, uploadAgent, whyAgentCannotRun, type UploadedAgent } from './vrrp-bundle'
+import { findAgentBundleDir, NODE_RUNTIME_NOTE, removeAgent, runThenRemove, uploadAgent, whyAgentCannotRun, type UploadedAgent } from './vrrp-bundle'
 import { ScanReportSchema, type ScanReport } from './vrrp-scan-schema'
 
 export type NodeProbe =
@@ -135,9 +135,13 @@ async function runProbe(cluster: ClusterContext, signal: AbortSignal): Promise<P
     }
   }))
 
-  const removeAll = async (): Promise<void> => {
-    const problems = await Promise.all(ready.map((r) => removeAgent(r.node.session, r.uploaded.dir)))
-    problems.forEach((p, i) => p && cleanup.push(`${ready[i]!.node.label}: ${p}`))
+  // The scan command removes its own dir when it ends (runThenRemove); these are left only
+  // where it never ran or its SSH call failed, and are removed separately.
+  const leftBehind = new Set(ready)
+  const removeLeftovers = async (): Promise<void> => {
+    const left = [...leftBehind]
+    const problems = await Promise.all(left.map((r) => removeAgent(r.node.session, r.uploaded.dir)))
+    problems.forEach((p, i) => p && cleanup.push(`${left[i]!.node.label}: ${p}`))
   }
 
   // 2. Every ready node scans at once, so each one's window covers the others' test adverts.
@@ -145,10 +149,9 @@ async function runProbe(cluster: ClusterContext, signal: AbortSignal): Promise<P
     const peers = ready.filter((p) => p !== r).map((p) => p.address)
     cluster.progress(r.node.nodeId, `listening for VRRP on ${r.node.iface!.name} for ${(windowMs / 1000).toFixed(1)} s`)
     try {
-      const res = await r.node.session.exec(
-        scanArgv({ node: r.nodeBin, agent: r.uploaded.agent, iface: r.node.iface!.name, source: r.address, windowMs, advertIntervalMs: settings.advertIntervalMs, token, peers, vrid: settings.vrid }),
-        { sudo: true, timeoutMs: windowMs + 20_000 }
-      )
+      const argv = scanArgv({ node: r.nodeBin, agent: r.uploaded.agent, iface: r.node.iface!.name, source: r.address, windowMs, advertIntervalMs: settings.advertIntervalMs, token, peers, vrid: settings.vrid })
+      const res = await r.node.session.exec(runThenRemove(r.uploaded, argv), { sudo: true, timeoutMs: windowMs + 20_000 })
+      leftBehind.delete(r)
       const parsed = res.code === 0 ? parseScanOutput(res.stdout) : { error: `havip-agent scan exited ${res.code}: ${(res.stderr.trim() || res.stdout.trim()).slice(0, 600)}` }
       if ('error' in parsed) {
         out.set(r.node.nodeId, { kind: 'failed', address: r.address, details: `The VRRP scan on ${r.node.label} failed: ${parsed.error}`, remediation: 'The agent needs root (raw IP sockets); check sudo for the login, then validate again.' })
@@ -164,10 +167,12 @@ async function runProbe(cluster: ClusterContext, signal: AbortSignal): Promise<P
   })
   if ((await Promise.race([scans.then(() => 'done' as const), cancelled])) === 'cancelled') {
     // The scans end on their own within the window; remove the bundle once they have.
-    void scans.then(removeAll, removeAll)
-    for (const n of cluster.nodes) if (!out.has(n.nodeId) || out.get(n.nodeId)!.kind === 'ok') out.set(n.nodeId, CANCELLED)
-    return { windowMs, nodes: out, cleanup }
+    void scans.then(removeLeftovers, removeLeftovers)
+    // A copy: the scans still running write into `out` when they end.
+    const now = new Map(out)
+    for (const n of cluster.nodes) if (!now.has(n.nodeId) || now.get(n.nodeId)!.kind === 'ok') now.set(n.nodeId, CANCELLED)
+    return { windowMs, nodes: now, cleanup }
   }
-  await removeAll()
+  await removeLeftovers()
   return { windowMs, nodes: out, cleanup }
 }
