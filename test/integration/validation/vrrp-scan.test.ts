@@ -2,6 +2,9 @@
 // keepalived pair on the segment is listed by the router id scan with its master, fails the
 // scan when the request picks its VRID, gets a free VRID proposed, and never changes state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ValidationResult } from '../../../electron/api/validation'
+import { vrrpTests } from '../../../electron/backend/validation/groups/vrrp'
+import { runTests } from '../../../electron/backend/validation/runner'
 import { startKeepalivedPair, type KeepalivedPair } from '../../lab/keepalived-pair'
 import { waitFor } from '../../support/wait-for'
 import { clusterOf, leftovers, openVrrpLab, runGroup, statuses, type VrrpLab } from './vrrp-lab'
@@ -95,5 +98,26 @@ describe('VRRP group with a keepalived pair on the segment', () => {
     expect(again.results['vrrp.router-id-scan']![lab.contexts[2]!.nodeId]!.details).toMatch(/^VRID 210 is free: no adverts on it\. Heard on eth0 in 3\.\d s \(3 advert intervals of 1000 ms\): VRID 51 from 198\.51\.100\.31\./)
     expect(pair.transitions()).toEqual(before)
     expect(await pair.holder()).toBe('havip-kp-a')
+  })
+
+  it('through the validation runner: one probe for the group, the pair listed, the free VRID proposed in the report', async () => {
+    const before = pair.transitions()
+    const results: ValidationResult[] = []
+    const progress: string[] = []
+    const out = await runTests({
+      tests: vrrpTests, nodes: lab.contexts, unreachable: [], signal: new AbortController().signal,
+      settings: { vip: VIP, prefix: 24, advertIntervalMs: 1000, mode: 'unicast' },
+      onProgress: (p) => void progress.push(`${p.testId} ${p.nodeId} ${p.message ?? p.status}`),
+      onResult: (r) => void results.push(r)
+    })
+    expect(out.proposedVrid).toBe(210)
+    expect(results).toHaveLength(vrrpTests.length * lab.contexts.length)
+    expect(results.filter((r) => r.status !== 'Success').map((r) => `${r.testId} ${r.nodeId}: ${r.details}`)).toEqual([])
+    const scan = results.find((r) => r.testId === 'vrrp.router-id-scan' && r.nodeId === lab.contexts[0]!.nodeId)!
+    expect(scan.details).toMatch(/VRID 51 from 198\.51\.100\.31\..*No VRID was chosen: VRID 210 is free on every node that scanned and is proposed\./)
+    // Three tests share the probe: each node got the bundle once.
+    expect(progress.filter((l) => l.includes('uploading the diagnostic agent')).length).toBe(lab.contexts.length)
+    expect(pair.transitions()).toEqual(before)
+    for (const n of lab.nodes) expect(await leftovers(n)).toEqual([])
   })
 })

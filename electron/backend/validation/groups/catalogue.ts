@@ -4,8 +4,9 @@ import type { ValidationTestDef } from '../test-module'
 import { inventoryTests } from './inventory'
 import { networkTests } from './network'
 import { systemTests } from './system'
+import { vrrpTests } from './vrrp'
 
-export const validationGroups: readonly (readonly ValidationTestDef[])[] = [inventoryTests, networkTests, systemTests]
+export const validationGroups: readonly (readonly ValidationTestDef[])[] = [inventoryTests, networkTests, systemTests, vrrpTests]
 
 export function allTests(): ValidationTestDef[] {
   return validationGroups.flat()

@@ -54,6 +54,8 @@ export function parseScanOutput(stdout: string): ScanReport | { error: string } 
 }
 
 interface Shared {
+  /** The run's node contexts: a settings object reused by a later run must not get this run's probe. */
+  nodes: readonly object[]
   result: Promise<ProbeResult>
   last?: ProbeResult
   signals: AbortSignal[]
@@ -70,9 +72,9 @@ const runs = new WeakMap<object, Shared>()
  */
 export function sharedProbe(cluster: ClusterContext): Promise<ProbeResult> {
   let s = runs.get(cluster.settings)
-  if (!s) {
+  if (!s || s.nodes.length !== cluster.nodes.length || s.nodes.some((n, i) => n !== cluster.nodes[i])) {
     const controller = new AbortController()
-    const created: Shared = { signals: [], controller, result: Promise.resolve(undefined as never) }
+    const created: Shared = { nodes: [...cluster.nodes], signals: [], controller, result: Promise.resolve(undefined as never) }
     created.result = runProbe(cluster, controller.signal).then((r) => (created.last = r))
     runs.set(cluster.settings, created)
     s = created
