@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ValidationReportSchema, type ValidationReport } from '../../../electron/api/validation'
 import { HostKeyStore } from '../../../electron/backend/store/host-key-store'
 import { readLabState, type LabState } from '../../lab/lab'
+import { ensureBundle } from '../agent/lab-agents'
 import { ensureCliBuilt, runHavip, tempDataDir } from './havip-cli'
 
 let lab: LabState
@@ -32,6 +33,7 @@ beforeAll(() => {
   if (!s || s.nodes.length < 3) throw new Error('the lab is not up with 3 nodes: run with the integration config (its globalSetup brings it up)')
   lab = s
   ensureCliBuilt()
+  ensureBundle() // the VRRP group uploads the agent bundle to the nodes for its scan
 })
 
 afterAll(() => {

@@ -66,6 +66,17 @@ describe('router id scan', () => {
     expect(r.proposedVrid).toBeUndefined()
   })
 
+  it('shows undecodable datagrams and other runs\' test adverts as evidence', () => {
+    const probe = fullMesh()
+    const n1 = probe.nodes.get('id1') as Extract<NodeProbe, { kind: 'ok' }>
+    n1.report.bad = { 'bad-ttl': 4 }
+    n1.report.foreignTestAdverts = 2
+    expect(judgeScan(nodes, { ...settings, vrid: 77 }, probe).outcomes.id1!.evidence).toEqual([
+      { label: 'protocol 112 datagrams dropped', value: 'bad-ttl: 4' },
+      { label: 'test adverts of another validation run', value: '2' }
+    ])
+  })
+
   it('chosen VRID taken by a router heard by one node only: Failed on every node, with who heard it and a free VRID', () => {
     const probe = fullMesh()
     const heard = { vrid: 210, senders: [sender('198.51.100.31', { multicast: false, priority: 100, advertIntervalMs: 250 })] }

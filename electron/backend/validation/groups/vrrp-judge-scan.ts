@@ -84,6 +84,10 @@ export function judgeScan(nodes: JudgeNode[], s: ScanSettings, probe: ProbeResul
     }
     const routers = p.report.routers
     const evidence = routers.flatMap((r) => r.senders.map((x) => ({ label: `VRID ${r.vrid}`, value: describeSender(x) })))
+    // Undecodable protocol-112 datagrams are worth showing: TTL below 255 means adverts crossed a router.
+    const bad = Object.entries(p.report.bad)
+    if (bad.length) evidence.push({ label: 'protocol 112 datagrams dropped', value: bad.map(([why, count]) => `${why}: ${count}`).join(', ') })
+    if (p.report.foreignTestAdverts) evidence.push({ label: 'test adverts of another validation run', value: String(p.report.foreignTestAdverts) })
     const heard = routers.length === 0
       ? `No VRRP adverts were heard on ${p.report.interface} in ${intervals(p.report.durationMs, s.advertIntervalMs)}.`
       : `Heard on ${p.report.interface} in ${intervals(p.report.durationMs, s.advertIntervalMs)}: ` +
