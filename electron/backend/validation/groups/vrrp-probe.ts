@@ -167,7 +167,7 @@ async function runProbe(cluster: ClusterContext, signal: AbortSignal): Promise<P
     if (signal.aborted) resolve('cancelled')
     signal.addEventListener('abort', () => resolve('cancelled'), { once: true })
   })
-  if ((await Promise.race([scans.then(() => 'done' as const), cancelled])) === 'cancelled') {
+  if (signal.aborted || (await Promise.race([scans.then(() => 'done' as const), cancelled])) === 'cancelled') {
     // The scans end on their own within the window; remove the bundle once they have.
     void scans.then(removeLeftovers, removeLeftovers)
     // A copy: the scans still running write into `out` when they end.

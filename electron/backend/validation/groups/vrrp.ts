@@ -2,7 +2,7 @@
 // 112 proven with real packets between every pair of nodes, and the cloud guides' traps. The
 // three packet tests share one probe per run (vrrp-probe.ts): the agent bundle goes to each
 // node once, all nodes listen for ~3 advert intervals together, and the bundle is removed.
-import type { ValidationTestDef } from '../test-module'
+import type { TestOutcome, ValidationTestDef } from '../test-module'
 import { judgeHeartbeatSource, judgeVipPerNic } from './vrrp-judge-node'
 import { judgeProtocol112 } from './vrrp-judge-paths'
 import { judgeScan } from './vrrp-judge-scan'
@@ -13,6 +13,17 @@ import { finishedProbe, scanWindowMs, sharedProbe } from './vrrp-probe'
  * Each remote command has its own, tighter timeout; this only backs them up.
  */
 const PROBE_TEST_TIMEOUT_MS = scanWindowMs(255_000) + 90_000
+
+/** A temp dir that could not be removed is said, on the scan's results: validation must leave nothing behind. */
+function withCleanupProblems(outcomes: Record<string, TestOutcome>, problems: string[]): Record<string, TestOutcome> {
+  if (problems.length === 0) return outcomes
+  return Object.fromEntries(Object.entries(outcomes).map(([id, o]) => [id, {
+    ...o,
+    status: o.status === 'Success' ? 'Warning' : o.status,
+    details: `${o.details} The diagnostic agent's temp dir could not be removed: ${problems.join('; ')}.`,
+    remediation: o.remediation ?? 'Remove the havip-validate-* directory named above from /run/havip (or /run) on that node.'
+  }]))
+}
 
 const judgeNodes = (nodes: { nodeId: string; label: string }[]) => nodes.map((n) => ({ nodeId: n.nodeId, label: n.label }))
 
@@ -31,7 +42,7 @@ export const vrrpTests: ValidationTestDef[] = [
     timeoutMs: PROBE_TEST_TIMEOUT_MS,
     async runCluster(cluster) {
       const probe = await sharedProbe(cluster)
-      return judgeScan(judgeNodes(cluster.nodes), cluster.settings, probe).outcomes
+      return withCleanupProblems(judgeScan(judgeNodes(cluster.nodes), cluster.settings, probe).outcomes, probe.cleanup)
     },
     proposals(cluster) {
       const probe = finishedProbe(cluster)
