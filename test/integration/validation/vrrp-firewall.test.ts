@@ -3,7 +3,7 @@
 // multicast VRRP (as a cloud VPC does) makes multicast mode a warning to use unicast.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { dropVrrp, droppedPackets } from '../../lab/vrrp-firewall'
-import { clusterOf, leftovers, openVrrpLab, runGroup, statuses, type VrrpLab } from './vrrp-lab'
+import { clusterOf, openVrrpLab, tempDirsByNode, runGroup, statuses, type VrrpLab } from './vrrp-lab'
 
 const VIP = '198.51.100.211'
 
@@ -23,6 +23,7 @@ afterAll(async () => {
 
 describe('protocol 112 through a firewall', () => {
   it('n3 drops VRRP: Failed on every node, naming n1 → n3 and n2 → n3 and the firewall fix', async () => {
+    const dirsBefore = await tempDirsByNode(lab.nodes)
     const [n1, n2, n3] = lab.contexts.map((c) => c.nodeId) as [string, string, string]
     undo = await dropVrrp(lab.nodes[2]!)
     const { results } = await runGroup(clusterOf(lab.contexts, { vip: VIP, vrid: 79, mode: 'unicast' }))
@@ -38,7 +39,7 @@ describe('protocol 112 through a firewall', () => {
     expect(await droppedPackets(lab.nodes[2]!)).toBeGreaterThanOrEqual(12)
     // The scan itself still worked everywhere, and cleaned up.
     expect(statuses(results['vrrp.router-id-scan']!)).toEqual({ [n1]: 'Success', [n2]: 'Success', [n3]: 'Success' })
-    for (const n of lab.nodes) expect(await leftovers(n)).toEqual([])
+    expect(await tempDirsByNode(lab.nodes)).toEqual(dirsBefore)
   })
 
   it('n2 drops only multicast VRRP: multicast mode is a Warning to use unicast; unicast mode passes', async () => {

@@ -72,12 +72,17 @@ export async function runGroup(base: ClusterContext): Promise<{ results: Record<
   return { results, proposedVrid }
 }
 
-/** Validation temp dirs left on a node (must be none after a run). */
-export async function leftovers(node: LabNode): Promise<string[]> {
+/** Validation temp dirs on a node (a run must leave none of its own: compare with before). */
+async function leftovers(node: LabNode): Promise<string[]> {
   const r = await nodeExec(node, ['sh', '-c', 'ls -d /run/havip/havip-validate-* /run/havip-validate-* 2>/dev/null; true'])
   return r.stdout.split('\n').filter(Boolean)
 }
 
 export function statuses(byNode: Record<string, TestOutcome>): Record<string, string> {
   return Object.fromEntries(Object.entries(byNode).map(([k, v]) => [k, v.status]))
+}
+
+/** Temp dirs on each node now, to compare after a run (only a run's own dirs are its business). */
+export async function tempDirsByNode(nodes: LabNode[]): Promise<string[][]> {
+  return Promise.all(nodes.map(leftovers))
 }

@@ -3,7 +3,7 @@
 // the facts-only test still runs on it.
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { hideNodeRuntime } from '../../lab/hide-node-runtime'
-import { clusterOf, leftovers, openVrrpLab, runGroup, statuses, type VrrpLab } from './vrrp-lab'
+import { clusterOf, openVrrpLab, tempDirsByNode, runGroup, statuses, type VrrpLab } from './vrrp-lab'
 
 let lab: VrrpLab | undefined
 let undo: (() => Promise<void>) | undefined
@@ -18,6 +18,8 @@ afterAll(async () => {
 })
 
 it('n3 without Node.js: NotRun there with the reason, n1 and n2 still prove protocol 112 between them', async () => {
+
+  const dirsBefore = await tempDirsByNode(lab!.nodes)
   const [n1, n2, n3] = lab!.contexts.map((c) => c.nodeId) as [string, string, string]
   expect(lab!.contexts[2]!.facts.nodeVersion).toBeNull()
   const { results } = await runGroup(clusterOf(lab!.contexts, { vip: '198.51.100.212', vrid: 80 }))
@@ -28,5 +30,5 @@ it('n3 without Node.js: NotRun there with the reason, n1 and n2 still prove prot
   // Judged on the interface alone where no packets could be sent.
   expect(results['vrrp.heartbeat-source']![n3]!.status).toBe('Success')
   expect(results['vrrp.vip-per-nic']![n3]!.status).toBe('Success')
-  for (const n of lab!.nodes) expect(await leftovers(n)).toEqual([])
+  expect(await tempDirsByNode(lab!.nodes)).toEqual(dirsBefore)
 })

@@ -7,7 +7,7 @@ import { vrrpTests } from '../../../electron/backend/validation/groups/vrrp'
 import { runTests } from '../../../electron/backend/validation/runner'
 import { startKeepalivedPair, type KeepalivedPair } from '../../lab/keepalived-pair'
 import { waitFor } from '../../support/wait-for'
-import { clusterOf, leftovers, openVrrpLab, runGroup, statuses, type VrrpLab } from './vrrp-lab'
+import { clusterOf, openVrrpLab, tempDirsByNode, runGroup, statuses, type VrrpLab } from './vrrp-lab'
 
 const VIP = '198.51.100.210'
 const PAIR_VRID = 51
@@ -26,6 +26,7 @@ const allAre = (status: string) => Object.fromEntries(ids().map((id) => [id, sta
 
 describe('VRRP group on a healthy lab', () => {
   it('passes every test on every node, and leaves nothing on the nodes', async () => {
+    const dirsBefore = await tempDirsByNode(lab.nodes)
     const cluster = clusterOf(lab.contexts, { vip: VIP, vrid: 77, mode: 'unicast' })
     const started = Date.now()
     const { results, proposedVrid } = await runGroup(cluster)
@@ -41,7 +42,7 @@ describe('VRRP group on a healthy lab', () => {
     expect(results['vrrp.heartbeat-source']![n1]!.details).toBe(`VRRP adverts leave from ${lab.nodes[0]!.address}, eth0's own address, not from the VIP ${VIP}. n2, n3 received this node's test adverts from ${lab.nodes[0]!.address}.`)
     // The bundle went to a private dir per node (progress says so) and is gone again.
     expect(cluster.log.some((l) => l.includes('uploading the diagnostic agent'))).toBe(true)
-    for (const n of lab.nodes) expect(await leftovers(n)).toEqual([])
+    expect(await tempDirsByNode(lab.nodes)).toEqual(dirsBefore)
   })
 
   it('proposes the VIP\'s last octet as the VRID when none is chosen and it is free', async () => {
@@ -53,6 +54,8 @@ describe('VRRP group on a healthy lab', () => {
   })
 
   it('cancelled mid-scan: the tests are Not run and the temp dirs are removed once the scan ends', async () => {
+
+    const dirsBefore = await tempDirsByNode(lab.nodes)
     const ac = new AbortController()
     const cluster = clusterOf(lab.contexts, { vip: VIP, vrid: 78 }, ac.signal)
     const run = runGroup(cluster)
@@ -61,7 +64,7 @@ describe('VRRP group on a healthy lab', () => {
     const { results } = await run
     expect(statuses(results['vrrp.router-id-scan']!)).toEqual(allAre('NotRun'))
     expect(results['vrrp.protocol-112']![lab.contexts[1]!.nodeId]!.details).toMatch(/cancelled/)
-    await waitFor('no validation temp dirs on any node', async () => (await Promise.all(lab.nodes.map(leftovers))).every((l) => l.length === 0), 15_000, 200)
+    await waitFor('no validation temp dirs of this run left on any node', async () => JSON.stringify(await tempDirsByNode(lab.nodes)) === JSON.stringify(dirsBefore), 15_000, 200)
   })
 })
 
@@ -101,6 +104,8 @@ describe('VRRP group with a keepalived pair on the segment', () => {
   })
 
   it('through the validation runner: one probe for the group, the pair listed, the free VRID proposed in the report', async () => {
+
+    const dirsBefore = await tempDirsByNode(lab.nodes)
     const before = pair.transitions()
     const results: ValidationResult[] = []
     const progress: string[] = []
@@ -118,6 +123,6 @@ describe('VRRP group with a keepalived pair on the segment', () => {
     // Three tests share the probe: each node got the bundle once.
     expect(progress.filter((l) => l.includes('uploading the diagnostic agent')).length).toBe(lab.contexts.length)
     expect(pair.transitions()).toEqual(before)
-    for (const n of lab.nodes) expect(await leftovers(n)).toEqual([])
+    expect(await tempDirsByNode(lab.nodes)).toEqual(dirsBefore)
   })
 })

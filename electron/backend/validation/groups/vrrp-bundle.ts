@@ -66,7 +66,7 @@ export function bundleFiles(bundleDir: string, facts: NodeFacts): { local: strin
  *   $1 tag  $2 platform dir  $3 staging dir  then triples: staged name, destination, sha256
  */
 const INSTALL_SCRIPT = [
-  'set -eu',
+  'set -eu; umask 077',
   'tag=$1; plat=$2; stage=$3; shift 3; d=',
   'trap \'rc=$?; rm -rf "$stage"; if [ $rc -ne 0 ] && [ -n "$d" ]; then rm -rf "$d"; fi\' EXIT',
   'base=/run/havip; [ -d "$base" ] || base=/run',
@@ -81,8 +81,11 @@ const INSTALL_SCRIPT = [
   'printf "%s\\n" "$d"'
 ].join('\n')
 
-/** Runs the command ($2...) and then removes the temp dir ($1) whatever the command did. */
-const RUN_THEN_REMOVE_SCRIPT = 'dir=$1; shift; "$@"; rc=$?; rm -rf -- "$dir"; exit $rc'
+/**
+ * Runs the command ($2...) and then removes the temp dir ($1) whatever the command did, also
+ * when the exec's timeout stops the process group with TERM (the trap runs once the scan exits).
+ */
+const RUN_THEN_REMOVE_SCRIPT = 'dir=$1; shift; trap \'rm -rf -- "$dir"; exit 143\' HUP INT TERM; "$@"; rc=$?; rm -rf -- "$dir"; exit $rc'
 
 export const TEMP_DIR_PATTERN = /^\/run(\/havip)?\/havip-validate-[0-9a-f]{8}\.[A-Za-z0-9]{6}$/
 const STAGE_PATTERN = /^\/tmp\/havip-stage\.[A-Za-z0-9]{8}$/
