@@ -3,7 +3,8 @@
 // idempotent and also runs when the test fails (call it from afterEach/finally).
 //
 //  - dropVrrpWithNft(node):    an nftables table in the node's network namespace that drops IP
-//                              protocol 112 on input (what system.firewall-vrrp must find)
+//                              protocol 112 on input (what system.firewall-vrrp must find; or
+//                              only multicast VRRP); vrrpDropped(node) reads its counter
 //  - holdAddressOnClient(ip):  the client namespace answers ARP for `ip` (a VIP already in use)
 //  - hideNodeJs(node):         /dev/null bind-mounted over /usr/bin/node in the node's own mount
 //                              namespace, so `node --version` fails there (a node without Node.js)
@@ -34,7 +35,8 @@ function must(r: RunResult, what: string): RunResult {
   return r
 }
 
-export async function dropVrrpWithNft(node: LabNode | string): Promise<Undo> {
+/** `multicastOnly`: drop only VRRP to 224.0.0.18, as a cloud VPC that does not deliver multicast. */
+export async function dropVrrpWithNft(node: LabNode | string, o: { multicastOnly?: boolean } = {}): Promise<Undo> {
   const undo: Undo = async () => {
     await nodeExec(node, ['nft', 'delete', 'table', 'inet', SHAPE_TABLE])
   }
@@ -43,13 +45,19 @@ export async function dropVrrpWithNft(node: LabNode | string): Promise<Undo> {
     `table inet ${SHAPE_TABLE} {`,
     '  chain input {',
     '    type filter hook input priority filter; policy accept;',
-    '    ip protocol vrrp counter drop',
+    `    ${o.multicastOnly ? 'ip daddr 224.0.0.18 ' : ''}ip protocol vrrp counter drop`,
     '  }',
     '}',
     ''
   ].join('\n')
   must(await nodeExec(node, ['nft', '-f', '-'], { input: rules }), 'loading the nft table that drops VRRP')
   return undo
+}
+
+/** Packets dropVrrpWithNft's rule dropped so far (proves the rule, not something else, stopped them). */
+export async function vrrpDropped(node: LabNode | string): Promise<number> {
+  const r = await nodeExec(node, ['nft', 'list', 'table', 'inet', SHAPE_TABLE])
+  return Number(/counter packets (\d+)/.exec(r.stdout)?.[1] ?? 0)
 }
 
 export async function holdAddressOnClient(address: string, prefix = 24): Promise<Undo> {

@@ -11,6 +11,7 @@ import type { ValidationProgress, ValidationReport, ValidationRequestInput, Vali
 import { createBackend, type Backend } from '../../../electron/backend/backend'
 import { readLabState, type LabNode, type LabState } from '../../lab/lab'
 import { quietRootShell, type Undo } from '../../lab/shapes'
+import { ensureBundle } from '../agent/lab-agents'
 import { waitFor } from '../../support/wait-for'
 
 export interface ValidationEnv {
@@ -49,6 +50,7 @@ export async function makeValidationEnv(opts: { trust?: boolean; connectTimeoutM
     return n
   }
   // The host's /root/.bashrc (shared by the lab's nodes) must not slow every root exec: see shapes.ts.
+  ensureBundle() // the VRRP group uploads the agent bundle to the nodes for its scan
   const unquiet: Undo[] = []
   for (const n of lab.nodes) unquiet.push(await quietRootShell(n))
   if (opts.trust !== false) {

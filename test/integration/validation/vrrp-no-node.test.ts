@@ -2,14 +2,14 @@
 // Node.js 18+ (Create Cluster uploads a runtime); the other nodes still test each other, and
 // the facts-only test still runs on it.
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { hideNodeRuntime } from '../../lab/hide-node-runtime'
+import { hideNodeJs } from '../../lab/shapes'
 import { clusterOf, openVrrpLab, tempDirsByNode, runGroup, statuses, type VrrpLab } from './vrrp-lab'
 
 let lab: VrrpLab | undefined
 let undo: (() => Promise<void>) | undefined
 beforeAll(async () => {
   const { readLabState } = await import('../../lab/lab')
-  undo = await hideNodeRuntime(readLabState()!.nodes[2]!)
+  undo = await hideNodeJs(readLabState()!.nodes[2]!)
   lab = await openVrrpLab(3) // facts collected with n3's Node.js hidden
 })
 afterAll(async () => {
