@@ -3,16 +3,17 @@
  * (agent/vrrp/state-machine.ts). It feeds received adverts, timer expiries, health changes
  * and admin commands into `step`, and carries out the actions it returns: sending adverts,
  * adding/removing VIPs, gratuitous ARP, notify hooks. Timers come from nextDeadline() and run
- * on performance.now(), a monotonic clock, so wall-clock jumps never fire or starve them.
+ * on an injected Scheduler (a monotonic clock in production, so wall-clock jumps never fire or
+ * starve them; a fake clock in tests, test/unit/agent-runtime/conformance).
  */
 import { EventEmitter } from 'node:events'
-import { performance } from 'node:perf_hooks'
 import type { InstanceConfig, VipConfig } from './config/model'
 import type { Logger } from './log'
 import type { TransportCounters, VrrpTransport, ReceivedAdvert } from './net/transport'
 import type { OsAdapter } from './os/os-adapter'
-import { Notifier } from './track/notify'
+import { Notifier, type NotifyState } from './track/notify'
 import type { Health } from './track/health'
+import { realScheduler, type Scheduler, type TimerHandle } from './time/scheduler'
 import type { VrrpAdvert } from './vrrp/packet'
 import { advertRejection, initialState, nextDeadline, step, type InstanceState, type VrrpAction, type VrrpEvent, type VrrpState } from './vrrp/state-machine'
 
@@ -63,7 +64,17 @@ export interface InstanceDeps {
   os: OsAdapter
   logger: Logger
   primaryAddress: string
-  now?: () => number
+  /** Time and timers; defaults to the monotonic clock and Node's timers. */
+  scheduler?: Scheduler
+  /** Runs notify hooks; defaults to a Notifier over the instance's notify config. */
+  notifier?: NotifySink
+}
+
+/** What the instance needs from its notify hooks runner (agent/track/notify.ts's Notifier). */
+export interface NotifySink {
+  notify(state: NotifyState, priority: number): void
+  /** Resolves when every queued hook has finished. */
+  drain(): Promise<void>
 }
 
 /** How long a planned takeover lets the first gratuitous ARP (an arping process) go out before advertising. */
@@ -85,7 +96,7 @@ function vipKey(v: VipConfig): string {
 
 export class Instance extends EventEmitter {
   private s: InstanceState
-  private timer?: NodeJS.Timeout
+  private timer?: TimerHandle
   private timerAt?: number
   private ops: Promise<void> = Promise.resolve()
   /** Ops queued or running; 0 means `ops` is settled. */
@@ -94,11 +105,12 @@ export class Instance extends EventEmitter {
   private readonly held = new Set<string>()
   private readonly peers = new Map<string, PeerSeen>()
   private readonly ownBad: Record<string, number> = {}
-  private readonly garpTimers = new Set<NodeJS.Timeout>()
+  private readonly garpTimers = new Set<TimerHandle>()
+  private garpRefresh?: TimerHandle
   private garpGeneration = 0
   private health: Health
-  private readonly notifier: Notifier
-  private readonly now: () => number
+  private readonly notifier: NotifySink
+  private readonly clock: Scheduler
   private readonly log: Logger['log']
   private stopped = false
   private lastSendErrorLog = Number.NEGATIVE_INFINITY
@@ -106,7 +118,7 @@ export class Instance extends EventEmitter {
 
   constructor(readonly cfg: InstanceConfig, private readonly deps: InstanceDeps) {
     super()
-    this.now = deps.now ?? (() => performance.now())
+    this.clock = deps.scheduler ?? realScheduler
     this.log = deps.logger.child({ instance: cfg.name }).log
     this.s = initialState(
       {
@@ -119,10 +131,10 @@ export class Instance extends EventEmitter {
         preemptDelayMs: cfg.preemptDelayMs,
         primaryAddress: deps.primaryAddress
       },
-      this.now()
+      this.clock.now()
     )
     this.health = { effectivePriority: cfg.priority, fault: false, reason: 'no tracked checks' }
-    this.notifier = new Notifier(cfg.notify, cfg.name, (level, msg, fields) => this.log(level, msg, fields))
+    this.notifier = deps.notifier ?? new Notifier(cfg.notify, cfg.name, (level, msg, fields) => this.log(level, msg, fields))
     deps.transport.onAdvert((r) => this.onAdvert(r))
   }
 
@@ -162,15 +174,15 @@ export class Instance extends EventEmitter {
     await Promise.allSettled([...this.inflight])
     await this.ops
     // Notify hooks get at most 5 s; the bound is cleared so it does not hold the process 5 s longer.
-    let bound: NodeJS.Timeout | undefined
-    await Promise.race([this.notifier.drain(), new Promise((r) => (bound = setTimeout(r, 5000)))])
-    clearTimeout(bound)
+    let bound: TimerHandle | undefined
+    await Promise.race([this.notifier.drain(), new Promise((r) => (bound = this.clock.setTimeout(() => r(undefined), 5000)))])
+    this.clock.clearTimeout(bound)
     await this.deps.transport.close()
   }
 
   private dispatch(e: VrrpEvent): void {
     if (this.stopped) return
-    const { state, actions } = step(this.s, e, this.now())
+    const { state, actions } = step(this.s, e, this.clock.now())
     this.s = state
     // Planned takeover: the old master still serves the VIP, so nobody waits on us. Add the VIP
     // and start gratuitous ARP first, and only then advertise 254 (which makes the old master drop
@@ -184,7 +196,7 @@ export class Instance extends EventEmitter {
     if (deferred !== undefined) {
       const priority = deferred
       this.enqueue(async () => {
-        await new Promise((r) => setTimeout(r, TAKEOVER_ADVERT_DELAY_MS))
+        await new Promise((r) => this.clock.setTimeout(() => r(undefined), TAKEOVER_ADVERT_DELAY_MS))
         if (!this.stopped && this.s.state === 'master') this.sendAdvert(priority)
       })
     }
@@ -197,18 +209,18 @@ export class Instance extends EventEmitter {
     if (this.timer && this.timerAt === d.at) return
     this.clearTimer()
     this.timerAt = d.at
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined
       this.timerAt = undefined
       // setTimeout may fire a hair early relative to performance.now(); the state machine
       // ignores timers that are not due, so re-arm instead of dispatching too soon.
-      if (this.now() + 0.5 < d.at) return this.reschedule()
+      if (this.clock.now() + 0.5 < d.at) return this.reschedule()
       this.dispatch({ kind: 'timer', timer: d.timer })
-    }, Math.max(0, Math.ceil(d.at - this.now())))
+    }, Math.max(0, Math.ceil(d.at - this.clock.now())))
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer)
+    if (this.timer) this.clock.clearTimeout(this.timer)
     this.timer = undefined
     this.timerAt = undefined
   }
@@ -280,7 +292,7 @@ export class Instance extends EventEmitter {
       .send(this.buildAdvert(priority))
       .catch((err: Error) => {
         // Adverts go out every interval; log a persistent failure once per 10 s, not each time.
-        const t = this.now()
+        const t = this.clock.now()
         if (t - this.lastSendErrorLog > 10_000) {
           this.lastSendErrorLog = t
           this.log('warn', err.message)
@@ -306,7 +318,7 @@ export class Instance extends EventEmitter {
     const rejected = advertRejection(this.s, { src: r.src, priority: a.priority, advertIntervalMs })
     if (rejected) {
       this.bad(r.src === this.deps.primaryAddress ? 'own-address' : 'interval-mismatch')
-      const now = this.now()
+      const now = this.clock.now()
       if (now - this.lastRejectLog > 30_000) {
         this.lastRejectLog = now
         this.log('warn', `ignoring ${rejected}`)
@@ -363,7 +375,7 @@ export class Instance extends EventEmitter {
     const g = this.cfg.garp
     // A fired timeout leaves the set, so a long mastership with refresh does not pile up handles.
     const after = (ms: number, fn: () => void): void => {
-      const t = setTimeout(() => {
+      const t = this.clock.setTimeout(() => {
         this.garpTimers.delete(t)
         fn()
       }, ms)
@@ -379,7 +391,7 @@ export class Instance extends EventEmitter {
     }
     burst(g.masterRepeat, true)
     if (g.masterDelayMs > 0) after(g.masterDelayMs, () => burst(g.masterRepeat))
-    if (g.masterRefreshMs > 0) this.garpTimers.add(setInterval(() => burst(g.masterRefreshRepeat), g.masterRefreshMs))
+    if (g.masterRefreshMs > 0) this.garpRefresh = this.clock.setInterval(() => burst(g.masterRefreshRepeat), g.masterRefreshMs)
   }
 
   private async garpOnce(gen: number): Promise<void> {
@@ -395,8 +407,10 @@ export class Instance extends EventEmitter {
 
   private cancelGarp(): void {
     this.garpGeneration++
-    for (const t of this.garpTimers) clearTimeout(t) // also clears the refresh interval (same handle type in Node)
+    for (const t of this.garpTimers) this.clock.clearTimeout(t)
     this.garpTimers.clear()
+    this.clock.clearInterval(this.garpRefresh)
+    this.garpRefresh = undefined
   }
 
   counters(): TransportCounters & { ownBad: Record<string, number> } {
@@ -409,7 +423,7 @@ export class Instance extends EventEmitter {
     const bad = { ...c.bad }
     for (const [k, v] of Object.entries(this.ownBad)) bad[k] = (bad[k] ?? 0) + v
     const badTotal = Object.values(bad).reduce((x, y) => x + y, 0)
-    const toWall = (at: number): string => new Date(Date.now() - (this.now() - at)).toISOString()
+    const toWall = (at: number): string => new Date(Date.now() - (this.clock.now() - at)).toISOString()
     return {
       name: this.cfg.name,
       interface: this.cfg.interface,

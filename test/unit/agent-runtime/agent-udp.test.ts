@@ -14,6 +14,7 @@ import { ControlServer } from '../../../agent/control/server'
 import { createLogger } from '../../../agent/log'
 import type { GarpSupport, HeldAddress, InterfaceState, OsAdapter } from '../../../agent/os/os-adapter'
 import type { VipConfig } from '../../../agent/config/model'
+import { waitFor } from '../../support/wait-for'
 
 class MemoryOs implements OsAdapter {
   readonly held = new Map<string, HeldAddress>()
@@ -56,12 +57,9 @@ async function startAgent(own: string, peer: string, port: number, over: Partial
   return { agent, os, socket: config.controlSocket }
 }
 
+/** Real sockets, real timers: wait for what the agents do, bounded. */
 async function until(what: string, fn: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
+  await waitFor(what, fn, ms, 10)
 }
 
 describe('Agent over UDP on loopback', () => {
@@ -107,8 +105,11 @@ describe('Agent over UDP on loopback', () => {
     const r = await request(b.socket, { cmd: 'takeover', instance: 'VI_1' })
     expect(r.ok).toBe(true)
     await until('b master by takeover, a backup', () => b.agent.status().instances[0]!.state === 'master' && a.agent.status().instances[0]!.state === 'backup')
-    await new Promise((res) => setTimeout(res, 400)) // 8 advert intervals: a (150) must not preempt
+    // a (150) must not preempt while b holds on at 254: let b send 8 more adverts (8 intervals) and a hear them.
+    const sentBefore = b.agent.status().instances[0]!.adverts.sent
+    await until('8 more adverts from b heard by a', () => b.agent.status().instances[0]!.adverts.sent >= sentBefore + 8 && a.agent.status().instances[0]!.adverts.received >= 8)
     expect(b.agent.status().instances[0]).toMatchObject({ state: 'master', takeover: true })
+    expect(a.agent.status().instances[0]!.state).toBe('backup')
     expect(a.os.held.size).toBe(0)
 
     expect((await request(b.socket, { cmd: 'release', instance: 'VI_1' })).ok).toBe(true)

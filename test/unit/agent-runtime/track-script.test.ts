@@ -5,6 +5,16 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type { TrackScriptConfig } from '../../../agent/config/model'
 import { notifyCommands, Notifier } from '../../../agent/track/notify'
 import { runScriptOnce, TrackScript } from '../../../agent/track/track-script'
+import { waitFor } from '../../support/wait-for'
+
+/** Alive and not a zombie (a killed orphan may linger unreaped for a moment). */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'havip-track-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -21,15 +31,14 @@ describe('runScriptOnce', () => {
   })
 
   it('kills a script that exceeds its timeout, and its children', async () => {
-    const marker = join(dir, 'child-survived')
-    const t0 = Date.now()
-    // The child writes the marker only if it survives the timeout kill.
-    const r = await runScriptOnce(['/bin/sh', '-c', `(sleep 1; touch ${marker}) & sleep 5`], 200)
+    const pidFile = join(dir, 'child-pid')
+    // The script starts a child of its own (its pid in pidFile), then outlives its timeout.
+    const r = await runScriptOnce(['/bin/sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`], 200)
     expect(r.ok).toBe(false)
     expect(r.detail).toContain('timed out after 200 ms')
-    expect(Date.now() - t0).toBeLessThan(3000)
-    await new Promise((res) => setTimeout(res, 1300))
-    expect(() => readFileSync(marker)).toThrow()
+    const child = Number(readFileSync(pidFile, 'utf8'))
+    expect(child).toBeGreaterThan(1)
+    await waitFor(`the script's child ${child} to be killed with it`, () => !alive(child), 2000, 10)
   })
 
   it('reports a missing program as a failure with its name', async () => {
@@ -73,9 +82,7 @@ describe('TrackScript rise/fall', () => {
       expect(t.ok).toBe(false)
       const { writeFileSync } = await import('node:fs')
       writeFileSync(flag, '')
-      const deadline = Date.now() + 3000
-      while (t.ok !== true && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-      expect(t.ok).toBe(true)
+      await waitFor('the check to turn OK', () => t.ok === true, 3000, 10)
       expect(changes).toEqual([false, true])
     } finally {
       t.stop()

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { ReceivedAdvert } from '../../../agent/net/transport'
 import { UdpVrrpTransport } from '../../../agent/net/udp-transport'
 import type { VrrpAdvert } from '../../../agent/vrrp/packet'
+import { waitFor } from '../../support/wait-for'
 
 const open: UdpVrrpTransport[] = []
 afterEach(async () => {
@@ -50,8 +51,7 @@ describe('UdpVrrpTransport', () => {
     const s = dgram.createSocket('udp4')
     try {
       await new Promise<void>((res, rej) => s.send(Buffer.from([0x31, 1, 2]), port, '127.0.0.2', (e) => (e ? rej(e) : res())))
-      const deadline = Date.now() + 2000
-      while (Object.keys(b.counters().bad).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      await waitFor('the bad datagram to be counted', () => Object.keys(b.counters().bad).length > 0, 2000, 10)
       expect(b.counters().bad).toEqual({ 'too-short': 1 })
       expect(b.counters().received).toBe(0)
     } finally {

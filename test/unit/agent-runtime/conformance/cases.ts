@@ -1,0 +1,163 @@
+/**
+ * The conformance table: what one real Instance puts on the wire, asks of the OS and tells the
+ * notify hooks, for each input. Format: table.ts; trace lines: world.ts. Defaults (world.ts):
+ * VRRPv3, advert every 100 ms, priority 100, our address 198.51.100.12, VIP 198.51.100.250,
+ * two gratuitous ARPs per burst and a second burst 1 s after becoming master.
+ *
+ * Timer arithmetic used below (RFC 5798 §6.1, Skew_Time in whole centiseconds):
+ *   priority 100: Skew_Time = floor(156 * 10 / 256) cs = 60 ms, Master_Down_Interval = 360 ms
+ *   priority 100, master interval 200 ms: Skew_Time = 120 ms, Master_Down_Interval = 720 ms
+ */
+import type { ConformanceCase } from './table'
+import { VIP } from './world'
+
+const PEER = '198.51.100.11'
+const STRANGER = '198.51.100.66'
+
+/** Becoming master at `t`: transition, advert, VIP, notify, then the first burst of gratuitous ARP. */
+const master = (t: number, priority = 100, from = 'backup'): string[] => [
+  `${t} state ${from}->master`, `${t} advert ${priority}`, `${t} vip+ ${VIP}`, `${t} notify MASTER`, `${t} garp ${VIP}`, `${t} garp ${VIP}`
+]
+const backupAtStart = ['0 state initialize->backup', '0 notify BACKUP']
+
+export const CASES: ConformanceCase[] = [
+  {
+    name: 'a backup that hears nobody becomes master after Master_Down_Interval, then advertises every interval',
+    why: 'RFC 5798 §6.4.1 (Backup on startup), §6.4.2 (Master_Down_Timer fires), §6.4.3 (Adver_Timer)',
+    steps: [
+      { in: { start: null }, out: backupAtStart, status: { state: 'backup' } },
+      { in: { advance: 359 }, out: [] },
+      { in: { advance: 1 }, out: master(360), status: { state: 'master', vipsHeld: [`${VIP}/24`] } },
+      { in: { advance: 100 }, out: ['460 advert 100'] },
+      { in: { advance: 899 }, out: ['560 advert 100', '660 advert 100', '760 advert 100', '860 advert 100', '960 advert 100', '1060 advert 100', '1160 advert 100', '1260 advert 100'] },
+      // garp_master_delay: the second burst of gratuitous ARP 1 s after becoming master.
+      { in: { advance: 1 }, out: ['1360 advert 100', `1360 garp ${VIP}`, `1360 garp ${VIP}`] }
+    ]
+  },
+  {
+    name: 'the address owner (priority 255) starts as master at once',
+    why: 'RFC 5798 §6.4.1: if the priority is 255, send an advert, broadcast gratuitous ARP, transition to Master',
+    config: { priority: 255 },
+    steps: [
+      { in: { start: null }, out: master(0, 255, 'initialize') },
+      { in: { advance: 100 }, out: ['100 advert 255'] }
+    ]
+  },
+  {
+    name: 'a backup follows a higher-priority master, adopts its interval (v3), and takes over when it falls silent',
+    why: 'RFC 5798 §6.4.2: accept the advert, set Master_Adver_Interval, reset Master_Down_Timer',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 50 }, out: [] },
+      { in: { advert: { src: PEER, priority: 200, intervalMs: 200 } }, out: [], status: { masterAddress: PEER, masterPriority: 200 } },
+      { in: { advance: 719 }, out: [], status: { state: 'backup' } },
+      { in: { advance: 1 }, out: master(770) }
+    ]
+  },
+  {
+    name: 'a master that hears a higher priority yields and removes the VIP',
+    why: 'RFC 5798 §6.4.3: Adver priority greater than the local priority: transition to Backup',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 360 }, out: master(360) },
+      { in: { advance: 40 }, out: [] },
+      { in: { advert: { src: PEER, priority: 200 } }, out: ['400 state master->backup', '400 notify BACKUP', `400 vip- ${VIP}`], status: { state: 'backup', vipsHeld: [] } },
+      // The peer falls silent: master again after Master_Down_Interval from its advert.
+      { in: { advance: 359 }, out: [] },
+      { in: { advance: 1 }, out: master(760) },
+      // The second burst belongs to this mastership (760 + 1 s); none is left over from the first (360 + 1 s),
+      // which demotion cancelled: it would have pulled clients to us while we were backup.
+      { in: { advance: 1000 }, out: ['860 advert 100', '960 advert 100', '1060 advert 100', '1160 advert 100', '1260 advert 100', '1360 advert 100', '1460 advert 100', '1560 advert 100', '1660 advert 100', '1760 advert 100', `1760 garp ${VIP}`, `1760 garp ${VIP}`] }
+    ]
+  },
+  {
+    name: 'a master answers a resigning peer (priority 0) with an advert at once',
+    why: 'RFC 5798 §6.4.3: Priority 0 received: send an ADVERTISEMENT, reset the Adver_Timer',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 360 }, out: master(360) },
+      { in: { advance: 50 }, out: [] },
+      { in: { advert: { src: PEER, priority: 0 } }, out: ['410 advert 100'] },
+      { in: { advance: 100 }, out: ['510 advert 100'] }
+    ]
+  },
+  {
+    name: 'a backup takes over Skew_Time after its master resigns',
+    why: 'RFC 5798 §6.4.2: Priority 0 received: set Master_Down_Timer to Skew_Time',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advert: { src: PEER, priority: 200 } }, out: [] },
+      { in: { advance: 100 }, out: [] },
+      { in: { advert: { src: PEER, priority: 0 } }, out: [] },
+      { in: { advance: 59 }, out: [] },
+      { in: { advance: 1 }, out: master(160) }
+    ]
+  },
+  {
+    name: 'a tracked weight that moves the priority of a master is advertised at once',
+    why: 'keepalived vrrp_script weight; the new priority goes out now so a peer that now outranks us can preempt',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 360 }, out: master(360) },
+      { in: { advance: 40 }, out: [] },
+      { in: { health: { priority: 120, reason: 'script chk ok +20' } }, out: ['400 advert 120'], status: { effectivePriority: 120 } },
+      { in: { advance: 100 }, out: ['500 advert 120'] }
+    ]
+  },
+  {
+    name: 'a fault while master resigns with priority 0 and removes the VIP',
+    why: 'RFC 5798 §6.4.3 (Shutdown path: priority 0 advert) taken on entering Fault, as keepalived does',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 360 }, out: master(360) },
+      { in: { health: { fault: true, reason: 'script chk failing' } }, out: ['360 advert 0', '360 state master->fault', '360 notify FAULT', `360 vip- ${VIP}`] },
+      { in: { advance: 5000 }, out: [] },
+      { in: { health: { fault: false, reason: 'all tracked checks ok' } }, out: ['5360 state fault->backup', '5360 notify BACKUP'] }
+    ]
+  },
+  {
+    name: 'a planned takeover adds the VIP and starts gratuitous ARP first, then advertises 254',
+    why: 'admin takeover: neighbours learn our MAC before the old master stops answering',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advert: { src: PEER, priority: 200 } }, out: [] },
+      { in: { advance: 100 }, out: [] },
+      { in: { admin: 'takeover' }, out: ['100 state backup->master', `100 vip+ ${VIP}`, '100 notify MASTER', `100 garp ${VIP}`, `100 garp ${VIP}`] },
+      { in: { advance: 30 }, out: ['130 advert 254'], status: { takeover: true } },
+      // The old master (200) hears 254 and yields; its adverts stop. Ours go on at 254 until released.
+      { in: { advance: 70 }, out: ['200 advert 254'] },
+      { in: { admin: 'release' }, out: ['200 advert 100'], status: { takeover: false } }
+    ]
+  },
+  {
+    name: 'pause drains the VIP with a priority 0 advert; resume rejoins as backup',
+    why: 'admin pause (maintenance): leave Master as RFC 5798 §6.4.3 Shutdown does',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 360 }, out: master(360) },
+      { in: { admin: 'pause' }, out: ['360 advert 0', '360 state master->maintenance', '360 notify BACKUP', `360 vip- ${VIP}`], status: { paused: true } },
+      { in: { advance: 5000 }, out: [] },
+      { in: { admin: 'resume' }, out: ['5360 state maintenance->backup', '5360 notify BACKUP'] }
+    ]
+  },
+  {
+    name: 'a clean stop as master sends priority 0, removes the VIP and runs notify STOP',
+    why: 'RFC 5798 §6.4.3 Shutdown: send an ADVERTISEMENT with Priority = 0, transition to Initialize',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 360 }, out: master(360) },
+      { in: { stop: true }, out: ['360 advert 0', '360 state master->stopped', '360 notify STOP', `360 vip- ${VIP}`] },
+      { in: { advance: 5000 }, out: [] }
+    ]
+  },
+  {
+    name: 'VRRPv2: an advert with the wrong password is dropped and counted',
+    why: 'RFC 3768 §5.3.6.1 / §7.1: simple text password must match',
+    config: { version: 2, advertIntervalMs: 1000, auth: { type: 'PASS', password: 'secret' } },
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advert: { src: PEER, priority: 200, auth: 'wrong' } }, out: [], status: { masterAddress: undefined, adverts: { bad: { 'auth-mismatch': 1 } } } },
+      { in: { advert: { src: PEER, priority: 200, auth: 'secret' } }, out: [], status: { masterAddress: PEER } }
+    ]
+  }
+]
