@@ -142,13 +142,19 @@ export class Instance extends EventEmitter {
     return this.s.state
   }
 
-  /** Starts the state machine; `health` is the tracked checks' verdict known at start. */
+  /**
+   * Starts the state machine; `health` is the tracked checks' first verdict. It is fed in while
+   * still in Initialize, before Startup (RFC 5798 §6.4.1 decides Master or Backup from the
+   * Priority at that moment): an owner whose check fails from the start must never add the VIP,
+   * send gratuitous ARP or advertise 255, and a weight-0 failure goes to Fault without a Backup
+   * notify first.
+   */
   start(health?: Health): void {
-    if (health) this.health = health
-    this.dispatch({ kind: 'startup' })
-    if (health && (health.fault || health.effectivePriority !== this.cfg.priority)) {
+    if (health) {
+      this.health = health
       this.dispatch({ kind: 'health', effectivePriority: health.effectivePriority, fault: health.fault, reason: health.reason })
     }
+    this.dispatch({ kind: 'startup' })
   }
 
   setHealth(h: Health): void {

@@ -159,5 +159,37 @@ export const CASES: ConformanceCase[] = [
       { in: { advert: { src: PEER, priority: 200, auth: 'wrong' } }, out: [], status: { masterAddress: undefined, adverts: { bad: { 'auth-mismatch': 1 } } } },
       { in: { advert: { src: PEER, priority: 200, auth: 'secret' } }, out: [], status: { masterAddress: PEER } }
     ]
+  },
+
+  // Issue 9 item 1: the first health result is known before the instance leaves Initialize.
+  {
+    name: 'an address owner whose tracked check fails from the start goes straight to Fault: no VIP, no GARP, no advert at 255',
+    why: 'RFC 5798 §6.4.1: leave Initialize only on Startup, which waits for the first health result; keepalived starts such an instance in FAULT',
+    config: { priority: 255 },
+    steps: [
+      { in: { start: { priority: 255, fault: true, reason: 'script chk failing' } }, out: ['0 state initialize->fault', '0 notify FAULT'], status: { state: 'fault', vipsHeld: [] } },
+      { in: { advance: 10_000 }, out: [] }
+    ]
+  },
+  {
+    name: 'a weight-0 check failing from the start: notify FAULT only, never BACKUP first',
+    why: 'RFC 5798 §6.4.1 with keepalived track_script weight 0: the instance starts in FAULT',
+    steps: [
+      { in: { start: { fault: true, reason: 'script chk failing' } }, out: ['0 state initialize->fault', '0 notify FAULT'] },
+      { in: { advance: 10_000 }, out: [] },
+      // The check recovers: an ordinary start as backup from here.
+      { in: { health: { fault: false, reason: 'all tracked checks ok' } }, out: ['10000 state fault->backup', '10000 notify BACKUP'] },
+      { in: { advance: 360 }, out: master(10360) }
+    ]
+  },
+  {
+    name: 'a negative weight known at start is the priority of the first advert',
+    why: 'RFC 5798 §6.4.1: Priority is set before the Master_Down_Timer is computed; keepalived vrrp_script weight -60',
+    config: { priority: 150 },
+    steps: [
+      { in: { start: { priority: 90, reason: 'script chk failing -60' } }, out: backupAtStart, status: { effectivePriority: 90 } },
+      // Skew_Time for 90: floor(166 x 10 / 256) cs = 60 ms, so Master_Down_Interval = 360 ms.
+      { in: { advance: 360 }, out: master(360, 90) }
+    ]
   }
 ]
