@@ -77,6 +77,13 @@ export interface NotifySink {
   drain(): Promise<void>
 }
 
+/**
+ * Peers remembered for `ctl status`, newest kept. A LAN can carry adverts from any number of
+ * forged sources (multicast mode accepts every source); the table must not grow with them, nor
+ * push the status line past the control protocol's line limit.
+ */
+export const MAX_PEERS_SEEN = 32
+
 /** How long a planned takeover lets the first gratuitous ARP (an arping process) go out before advertising. */
 const TAKEOVER_ADVERT_DELAY_MS = 30
 
@@ -115,10 +122,14 @@ export class Instance extends EventEmitter {
   private stopped = false
   private lastSendErrorLog = Number.NEGATIVE_INFINITY
   private lastRejectLog = Number.NEGATIVE_INFINITY
+  private lastForeignLog = Number.NEGATIVE_INFINITY
+  /** Configured unicast peers; adverts from any other source are dropped (empty: multicast, any source). */
+  private readonly unicastPeers: ReadonlySet<string>
 
   constructor(readonly cfg: InstanceConfig, private readonly deps: InstanceDeps) {
     super()
     this.clock = deps.scheduler ?? realScheduler
+    this.unicastPeers = new Set(cfg.unicastPeers)
     this.log = deps.logger.child({ instance: cfg.name }).log
     this.s = initialState(
       {
@@ -312,6 +323,18 @@ export class Instance extends EventEmitter {
   private onAdvert(r: ReceivedAdvert): void {
     const a = r.advert
     if (a.vrid !== this.cfg.vrid) return // another router's VRID on the same link: not ours, not bad
+    // Unicast mode: only the configured peers speak for this router, as keepalived's
+    // check_unicast_src (on by default here). Anyone else on the LAN could otherwise make us yield
+    // with a forged higher priority, or take over with a forged priority 0.
+    if (this.unicastPeers.size > 0 && !this.unicastPeers.has(r.src)) {
+      this.bad('unknown-source')
+      const now = this.clock.now()
+      if (now - this.lastForeignLog > 30_000) {
+        this.lastForeignLog = now
+        this.log('warn', `ignoring an advert from ${r.src}: not one of the unicast peers (${this.cfg.unicastPeers.join(', ')}); add it to unicast_peer if it belongs to this cluster`)
+      }
+      return
+    }
     if (a.version !== this.cfg.version) return this.bad('version-mismatch')
     if (a.version === 2) {
       // RFC 3768 §5.3.6.1: simple text password must match; the type must agree too.
@@ -331,8 +354,15 @@ export class Instance extends EventEmitter {
       }
       return
     }
-    this.peers.set(r.src, { address: r.src, priority: a.priority, advertIntervalMs, lastSeen: new Date().toISOString() })
+    this.rememberPeer({ address: r.src, priority: a.priority, advertIntervalMs, lastSeen: new Date().toISOString() })
     this.dispatch({ kind: 'advert', src: r.src, priority: a.priority, advertIntervalMs })
+  }
+
+  /** Most recently heard last (Map keeps insertion order); the longest silent one goes first when full. */
+  private rememberPeer(p: PeerSeen): void {
+    this.peers.delete(p.address)
+    this.peers.set(p.address, p)
+    while (this.peers.size > MAX_PEERS_SEEN) this.peers.delete(this.peers.keys().next().value as string)
   }
 
   private bad(code: string): void {

@@ -10,6 +10,11 @@ function connectError(path: string, err: NodeJS.ErrnoException): Error {
   return new Error(`cannot connect to ${path}: ${err.message}`)
 }
 
+/** The reply did not fit the protocol's line limit: say so, instead of throwing out of a socket callback. */
+function overlongError(path: string, err: Error): Error {
+  return new Error(`the answer from havip-agent on ${path} was cut off: ${err.message} (the agent's status is too large to read; report this as a bug)`)
+}
+
 /** Sends one request and resolves with its response. */
 export function request(path: string, req: ControlRequest, timeoutMs = 10_000): Promise<ControlResponse> {
   return new Promise((resolve, reject) => {
@@ -29,7 +34,15 @@ export function request(path: string, req: ControlRequest, timeoutMs = 10_000): 
       }
     })
     c.on('connect', () => c.write(JSON.stringify({ id: 1, ...req }) + '\n'))
-    c.on('data', (d: string) => splitter.push(d))
+    c.on('data', (d: string) => {
+      try {
+        splitter.push(d)
+      } catch (err) {
+        clearTimeout(t)
+        c.destroy()
+        reject(overlongError(path, err as Error))
+      }
+    })
     c.on('error', (err) => {
       clearTimeout(t)
       reject(connectError(path, err))
@@ -51,8 +64,16 @@ export function watch(path: string, onMessage: (msg: Record<string, unknown>) =>
     })
     signal?.addEventListener('abort', () => c.end(), { once: true })
     c.on('connect', () => c.write(JSON.stringify({ id: 1, cmd: 'watch' }) + '\n'))
-    c.on('data', (d: string) => splitter.push(d))
+    let failed: Error | undefined
+    c.on('data', (d: string) => {
+      try {
+        splitter.push(d)
+      } catch (err) {
+        failed = overlongError(path, err as Error)
+        c.destroy()
+      }
+    })
     c.on('error', (err) => reject(connectError(path, err)))
-    c.on('close', () => resolve())
+    c.on('close', () => (failed ? reject(failed) : resolve()))
   })
 }

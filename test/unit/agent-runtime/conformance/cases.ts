@@ -191,5 +191,20 @@ export const CASES: ConformanceCase[] = [
       // Skew_Time for 90: floor(166 x 10 / 256) cs = 60 ms, so Master_Down_Interval = 360 ms.
       { in: { advance: 360 }, out: master(360, 90) }
     ]
+  },
+
+  // Issue 9 item 3: forged and foreign adverts.
+  {
+    name: 'unicast: an advert from a source that is not a configured peer is dropped and counted',
+    why: "keepalived check_unicast_src (on by default here): a forged higher priority must not make us yield",
+    config: { unicastSrcIp: '198.51.100.12', unicastPeers: [PEER] },
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 360 }, out: master(360) },
+      { in: { advert: { src: STRANGER, priority: 254 } }, out: [], status: { state: 'master', peers: [], adverts: { bad: { 'unknown-source': 1 } } } },
+      { in: { advert: { src: STRANGER, priority: 0 } }, out: [], status: { adverts: { bad: { 'unknown-source': 2 } } } },
+      // The configured peer is still heard.
+      { in: { advert: { src: PEER, priority: 200 } }, out: ['360 state master->backup', '360 notify BACKUP', `360 vip- ${VIP}`], status: { masterAddress: PEER } }
+    ]
   }
 ]
