@@ -49,11 +49,38 @@ describe('UdpVrrpTransport', () => {
     const [, b] = await pair(port)
     const dgram = await import('node:dgram')
     const s = dgram.createSocket('udp4')
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()))
+    s.setTTL(255) // on the link: past the TTL check, so the decoder judges it
     try {
       await new Promise<void>((res, rej) => s.send(Buffer.from([0x31, 1, 2]), port, '127.0.0.2', (e) => (e ? rej(e) : res())))
       await waitFor('the bad datagram to be counted', () => Object.keys(b.counters().bad).length > 0, 2000, 10)
       expect(b.counters().bad).toEqual({ 'too-short': 1 })
       expect(b.counters().received).toBe(0)
+    } finally {
+      s.close()
+    }
+  })
+
+  it('drops adverts whose TTL is not 255, like the raw transport (RFC 5798 §5.1.1.3, §7.1)', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const [, b] = await pair(port)
+    expect(b.note).not.toMatch(/TTL of received adverts is not checked/) // the test runs as root: the TTL tap is open
+    const dgram = await import('node:dgram')
+    const { encodeAdvert } = await import('../../../agent/vrrp/packet')
+    const payload = encodeAdvert({ version: 3, vrid: 42, priority: 250, advertInterval: 100, addresses: ['198.51.100.200'] }, { src: '127.0.0.1', dst: '127.0.0.2' })
+    const s = dgram.createSocket('udp4')
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()))
+    const sendWithTtl = async (ttl: number): Promise<void> => {
+      s.setTTL(ttl)
+      await new Promise<void>((res, rej) => s.send(payload, port, '127.0.0.2', (e) => (e ? rej(e) : res())))
+    }
+    try {
+      await sendWithTtl(64) // one router away: a forger off the link
+      await waitFor('the TTL-64 advert to be counted bad', () => (b.counters().bad['bad-ttl'] ?? 0) === 1, 2000, 10)
+      expect(b.counters().received).toBe(0)
+      await sendWithTtl(255)
+      await waitFor('the TTL-255 advert to be received', () => b.counters().received === 1, 2000, 10)
+      expect(b.counters().bad).toEqual({ 'bad-ttl': 1 })
     } finally {
       s.close()
     }
