@@ -105,6 +105,7 @@ async function cmdRun(args: string[], io: Out): Promise<number> {
   }
   const agent = new Agent(config, { os: new LinuxOs(), logger })
   const control = new ControlServer(agent, config.controlSocket)
+  control.onDropped = (why) => logger.log('warn', why)
   let exiting = false
   const shutdown = async (why: string, code: number): Promise<void> => {
     if (exiting) return
@@ -117,6 +118,7 @@ async function cmdRun(args: string[], io: Out): Promise<number> {
       await agent.stop()
     } finally {
       await control.close().catch(() => undefined)
+      await logger.close() // the log file's queued lines, including "stopped" (bounded by the guard above)
       process.exit(code)
     }
   }

@@ -18,9 +18,19 @@ function socketInUse(path: string): Promise<boolean> {
   })
 }
 
+/**
+ * Bytes a `watch` client may leave unread before it is dropped. Events are small and rare
+ * (transitions, health changes), so a client that falls this far behind has stopped reading (a
+ * hung SSH channel, a paused terminal); buffering for it forever would grow the agent without bound.
+ */
+export const MAX_WATCH_BACKLOG_BYTES = 1024 * 1024
+
 export class ControlServer {
   private server?: net.Server
   private readonly clients = new Set<net.Socket>()
+
+  /** Told when a client is dropped for not reading (the agent logs it). */
+  onDropped?: (why: string) => void
 
   constructor(private readonly agent: Agent, readonly path: string) {}
 
@@ -55,7 +65,14 @@ export class ControlServer {
     c.setEncoding('utf8')
     let unwatch: (() => void) | undefined
     const send = (o: unknown): void => {
-      if (!c.destroyed) c.write(JSON.stringify(o) + '\n')
+      if (c.destroyed) return
+      if (c.writableLength > MAX_WATCH_BACKLOG_BYTES) {
+        // Not reading: drop it (it may reconnect and get a fresh status in the watch ack).
+        this.onDropped?.(`dropped a control client that left ${c.writableLength} bytes unread (more than ${MAX_WATCH_BACKLOG_BYTES})`)
+        c.destroy()
+        return
+      }
+      c.write(JSON.stringify(o) + '\n')
     }
     const splitter = new LineSplitter((line) => {
       let req: ControlRequest
