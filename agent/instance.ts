@@ -253,6 +253,9 @@ export class Instance extends EventEmitter {
         return this.enqueue(() => this.removeVips())
       case 'garp':
         return this.enqueue(async () => this.startGarp())
+      case 'reannounce':
+        // Behind a VIP add still in flight (arping needs the address); at once when idle.
+        return this.enqueue(async () => this.reannounce(), true)
       case 'notify':
         this.log('info', `notify ${a.state}`)
         return this.notifier.notify(a.state, this.s.effectivePriority)
@@ -409,25 +412,39 @@ export class Instance extends EventEmitter {
     this.cancelGarp()
     const gen = ++this.garpGeneration
     const g = this.cfg.garp
-    // A fired timeout leaves the set, so a long mastership with refresh does not pile up handles.
-    const after = (ms: number, fn: () => void): void => {
-      const t = this.clock.setTimeout(() => {
-        this.garpTimers.delete(t)
-        fn()
-      }, ms)
-      this.garpTimers.add(t)
+    this.garpBurst(gen, g.masterRepeat, true)
+    if (g.masterDelayMs > 0) this.garpAfter(g.masterDelayMs, () => this.garpBurst(gen, g.masterRepeat))
+    if (g.masterRefreshMs > 0) this.garpRefresh = this.clock.setInterval(() => this.garpBurst(gen, g.masterRefreshRepeat), g.masterRefreshMs)
+  }
+
+  /**
+   * A master that hears a lower priority is one side of a healed split brain (or hears a peer that
+   * cannot hear it): clients may have followed the other side's gratuitous ARP. Announce the VIP
+   * again now, one burst of garp_master_repeat, as keepalived does (garp_lower_prio_repeat), so
+   * they come back within about one advert interval instead of when their ARP entry goes stale.
+   */
+  private reannounce(): void {
+    if (this.stopped || this.s.state !== 'master') return
+    this.log('info', 'heard a lower priority while master: announcing the VIP again with gratuitous ARP')
+    this.garpBurst(this.garpGeneration, this.cfg.garp.masterRepeat, true)
+  }
+
+  /** A fired timeout leaves the set, so a long mastership with refresh does not pile up handles. */
+  private garpAfter(ms: number, fn: () => void): void {
+    const t = this.clock.setTimeout(() => {
+      this.garpTimers.delete(t)
+      fn()
+    }, ms)
+    this.garpTimers.add(t)
+  }
+
+  private garpBurst(gen: number, count: number, firstNow = false): void {
+    for (let i = 0; i < count; i++) {
+      // The first packet of a burst goes out now: a 0 ms timer would cost a turn of the event
+      // loop (>= 1 ms) while clients still send to the old owner's MAC.
+      if (i === 0 && firstNow) void this.garpOnce(gen)
+      else this.garpAfter(i * this.cfg.garp.intervalMs, () => void this.garpOnce(gen))
     }
-    const burst = (count: number, firstNow = false): void => {
-      for (let i = 0; i < count; i++) {
-        // The first packet of the takeover burst goes out now: a 0 ms timer would cost a turn of
-        // the event loop (>= 1 ms) while clients still send to the old owner's MAC.
-        if (i === 0 && firstNow) void this.garpOnce(gen)
-        else after(i * g.intervalMs, () => void this.garpOnce(gen))
-      }
-    }
-    burst(g.masterRepeat, true)
-    if (g.masterDelayMs > 0) after(g.masterDelayMs, () => burst(g.masterRepeat))
-    if (g.masterRefreshMs > 0) this.garpRefresh = this.clock.setInterval(() => burst(g.masterRefreshRepeat), g.masterRefreshMs)
   }
 
   private async garpOnce(gen: number): Promise<void> {

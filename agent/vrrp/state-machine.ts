@@ -68,6 +68,8 @@ export type VrrpAction =
   | { kind: 'remove-vips' }
   /** the runtime applies garp delay/repeat/refresh settings */
   | { kind: 'garp' }
+  /** one more burst of gratuitous ARP while already master (keepalived garp_lower_prio_repeat) */
+  | { kind: 'reannounce' }
   | { kind: 'notify'; state: 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' }
   | { kind: 'transition'; from: VrrpState; to: VrrpState; reason: string }
 
@@ -372,12 +374,19 @@ function onAdvert(t: Step, e: Extract<VrrpEvent, { kind: 'advert' }>): StepResul
       const why = higher
         ? `${theirs}: higher than ours ${mine}`
         : `${theirs}: equal to ours, and ${e.src} > ${s.params.primaryAddress} wins the tie`
+      // Two masters at once: a healed split brain. The winner may never hear us (we stop
+      // advertising now), so it would not know clients may have followed our gratuitous ARP.
+      // One last advert at our priority tells it, and it re-announces the VIP (below). This is
+      // keepalived's higher_prio_send_advert; beyond RFC 5798 §6.4.3, which only says to yield.
+      t.actions.push({ kind: 'send-advert', priority: mine })
       t.toBackup(why, e)
       return t.result()
     }
-    // Lower priority: the RFC says discard; keepalived also answers with an advert at once so
-    // the other side hears the real master without waiting an interval. We do the same.
-    t.actions.push({ kind: 'send-advert', priority: mine })
+    // Lower priority: the RFC (§6.4.3) says discard. keepalived answers with an advert at once,
+    // so the other side hears the real master without waiting an interval, and announces the VIP
+    // again (garp_lower_prio_repeat): clients that followed the other side of a healed split
+    // brain come back now, not when their ARP entry expires. We do both.
+    t.actions.push({ kind: 'send-advert', priority: mine }, { kind: 'reannounce' })
     return t.result()
   }
 

@@ -138,12 +138,12 @@ describe('single state machine', () => {
     const master = (p: Partial<InstanceParams> = {}): InstanceState =>
       run(params({ priority: 150, ...p }), [[0, { kind: 'startup' }], [3500, { kind: 'timer', timer: 'masterDown' }]]).s
 
-    it('higher priority: yields to backup, removes VIPs, notifies BACKUP', () => {
+    it('higher priority: one last advert at our priority (so the winner knows), then yields, removes VIPs, notifies BACKUP', () => {
       const s = master()
       expect(s.state).toBe('master')
       const r = step(s, { kind: 'advert', src: B, priority: 200, advertIntervalMs: 1000 }, 4000)
-      expect(kinds(r.actions)).toEqual(['master->backup', 'remove-vips', 'notify:BACKUP'])
-      expect(r.actions[0]).toMatchObject({ reason: `advert from ${B} with priority 200: higher than ours 150` })
+      expect(kinds(r.actions)).toEqual(['advert:150', 'master->backup', 'remove-vips', 'notify:BACKUP'])
+      expect(r.actions[1]).toMatchObject({ reason: `advert from ${B} with priority 200: higher than ours 150` })
       expect(r.state.deadlines.advert).toBeUndefined()
       expect(r.state.deadlines.masterDown).toBe(4000 + 3000 + Math.floor((106 * 100) / 256) * 10)
     })
@@ -151,17 +151,17 @@ describe('single state machine', () => {
       const s = master({ primaryAddress: '198.51.100.9' })
       const lost = step(s, { kind: 'advert', src: '198.51.100.10', priority: 150, advertIntervalMs: 1000 }, 4000)
       expect(lost.state.state).toBe('backup')
-      expect(lost.actions[0]).toMatchObject({ reason: expect.stringContaining('wins the tie') })
+      expect(lost.actions[1]).toMatchObject({ reason: expect.stringContaining('wins the tie') })
       // 203.x > 198.x only when compared unsigned (the top bit is set for both).
       const hi = master({ primaryAddress: '203.0.113.1' })
       const kept = step(hi, { kind: 'advert', src: '198.51.100.200', priority: 150, advertIntervalMs: 1000 }, 4000)
       expect(kept.state.state).toBe('master')
-      expect(kinds(kept.actions)).toEqual(['advert:150'])
+      expect(kinds(kept.actions)).toEqual(['advert:150', 'reannounce'])
     })
-    it('lower priority: stays master and answers with an advert at once (as keepalived)', () => {
+    it('lower priority: stays master, answers with an advert at once and announces the VIP again (as keepalived)', () => {
       const r = step(master(), { kind: 'advert', src: B, priority: 100, advertIntervalMs: 1000 }, 4000)
       expect(r.state.state).toBe('master')
-      expect(kinds(r.actions)).toEqual(['advert:150'])
+      expect(kinds(r.actions)).toEqual(['advert:150', 'reannounce'])
     })
     it('priority 0 from a resigning peer: sends an advert at once', () => {
       const r = step(master(), { kind: 'advert', src: B, priority: 0, advertIntervalMs: 1000 }, 4000)
@@ -237,7 +237,7 @@ describe('single state machine', () => {
     const tick = step(r.s, { kind: 'timer', timer: 'advert' }, 1060)
     expect(kinds(tick.actions)).toEqual(['advert:254'])
     // the old master (200) announces itself: 200 < 254, so we stay and answer
-    expect(kinds(step(tick.state, { kind: 'advert', src: B, priority: 200, advertIntervalMs: 1000 }, 1100).actions)).toEqual(['advert:254'])
+    expect(kinds(step(tick.state, { kind: 'advert', src: B, priority: 200, advertIntervalMs: 1000 }, 1100).actions)).toEqual(['advert:254', 'reannounce'])
     const rel = step(tick.state, { kind: 'release' }, 1200)
     expect(kinds(rel.actions)).toEqual(['advert:100'])
     expect(rel.state.takeover).toBe(false)

@@ -61,7 +61,8 @@ export const CASES: ConformanceCase[] = [
       { in: { start: null }, out: backupAtStart },
       { in: { advance: 360 }, out: master(360) },
       { in: { advance: 40 }, out: [] },
-      { in: { advert: { src: PEER, priority: 200 } }, out: ['400 state master->backup', '400 notify BACKUP', `400 vip- ${VIP}`], status: { state: 'backup', vipsHeld: [] } },
+      // One last advert at our priority first (keepalived higher_prio_send_advert): see the split-brain cases.
+      { in: { advert: { src: PEER, priority: 200 } }, out: ['400 advert 100', '400 state master->backup', '400 notify BACKUP', `400 vip- ${VIP}`], status: { state: 'backup', vipsHeld: [] } },
       // The peer falls silent: master again after Master_Down_Interval from its advert.
       { in: { advance: 359 }, out: [] },
       { in: { advance: 1 }, out: master(760) },
@@ -204,7 +205,34 @@ export const CASES: ConformanceCase[] = [
       { in: { advert: { src: STRANGER, priority: 254 } }, out: [], status: { state: 'master', peers: [], adverts: { bad: { 'unknown-source': 1 } } } },
       { in: { advert: { src: STRANGER, priority: 0 } }, out: [], status: { adverts: { bad: { 'unknown-source': 2 } } } },
       // The configured peer is still heard.
-      { in: { advert: { src: PEER, priority: 200 } }, out: ['360 state master->backup', '360 notify BACKUP', `360 vip- ${VIP}`], status: { masterAddress: PEER } }
+      { in: { advert: { src: PEER, priority: 200 } }, out: ['360 advert 100', '360 state master->backup', '360 notify BACKUP', `360 vip- ${VIP}`], status: { masterAddress: PEER } }
+    ]
+  },
+
+  // Issue 9 item 11: a healed split brain strands no client.
+  {
+    name: 'split brain healed, the winner side: a master that hears a lower priority answers and announces the VIP again',
+    why: 'RFC 5798 §6.4.3 says discard; keepalived sends an advert and garp_lower_prio_repeat gratuitous ARPs, so clients that followed the other master come back now',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 360 }, out: master(360) },
+      { in: { advance: 40 }, out: [] },
+      { in: { advert: { src: PEER, priority: 50 } }, out: ['400 advert 100', `400 garp ${VIP}`, `400 garp ${VIP}`] },
+      // The regular schedule goes on unchanged (the answer does not move the Adver_Timer): the
+      // second burst 1 s after becoming master, nothing more.
+      { in: { advance: 960 }, out: ['460 advert 100', '560 advert 100', '660 advert 100', '760 advert 100', '860 advert 100', '960 advert 100', '1060 advert 100', '1160 advert 100', '1260 advert 100', '1360 advert 100', `1360 garp ${VIP}`, `1360 garp ${VIP}`] }
+    ]
+  },
+  {
+    name: 'split brain healed, the losing side: one last advert at its own priority, then it yields',
+    why: "keepalived higher_prio_send_advert: the winner may never hear the loser otherwise (the loser stops advertising at once), and would not re-announce",
+    config: { priority: 50 },
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      // Skew_Time for 50: floor(206 x 10 / 256) cs = 80 ms, Master_Down_Interval 380 ms.
+      { in: { advance: 380 }, out: master(380, 50) },
+      { in: { advert: { src: PEER, priority: 100 } }, out: ['380 advert 50', '380 state master->backup', '380 notify BACKUP', `380 vip- ${VIP}`] },
+      { in: { advert: { src: PEER, priority: 100 } }, out: [] }
     ]
   }
 ]
