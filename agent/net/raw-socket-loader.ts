@@ -117,7 +117,15 @@ export class ResilientRawSocket {
     const s = this.sock
     if (!s) return Promise.reject(new Error('socket is being reopened after an error'))
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`send to ${address} did not complete within ${timeoutMs} ms`)), timeoutMs)
+      const t = setTimeout(() => {
+        const err = new Error(`send to ${address} did not complete within ${timeoutMs} ms`)
+        reject(err)
+        // A send that never completes means the socket is wedged: seen after an unreachable peer
+        // (ARP failing for a unicast peer) left an error pending, when raw-socket stops getting
+        // "writable" and its send queue never moves again. Reopen it as for a reported error, or
+        // the agent goes mute for good and a healed partition never resolves.
+        this.onError(s, err)
+      }, timeoutMs)
       s.send(buf, 0, buf.length, address, (err: Error | null, bytes: number) => {
         clearTimeout(t)
         if (err) reject(err)

@@ -92,7 +92,12 @@ describe('split brain heal (issue 9 item 11)', () => {
     /** On a failure: where the client's ARP entry points, and what each agent last did. */
     const explain = async (): Promise<void> => {
       console.log(`client ARP for ${VIP}: ${await clientMacForVip()} (n1 ${mac1}, n2 ${mac2})\n${(await clientExec(['ip', 'neigh'])).stdout}`)
-      for (const a of [a1, a2]) console.log(`${a.node.name}:\n${logsOf(a).split('\n').slice(-15).join('\n')}`)
+      for (const a of [a1, a2]) {
+        const st = await instanceStatus(a, 'VI_B').catch((err: Error) => ({ error: err.message }))
+        const lines = logsOf(a).split('\n')
+        const trouble = lines.filter((l) => /"level":"(warn|error)"/.test(l)).slice(-5)
+        console.log(`${a.node.name}: ${JSON.stringify(st)}\n${[...trouble, ...lines.slice(-8)].join('\n')}`)
+      }
     }
 
     ping = clientSpawn(['ping', '-n', '-D', '-i', '0.01', '-W', '1', VIP])
@@ -100,7 +105,11 @@ describe('split brain heal (issue 9 item 11)', () => {
     await waitFor('the client to get replies from the VIP', () => replies.length >= 10, 5000, 20)
 
     const worst: number[] = []
-    for (let cycle = 1; cycle <= CYCLES; cycle++) {
+    for (let cycle = 1; cycle <= CYCLES; cycle++) await oneCycle(cycle).catch(async (err) => {
+      await explain()
+      throw err
+    })
+    async function oneCycle(cycle: number): Promise<void> {
       await partition()
       await waitFor(`cycle ${cycle}: both nodes master (split brain)`, async () => (await vipHolders([n1, n2], VIP)).length === 2, 5000)
       // The other side's gratuitous ARP pulls the client over: the case the heal must undo.
@@ -110,25 +119,20 @@ describe('split brain heal (issue 9 item 11)', () => {
 
       const healedAt = replies.at(-1)!
       await heal()
-      await waitForSoleHolder([n1, n2], VIP, n1, 5000).catch(async (err) => {
-        await explain()
-        throw err
-      })
+      await waitForSoleHolder([n1, n2], VIP, n1, 5000)
       await waitFor(`cycle ${cycle}: n2 back to backup following n1`, async () => {
         const s = await instanceStatus(a2, 'VI_B')
         return s.state === 'backup' && s.masterAddress === n1.address
       }, 5000)
       const settled = replies.length
       // Half a second of pings after the heal (50 replies at 10 ms): any outage is over by then.
-      await waitFor(`cycle ${cycle}: the client to get replies again after the heal`, () => replies.length >= settled + 50, 5000, 10).catch(async (err) => {
-        await explain()
-        throw err
-      })
+      await waitFor(`cycle ${cycle}: the client to get replies again after the heal`, () => replies.length >= settled + 50, 5000, 10)
       expect(await clientMacForVip()).toBe(mac1) // exactly one owner, and the client is talking to it
       let maxGap = 0
       for (let i = 1; i < replies.length; i++) if (replies[i]! > healedAt) maxGap = Math.max(maxGap, replies[i]! - replies[i - 1]!)
       worst.push(Math.round(maxGap))
     }
+
     console.log(`split-brain heal: longest gap between ping replies after each heal (ms, pings every 10): ${worst.join(', ')}`)
     expect((await instanceStatus(a1, 'VI_B')).state).toBe('master')
     for (const gap of worst) expect(gap).toBeLessThanOrEqual(3 * ADVERT_MS)
