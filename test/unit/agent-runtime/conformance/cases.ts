@@ -14,9 +14,12 @@ import { VIP } from './world'
 const PEER = '198.51.100.11'
 const STRANGER = '198.51.100.66'
 
-/** Becoming master at `t`: transition, advert, VIP, notify, then the first burst of gratuitous ARP. */
+/**
+ * Becoming master at `t`: the VIP add first (it runs in the ip helper while the rest goes on),
+ * transition, advert, notify, then the first burst of gratuitous ARP once the address is there.
+ */
 const master = (t: number, priority = 100, from = 'backup'): string[] => [
-  `${t} state ${from}->master`, `${t} advert ${priority}`, `${t} vip+ ${VIP}`, `${t} notify MASTER`, `${t} garp ${VIP}`, `${t} garp ${VIP}`
+  `${t} vip+ ${VIP}`, `${t} state ${from}->master`, `${t} advert ${priority}`, `${t} notify MASTER`, `${t} garp ${VIP}`, `${t} garp ${VIP}`
 ]
 const backupAtStart = ['0 state initialize->backup', '0 notify BACKUP']
 
@@ -123,7 +126,7 @@ export const CASES: ConformanceCase[] = [
       { in: { start: null }, out: backupAtStart },
       { in: { advert: { src: PEER, priority: 200 } }, out: [] },
       { in: { advance: 100 }, out: [] },
-      { in: { admin: 'takeover' }, out: ['100 state backup->master', `100 vip+ ${VIP}`, '100 notify MASTER', `100 garp ${VIP}`, `100 garp ${VIP}`] },
+      { in: { admin: 'takeover' }, out: [`100 vip+ ${VIP}`, '100 state backup->master', '100 notify MASTER', `100 garp ${VIP}`, `100 garp ${VIP}`] },
       { in: { advance: 30 }, out: ['130 advert 254'], status: { takeover: true } },
       // The old master (200) hears 254 and yields; its adverts stop. Ours go on at 254 until released.
       { in: { advance: 70 }, out: ['200 advert 254'] },
