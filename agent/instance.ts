@@ -7,6 +7,7 @@
  * starve them; a fake clock in tests, test/unit/agent-runtime/conformance).
  */
 import { EventEmitter } from 'node:events'
+import { GarpSchedule } from './garp-schedule'
 import type { InstanceConfig, VipConfig } from './config/model'
 import type { Logger } from './log'
 import type { TransportCounters, VrrpTransport, ReceivedAdvert } from './net/transport'
@@ -112,9 +113,7 @@ export class Instance extends EventEmitter {
   private readonly held = new Set<string>()
   private readonly peers = new Map<string, PeerSeen>()
   private readonly ownBad: Record<string, number> = {}
-  private readonly garpTimers = new Set<TimerHandle>()
-  private garpRefresh?: TimerHandle
-  private garpGeneration = 0
+  private readonly garp: GarpSchedule
   private health: Health
   private readonly notifier: NotifySink
   private readonly clock: Scheduler
@@ -129,6 +128,7 @@ export class Instance extends EventEmitter {
   constructor(readonly cfg: InstanceConfig, private readonly deps: InstanceDeps) {
     super()
     this.clock = deps.scheduler ?? realScheduler
+    this.garp = new GarpSchedule(cfg.garp, this.clock, () => this.garpAllVips(), () => this.s.state === 'master')
     this.unicastPeers = new Set(cfg.unicastPeers)
     this.log = deps.logger.child({ instance: cfg.name }).log
     this.s = initialState(
@@ -403,18 +403,12 @@ export class Instance extends EventEmitter {
     if (errors.length > 0) throw new Error(`could not ${verb} every VIP: ${errors.join('; ')}`)
   }
 
-  // Gratuitous ARP as keepalived does it: a burst of garp_master_repeat at once, a second
-  // burst after garp_master_delay, then garp_master_refresh_repeat every garp_master_refresh.
+  /** Starts the gratuitous ARP schedule of a new mastership (garp-schedule.ts). */
   private startGarp(): void {
     // Queued behind the VIP add, this may run after a demotion or stop already cancelled GARP:
     // starting then would leave the refresh interval running (and keep a stopped agent alive).
     if (this.stopped || this.s.state !== 'master') return
-    this.cancelGarp()
-    const gen = ++this.garpGeneration
-    const g = this.cfg.garp
-    this.garpBurst(gen, g.masterRepeat, true)
-    if (g.masterDelayMs > 0) this.garpAfter(g.masterDelayMs, () => this.garpBurst(gen, g.masterRepeat))
-    if (g.masterRefreshMs > 0) this.garpRefresh = this.clock.setInterval(() => this.garpBurst(gen, g.masterRefreshRepeat), g.masterRefreshMs)
+    this.garp.start()
   }
 
   /**
@@ -426,29 +420,10 @@ export class Instance extends EventEmitter {
   private reannounce(): void {
     if (this.stopped || this.s.state !== 'master') return
     this.log('info', 'heard a lower priority while master: announcing the VIP again with gratuitous ARP')
-    this.garpBurst(this.garpGeneration, this.cfg.garp.masterRepeat, true)
+    this.garp.reannounce()
   }
 
-  /** A fired timeout leaves the set, so a long mastership with refresh does not pile up handles. */
-  private garpAfter(ms: number, fn: () => void): void {
-    const t = this.clock.setTimeout(() => {
-      this.garpTimers.delete(t)
-      fn()
-    }, ms)
-    this.garpTimers.add(t)
-  }
-
-  private garpBurst(gen: number, count: number, firstNow = false): void {
-    for (let i = 0; i < count; i++) {
-      // The first packet of a burst goes out now: a 0 ms timer would cost a turn of the event
-      // loop (>= 1 ms) while clients still send to the old owner's MAC.
-      if (i === 0 && firstNow) void this.garpOnce(gen)
-      else this.garpAfter(i * this.cfg.garp.intervalMs, () => void this.garpOnce(gen))
-    }
-  }
-
-  private async garpOnce(gen: number): Promise<void> {
-    if (gen !== this.garpGeneration || this.s.state !== 'master') return
+  private async garpAllVips(): Promise<void> {
     await Promise.all(
       this.cfg.vips.map((v) =>
         this.deps.os.sendGarp(v.address, this.vipDev(v)).catch((err: Error) => {
@@ -459,11 +434,7 @@ export class Instance extends EventEmitter {
   }
 
   private cancelGarp(): void {
-    this.garpGeneration++
-    for (const t of this.garpTimers) this.clock.clearTimeout(t)
-    this.garpTimers.clear()
-    this.clock.clearInterval(this.garpRefresh)
-    this.garpRefresh = undefined
+    this.garp.cancel()
   }
 
   counters(): TransportCounters & { ownBad: Record<string, number> } {
