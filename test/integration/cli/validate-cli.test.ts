@@ -101,6 +101,50 @@ describe('havip validate (lab)', () => {
   })
 })
 
+describe('havip validate as the users real servers have (lab key-only users)', () => {
+  function rootOrSudo(report: ValidationReport) {
+    return report.results.find((x) => x.testId === 'system.root-or-sudo')
+  }
+
+  it('a key-only user with NOPASSWD sudo validates with no password anywhere', async () => {
+    const u = lab.keyUsers.nopasswdSudo
+    const r = await runHavip(['--data-dir', dataDir(), '--json', 'validate', '--node', `${u.name}@${lab.nodes[0]!.address}`, '--identity', u.privateKeyPath, '--trust-new-host-keys', '--vip', VIP, '--test', 'system.root-or-sudo', '--test', 'system.sysctls'], { timeoutMs: 60_000 })
+    const report = parseReport(r.stdout)
+    expect(rootOrSudo(report)).toMatchObject({ status: 'Success' })
+    expect(report.results.find((x) => x.testId === 'system.sysctls')?.status).not.toBe('Failed')
+    expect(r.code).toBe(0)
+  })
+
+  it('a key-only user whose sudo asks for a password: Failed with what to do without it, Success with --sudo-password-file', async () => {
+    const u = lab.keyUsers.passwordSudo
+    const dir = dataDir()
+    const node = ['--node', `${u.name}@${lab.nodes[0]!.address}`, '--identity', u.privateKeyPath, '--trust-new-host-keys', '--vip', VIP, '--test', 'system.root-or-sudo']
+    const without = await runHavip(['--data-dir', dir, '--json', 'validate', ...node], { timeoutMs: 60_000 })
+    expect(without.code).toBe(2)
+    const failed = rootOrSudo(parseReport(without.stdout))
+    expect(failed?.status).toBe('Failed')
+    expect(`${failed?.details} ${failed?.remediation}`).toMatch(/sudo/i)
+
+    const pw = path.join(dir, 'sudo.pw')
+    fs.writeFileSync(pw, fs.readFileSync(u.sudoPasswordPath!, 'utf8'), { mode: 0o600 })
+    const withPw = await runHavip(['--data-dir', dir, '--json', 'validate', ...node, '--sudo-password-file', pw], { timeoutMs: 60_000 })
+    expect(rootOrSudo(parseReport(withPw.stdout))).toMatchObject({ status: 'Success' })
+    expect(withPw.code).toBe(0)
+    expect(withPw.stdout + withPw.stderr).not.toContain(fs.readFileSync(u.sudoPasswordPath!, 'utf8').trim())
+  })
+
+  it('wrong credentials: the node is Failed with auth-failed and a hint, exit 2', async () => {
+    const dir = dataDir()
+    const pw = path.join(dir, 'wrong.pw')
+    fs.writeFileSync(pw, 'not-the-password\n', { mode: 0o600 })
+    const r = await runHavip(['--data-dir', dir, '--json', 'validate', '--node', `${lab.sudoUser}@${lab.nodes[0]!.address}`, '--password-file', pw, '--trust-new-host-keys', '--vip', VIP], { timeoutMs: 60_000 })
+    expect(r.code).toBe(2)
+    const report = parseReport(r.stdout)
+    expect(report.nodes[0]?.error?.kind).toBe('auth-failed')
+    expect(report.results.every((x) => x.status === 'Failed' || x.status === 'NotRun')).toBe(true)
+  })
+})
+
 describe('havip: errors of use exit 1 with a message that says what to do', () => {
   const cases: [string, string[], RegExp][] = [
     ['a VIP that is not an address', ['validate', '--node', 'root@198.51.100.11', '--vip', '198.51.100.300/24'], /not a VIP/],

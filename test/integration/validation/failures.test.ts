@@ -126,7 +126,9 @@ describe('validation failures with their remediation', () => {
 
   it('a changed host key is refused: the node\'s tests fail with host-key-changed', async () => {
     const n3 = env.node('n3')
-    await env.call('hostKeys.trust', { host: n3.address, port: n3.sshPort, keyType: 'ssh-ed25519', fingerprint: 'SHA256:AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK' })
+    const wrong = 'SHA256:AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK'
+    // Replacing a pin is an explicit act (issue 9 item 14): say so, naming the pin replaced.
+    await env.call('hostKeys.trust', { host: n3.address, port: n3.sshPort, keyType: 'ssh-ed25519', fingerprint: wrong, replace: true, previousFingerprint: n3.hostKeyFingerprint })
     try {
       const { report } = await env.validate({ nodes: targets('n1', 'n3'), vip: vip(9), tests: ['inventory.os-kernel'] })
       const bad = report.nodes.find((n) => n.host === n3.address)!
@@ -137,7 +139,7 @@ describe('validation failures with their remediation', () => {
       expect(r.remediation).toMatch(/Find out why the key changed/)
       expect(resultOf(report, 'inventory.os-kernel', nodeIdOf(report, env.node('n1').address)).status).toBe('Success')
     } finally {
-      await env.call('hostKeys.trust', { host: n3.address, port: n3.sshPort, keyType: n3.hostKeyPublic.split(' ')[0]!, fingerprint: n3.hostKeyFingerprint })
+      await env.call('hostKeys.trust', { host: n3.address, port: n3.sshPort, keyType: n3.hostKeyPublic.split(' ')[0]!, fingerprint: n3.hostKeyFingerprint, replace: true, previousFingerprint: wrong })
     }
   })
 
