@@ -48,7 +48,7 @@ describe('havip validate (lab)', () => {
     expect(r.stderr).toMatch(/connecting to root@198\.51\.100\.11:22/)
     const report = parseReport(r.stdout)
     const failed = report.results.filter((x) => x.status === 'Failed')
-    expect(failed.map((f) => `${f.testId}: ${f.details}`)).toEqual([])
+    expect(failed.map((f) => `${f.testId}: ${f.details}`), `havip's stderr:\n${r.stderr.slice(-4000)}`).toEqual([])
     expect(r.code).toBe(0)
     expect(report.nodes).toHaveLength(3)
     for (const t of report.tests) expect(report.results.filter((x) => x.testId === t.id)).toHaveLength(3)
