@@ -14,7 +14,6 @@ import type { ApiInput, ApiMethod, ApiOutput } from '../../electron/api/contract
 import type { ValidationNodeInput, ValidationReport } from '../../electron/api/validation'
 import { createBackend, type Backend } from '../../electron/backend/backend'
 import { labUp, type LabNode, type LabState } from '../lab/lab'
-import { quietRootShell, type Undo } from '../lab/shapes'
 import { waitFor } from '../support/wait-for'
 import { median, type Bench, type BenchContext, type BenchRow } from './registry'
 
@@ -64,11 +63,8 @@ export const validationBench: Bench = {
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const rows: BenchRow[] = []
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-bench-validation-'))
-    const unquiet: Undo[] = []
     try {
       const lab = await labUp({ nodes: Math.max(...SIZES), progress: (l) => ctx.log(`lab: ${l}`) })
-      // The host's /root/.bashrc (shared by the lab's nodes) would be measured with every root exec: see shapes.ts.
-      for (const n of lab.nodes) unquiet.push(await quietRootShell(n))
       const vip = `${lab.vipPool[12]}/24`
       for (const size of SIZES) {
         const nodes = lab.nodes.slice(0, size)
@@ -102,7 +98,6 @@ export const validationBench: Bench = {
       const m8 = rows.find((r) => r.subject === '8 nodes' && r.metric.includes('cold'))?.median
       if (m3 && m8) rows.push({ metric: 'cold 8 nodes / 3 nodes', subject: 'ratio (aim <= 1.5)', median: m8 / m3, unit: 'x', samples: [m8 / m3] })
     } finally {
-      for (const u of unquiet) await u()
       fs.rmSync(dir, { recursive: true, force: true })
     }
     return rows

@@ -8,11 +8,6 @@
 //  - holdAddressOnClient(ip):  the client namespace answers ARP for `ip` (a VIP already in use)
 //  - hideNodeJs(node):         /dev/null bind-mounted over /usr/bin/node in the node's own mount
 //                              namespace, so `node --version` fails there (a node without Node.js)
-//  - quietRootShell(node):    /dev/null bind-mounted over /root/.bashrc in the node's mount
-//                              namespace. The lab's nodes share the host's /root, and Debian's bash
-//                              sources ~/.bashrc for every command sshd runs: a developer's .bashrc
-//                              (pyenv init: a rehash behind a lock file) then costs each root exec
-//                              seconds and stalls parallel ones. Not a property of a node.
 //  - revokeSudo(node):         an empty file bind-mounted over the lab's sudoers file in the node's
 //                              mount namespace: the sudo user has no sudo at all on that node
 // Nodes have private mount namespaces (sshd.ts: unshare --propagation private), so the bind
@@ -69,30 +64,24 @@ export async function holdAddressOnClient(address: string, prefix = 24): Promise
   return undo
 }
 
+/** How many mounts are stacked on `target` in the node's mount namespace. */
+async function mountDepth(node: LabNode | string, target: string): Promise<number> {
+  const r = await nodeExec(node, ['findmnt', '-n', '-o', 'TARGET', '--mountpoint', target])
+  return r.code === 0 ? r.stdout.split('\n').filter((l) => l.trim() !== '').length : 0
+}
+
 async function bindOver(node: LabNode | string, source: string, target: string, what: string): Promise<Undo> {
-  const undo: Undo = async () => {
-    // Unmount every stacked copy (an aborted run may have left one).
-    for (let i = 0; i < 5; i++) {
-      const r = await nodeExec(node, ['findmnt', '-n', '--mountpoint', target])
-      if (r.code !== 0 || r.stdout.trim() === '') return
-      await nodeExec(node, ['umount', target])
-    }
-  }
-  await undo()
+  // Undo pops only what this shape stacked: the lab's own mounts under it (sshd.ts binds a quiet
+  // /root/.bashrc, for one) stay, so a later test never runs on a node the lab did not build.
+  const before = await mountDepth(node, target)
   must(await nodeExec(node, ['mount', '--bind', source, target]), what)
-  return undo
+  return async () => {
+    for (let i = 0; i < 5 && (await mountDepth(node, target)) > before; i++) await nodeExec(node, ['umount', target])
+  }
 }
 
 export async function hideNodeJs(node: LabNode | string): Promise<Undo> {
   return bindOver(node, '/dev/null', NODE_BINARY, `hiding ${NODE_BINARY}`)
-}
-
-export const ROOT_BASHRC = '/root/.bashrc'
-
-export async function quietRootShell(node: LabNode | string): Promise<Undo> {
-  const r = await nodeExec(node, ['test', '-f', ROOT_BASHRC])
-  if (r.code !== 0) return async () => {}
-  return bindOver(node, '/dev/null', ROOT_BASHRC, `quieting ${ROOT_BASHRC}`)
 }
 
 export async function revokeSudo(node: LabNode | string): Promise<Undo> {

@@ -10,7 +10,6 @@ import type { SshTargetInput } from '../../../electron/api/model'
 import type { ValidationProgress, ValidationReport, ValidationRequestInput, ValidationResult, ValidationStatus } from '../../../electron/api/validation'
 import { createBackend, type Backend } from '../../../electron/backend/backend'
 import { readLabState, type LabNode, type LabState } from '../../lab/lab'
-import { quietRootShell, type Undo } from '../../lab/shapes'
 import { ensureBundle } from '../agent/lab-agents'
 import { waitFor } from '../../support/wait-for'
 
@@ -49,10 +48,7 @@ export async function makeValidationEnv(opts: { trust?: boolean; connectTimeoutM
     if (!n) throw new Error(`the lab has no node ${name}`)
     return n
   }
-  // The host's /root/.bashrc (shared by the lab's nodes) must not slow every root exec: see shapes.ts.
   ensureBundle() // the VRRP group uploads the agent bundle to the nodes for its scan
-  const unquiet: Undo[] = []
-  for (const n of lab.nodes) unquiet.push(await quietRootShell(n))
   if (opts.trust !== false) {
     for (const n of lab.nodes) {
       await call('hostKeys.trust', { host: n.address, port: n.sshPort, keyType: n.hostKeyPublic.split(' ')[0]!, fingerprint: n.hostKeyFingerprint })
@@ -87,7 +83,6 @@ export async function makeValidationEnv(opts: { trust?: boolean; connectTimeoutM
     },
     async dispose() {
       await backend.dispose()
-      for (const u of unquiet) await u()
       fs.rmSync(tmp, { recursive: true, force: true })
     }
   }
