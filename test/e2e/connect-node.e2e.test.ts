@@ -6,10 +6,11 @@ import * as fs from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { nodeExec } from '../lab/exec'
-import { readLabState, type LabNode, type LabState } from '../lab/lab'
+import type { LabNode, LabState } from '../lab/lab'
 import { newSshdConnections, sshdConnections } from '../lab/sshd-sessions'
 import { callApi } from './support/api-client'
 import { launchChromium } from './support/chromium'
+import { currentLab, labNode } from './support/lab-state'
 import { ConsolePages, shot } from './support/console-pages'
 import { startWebServer, type RunningWebServer } from './support/web-server'
 
@@ -20,12 +21,6 @@ const pages = new ConsolePages(() => browser)
 /** Console errors and CSP violations seen by any page: the console must run clean under its CSP. */
 const pageProblems = pages.problems
 
-function node(name: string): LabNode {
-  const n = lab.nodes.find((x) => x.name === name)
-  if (!n) throw new Error(`lab has no node ${name}`)
-  return n
-}
-
 const openConsole = (url: string): Promise<Page> => pages.open(url)
 
 async function openConnectDialog(page: Page) {
@@ -33,12 +28,6 @@ async function openConnectDialog(page: Page) {
   const dialog = page.getByRole('dialog', { name: 'Connect to Node' })
   await dialog.waitFor()
   return dialog
-}
-
-function currentLab(): LabState {
-  const state = readLabState()
-  if (!state) throw new Error('the lab is not up: the e2e globalSetup (test/lab/global-setup.ts) should have built it')
-  return state
 }
 
 beforeAll(async () => {
@@ -64,7 +53,7 @@ afterAll(async () => {
 
 describe('browser mode console against the lab', () => {
   it('connects to n1 as root with the lab key, shows its host key for trust, then its facts', async () => {
-    const n1 = node('n1')
+    const n1 = labNode('n1')
     const page = await openConsole(server!.url)
     await expect.poll(() => page.getByText('Browser mode', { exact: true }).isVisible()).toBe(true)
     const sshdBefore = new Set((await sshdConnections(n1)).map((c) => c.peer))
@@ -153,7 +142,7 @@ describe('browser mode console against the lab', () => {
   })
 
   it('shows "Authentication failed" in the dialog for a wrong havipadm password', async () => {
-    const n2 = node('n2')
+    const n2 = labNode('n2')
     const page = await openConsole(server!.url)
     const dialog = await openConnectDialog(page)
     await dialog.getByLabel('Node address').fill(n2.address)
@@ -179,7 +168,7 @@ describe('browser mode console against the lab', () => {
   })
 
   it('remembers a password when asked and reconnects with it without asking again', async () => {
-    const n2 = node('n2')
+    const n2 = labNode('n2')
     const password = fs.readFileSync(lab.sudoPasswordPath, 'utf8').trim()
     const page = await openConsole(server!.url)
     const dialog = await openConnectDialog(page)
@@ -223,7 +212,7 @@ describe('browser mode console against the lab', () => {
   })
 
   it('refuses a changed host key with both fingerprints and no one-click accept; replacing the pin is an explicit, acknowledged step', async () => {
-    const n3 = node('n3')
+    const n3 = labNode('n3')
     // Arrange through the public API: pin a key that is NOT n3's (as if the node had been replaced).
     await callApi(server!.baseUrl, server!.token, 'hostKeys.trust', {
       host: n3.address,

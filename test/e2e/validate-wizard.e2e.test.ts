@@ -9,8 +9,9 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { readLabState, type LabNode, type LabState } from '../lab/lab'
+import type { LabNode, LabState } from '../lab/lab'
 import { launchChromium } from './support/chromium'
+import { currentLab, labNode } from './support/lab-state'
 import { ConsolePages, shot } from './support/console-pages'
 import { startWebServer, type RunningWebServer } from './support/web-server'
 
@@ -20,18 +21,6 @@ let lab: LabState
 let server: RunningWebServer | undefined
 let browser: Browser | undefined
 const pages = new ConsolePages(() => browser)
-
-function currentLab(): LabState {
-  const state = readLabState()
-  if (!state) throw new Error('the lab is not up: the e2e globalSetup (test/lab/global-setup.ts) should have built it')
-  return state
-}
-
-function node(name: string): LabNode {
-  const n = lab.nodes.find((x) => x.name === name)
-  if (!n) throw new Error(`lab has no node ${name}`)
-  return n
-}
 
 beforeAll(async () => {
   lab = currentLab()
@@ -92,7 +81,7 @@ async function savedButDisconnected(page: Page, n: LabNode): Promise<void> {
 
 describe('Validate a Configuration wizard against the lab', () => {
   it('validates the three lab nodes page by page and opens the report in the app', async () => {
-    const [n1, n2, n3] = [node('n1'), node('n2'), node('n3')]
+    const [n1, n2, n3] = [labNode('n1'), labNode('n2'), labNode('n3')]
     const vip = `${lab.vipPool[7]}/${lab.prefix}`
     const page = await pages.open(server!.url)
     await savedButDisconnected(page, n3)
@@ -242,7 +231,7 @@ describe('Validate a Configuration wizard against the lab', () => {
     const next = wizard.getByRole('button', { name: 'Next' })
     await next.click()
     await pageTitle(wizard, 'Select Servers')
-    for (const n of [node('n1'), node('n2'), node('n3')]) await serverRow(wizard, n).getByRole('checkbox').check()
+    for (const n of [labNode('n1'), labNode('n2'), labNode('n3')]) await serverRow(wizard, n).getByRole('checkbox').check()
     await wizard.getByLabel('Virtual IP (CIDR)').fill(`${lab.vipPool[8]}/${lab.prefix}`)
     await next.click()
     await pageTitle(wizard, 'Testing Options')
