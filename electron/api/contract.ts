@@ -10,6 +10,7 @@ import { ApiErrorSchema } from './errors'
 import { text } from './limits'
 import type { ApiEventName, ApiMethodName } from './names'
 import { validationEvents, validationMethods } from './validation'
+import { clusterEvents, clusterMethods } from './cluster'
 
 export const ConnectionStateSchema = z.enum(['connecting', 'connected', 'disconnected', 'failed'])
 
@@ -114,7 +115,9 @@ export const apiMethods = {
     output: NodeFactsSchema
   },
   // Validate a Configuration (issue 10): catalogue, start, cancel, report, reportHtml.
-  ...validationMethods
+  ...validationMethods,
+  // Clusters (issue 11): list, get, connect, forget, export, and the operations on the nodes.
+  ...clusterMethods
 } as const satisfies Record<ApiMethodName, { input: z.ZodTypeAny; output: z.ZodTypeAny }>
 
 export const apiEvents = {
@@ -130,7 +133,9 @@ export const apiEvents = {
     node: text('host', 'node').optional()
   }),
   // validation.progress, validation.finished
-  ...validationEvents
+  ...validationEvents,
+  // cluster.progress, cluster.finished
+  ...clusterEvents
 } as const satisfies Record<ApiEventName, z.ZodTypeAny>
 
 // names.ts must list exactly the table's keys (both directions); a mismatch fails to compile.
@@ -214,6 +219,8 @@ export type {
   ValidationReport,
   VrrpMode
 } from './validation'
+
+export * from './cluster'
 
 export { ApiErrorSchema } from './errors'
 export type { ApiError, ApiErrorKind } from './errors'

@@ -4,7 +4,8 @@ import { z } from 'zod'
 import { text } from './limits'
 import { SshErrorKindSchema } from './model'
 
-export const ApiErrorKindSchema = z.enum([...SshErrorKindSchema.options, 'not-found', 'internal'])
+export const ApiErrorKindSchema = z.enum([...SshErrorKindSchema.options, 'not-found', 'conflict', 'internal'])
+// 'conflict': the request collides with what exists (a VRID in use, a node already in another cluster, a name taken).
 
 export const ApiErrorSchema = z.object({
   kind: ApiErrorKindSchema,

@@ -18,10 +18,24 @@ export const apiMethodNames = [
   'validation.start',
   'validation.cancel',
   'validation.report',
-  'validation.reportHtml'
+  'validation.reportHtml',
+  'clusters.list',
+  'clusters.get',
+  'clusters.connect',
+  'clusters.forget',
+  'clusters.export',
+  'clusters.create',
+  'clusters.addNode',
+  'clusters.evictNode',
+  'clusters.destroy',
+  'clusters.addRole',
+  'clusters.setRole',
+  'clusters.removeRole',
+  'clusters.rollback',
+  'clusters.operation'
 ] as const
 
-export const apiEventNames = ['connection.state', 'backend.log', 'validation.progress', 'validation.finished'] as const
+export const apiEventNames = ['connection.state', 'backend.log', 'validation.progress', 'validation.finished', 'cluster.progress', 'cluster.finished'] as const
 
 export type ApiMethodName = (typeof apiMethodNames)[number]
 export type ApiEventName = (typeof apiEventNames)[number]

@@ -20,6 +20,7 @@ import { SshPool } from './ssh/pool'
 import { CredentialStore, type SecretCodec } from './store/credential-store'
 import { HostKeyStore } from './store/host-key-store'
 import { toApiError } from './to-api-error'
+import { clusterPlaceholders } from './clusters/placeholders'
 import { allTests } from './validation/groups/catalogue'
 import { ValidationService } from './validation/validation-service'
 
@@ -119,7 +120,10 @@ export function createBackend(opts: BackendOptions): Backend {
       return {}
     },
     'validation.report': async ({ runId }) => validation.report(runId),
-    'validation.reportHtml': async ({ runId }) => validation.reportHtml(runId)
+    'validation.reportHtml': async ({ runId }) => validation.reportHtml(runId),
+
+    // Clusters (issue 11): placeholders until the cluster service lands (electron/backend/clusters/).
+    ...clusterPlaceholders()
   }
 
   return {

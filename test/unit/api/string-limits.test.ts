@@ -10,6 +10,7 @@ import * as errors from '../../../electron/api/errors'
 import { clip, Limits } from '../../../electron/api/limits'
 import * as model from '../../../electron/api/model'
 import * as validation from '../../../electron/api/validation'
+import * as cluster from '../../../electron/api/cluster'
 
 /** Paths of unbounded strings (and of schema kinds the walk does not understand) under `schema`. */
 function unboundedStrings(schema: z.ZodTypeAny, at: string, seen = new Set<z.ZodTypeAny>()): string[] {
@@ -63,7 +64,8 @@ const everySchema: Array<[string, z.ZodTypeAny]> = [
   ...eventSchemas(apiEvents),
   ...exportedSchemas(model, 'model'),
   ...exportedSchemas(errors, 'errors'),
-  ...exportedSchemas(validation, 'validation')
+  ...exportedSchemas(validation, 'validation'),
+  ...exportedSchemas(cluster, 'cluster')
 ]
 
 describe('API string limits', () => {
