@@ -11,9 +11,10 @@ import { labDown, labUpDetailed, otherLabUsers, unregisterLabUser } from '../lab
 import { agentBench } from './agent-failover'
 import { formatRows, type Bench } from './registry'
 import { validationBench } from './validation'
+import { clusterCreateBench } from './cluster-create'
 
 /** Every bench the runner knows. Other modules add theirs here. */
-export const BENCHES: Bench[] = [agentBench, validationBench]
+export const BENCHES: Bench[] = [agentBench, validationBench, clusterCreateBench]
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`)
