@@ -71,7 +71,7 @@ class LogFileWriter {
       this.failed = true
       this.queue = []
       this.queuedBytes = 0
-      process.stderr.write(stderrLine('warn', `cannot write log file ${this.path} (${(err as Error).message}); logging to stderr only`))
+      writeStderr(stderrLine('warn', `cannot write log file ${this.path} (${(err as Error).message}); logging to stderr only`))
     }
   }
 
@@ -84,6 +84,23 @@ class LogFileWriter {
   }
 }
 
+/**
+ * stderr may be a pipe whose reader is gone (a supervisor killed with SIGKILL, a closed SSH
+ * session). Node reports the EPIPE as an 'error' event, which without a listener becomes an
+ * uncaught exception, whose handler logs, which writes to stderr again: a loop that starves the
+ * event loop while the agent should be releasing its VIPs. A broken stderr is dropped instead.
+ */
+let stderrBroken = false
+function writeStderr(line: string): void {
+  if (stderrBroken || process.stderr.destroyed) return
+  if (process.stderr.listenerCount('error') === 0) process.stderr.on('error', () => (stderrBroken = true))
+  try {
+    process.stderr.write(line)
+  } catch {
+    stderrBroken = true
+  }
+}
+
 export function createLogger(opts: { file?: string; stderr?: boolean; minLevel?: LogLevel; maxQueuedBytes?: number } = {}): RootLogger {
   const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
   const min = order[opts.minLevel ?? 'info']
@@ -93,13 +110,13 @@ export function createLogger(opts: { file?: string; stderr?: boolean; minLevel?:
       mkdirSync(dirname(opts.file), { recursive: true }) // once, at start-up
       file = new LogFileWriter(opts.file, opts.maxQueuedBytes ?? MAX_QUEUED_BYTES)
     } catch {
-      process.stderr.write(stderrLine('warn', `cannot create the directory of log file ${opts.file}; logging to stderr only`))
+      writeStderr(stderrLine('warn', `cannot create the directory of log file ${opts.file}; logging to stderr only`))
     }
   }
   const write = (base: Record<string, unknown>): LogFn => (level, msg, fields) => {
     if (order[level] < min) return
     const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }) + '\n'
-    if (opts.stderr !== false) process.stderr.write(line)
+    if (opts.stderr !== false) writeStderr(line)
     file?.write(line)
   }
   const make = (base: Record<string, unknown>): Logger => ({ log: write(base), child: (f) => make({ ...base, ...f }) })

@@ -1,6 +1,7 @@
 /**
  * havip-agent command line:
  *   run          --config F | --keepalived-conf F [--socket P] [--log-file F]
+ *   supervise    --config F | --keepalived-conf F [--log-file F] [--pid-file F]
  *   check-config --config F | --keepalived-conf F [--json]
  *   ctl          status|watch|takeover|release|pause|resume [INSTANCE] [--json] [--socket P]
  *   probe        TARGET --interval-ms N [--count N] [--timeout-ms N] [--json]
@@ -20,11 +21,14 @@ import type { AgentStatus } from './agent'
 import type { AgentEvent, InstanceStatus } from './instance'
 import { createLogger } from './log'
 import { runProbe } from './net/icmp-probe'
+import { SUPERVISED_ENV } from './supervise/child-process'
+import { runSupervisor } from './supervise/command'
 import { LinuxOs } from './os/linux'
 import { AGENT_VERSION } from './version'
 
 export const USAGE = `usage:
   havip-agent run --config FILE | --keepalived-conf FILE [--socket PATH] [--log-file FILE]
+  havip-agent supervise --config FILE | --keepalived-conf FILE [--log-file FILE] [--pid-file FILE]
   havip-agent check-config --config FILE | --keepalived-conf FILE [--json]
   havip-agent ctl status|watch|takeover|release|pause|resume [INSTANCE] [--json] [--socket PATH]
   havip-agent probe TARGET --interval-ms N [--count N] [--timeout-ms N] [--json]
@@ -124,6 +128,13 @@ async function cmdRun(args: string[], io: Out): Promise<number> {
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0))
   process.on('SIGINT', () => void shutdown('SIGINT', 0))
+  if (process.env[SUPERVISED_ENV] === '1') {
+    // Started by `havip-agent supervise` (supervise/child-process.ts): its end of our stdin closes
+    // when it dies, even by SIGKILL; stop cleanly then rather than run on unsupervised.
+    process.stdin.on('error', () => undefined)
+    process.stdin.once('close', () => void shutdown('the supervisor is gone (stdin closed)', 0))
+    process.stdin.resume()
+  }
   process.on('SIGHUP', () => logger.log('info', 'SIGHUP ignored: restart the agent to apply a new config'))
   process.on('uncaughtException', (err) => {
     logger.log('error', `internal error: ${err.stack ?? err.message}`)
@@ -138,6 +149,18 @@ async function cmdRun(args: string[], io: Out): Promise<number> {
     return 1
   }
   return await new Promise<number>(() => {}) // runs until a signal
+}
+
+async function cmdSupervise(args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parse(args, {
+    config: { type: 'string' }, 'keepalived-conf': { type: 'string' }, 'log-file': { type: 'string' }, 'pid-file': { type: 'string' }
+  })
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+  if (process.platform !== 'linux') {
+    io.err(`havip-agent supervise supports Linux only (this is ${process.platform}); use the platform's service manager`)
+    return 1
+  }
+  return await runSupervisor({ ...configSource(values), logFile: values['log-file'] as string | undefined, pidFile: values['pid-file'] as string | undefined }, io)
 }
 
 async function cmdCtl(args: string[], io: Out): Promise<number> {
@@ -208,6 +231,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
   try {
     switch (cmd) {
       case 'run': return await cmdRun(rest, io)
+      case 'supervise': return await cmdSupervise(rest, io)
       case 'check-config': return await cmdCheckConfig(rest, io)
       case 'ctl': return await cmdCtl(rest, io)
       case 'probe': return await cmdProbe(rest, io)

@@ -48,7 +48,10 @@ describe('havip-agent CLI', () => {
       [['probe'], /probe needs a TARGET/],
       [['probe', 'example.com'], /TARGET must be an IPv4 address/],
       [['probe', '198.51.100.1', '--interval-ms', '0'], /--interval-ms must be an integer >= 1/],
-      [['run', '--bogus'], /Unknown option '--bogus'/]
+      [['run', '--bogus'], /Unknown option '--bogus'/],
+      [['supervise'], /give exactly one of --config FILE or --keepalived-conf FILE/],
+      [['supervise', '--config', 'a', '--socket', 'b'], /Unknown option '--socket'/],
+      [['supervise', '--config', 'a', 'extra'], /unexpected argument "extra"/]
     ] as [string[], RegExp][]) {
       const r = await cli(...argv)
       expect(r.code, argv.join(' ')).toBe(2)
