@@ -56,8 +56,8 @@ export const Ipv4AddressSchema = z
 /**
  * VRRPv2 simple password (keepalived's auth_pass): keepalived sends its first 8 bytes, so at
  * most 8 characters. Printable ASCII without spaces, quotes, backslash, '#' or '!' (keepalived.conf
- * reads '#' and '!' as comments, quotes and backslash as quoting, so the export would differ from
- * what the agents run). Every other character, shell metacharacters included, is data: it
+ * reads '#' and '!' as comments, quotes and backslash as quoting, and "${NAME}" as a parameter, so
+ * the export would differ from what the agents run). Every other character, shell metacharacters included, is data: it
  * travels in files, never on a command line.
  */
 export const VrrpPasswordSchema = z
@@ -69,6 +69,9 @@ export const VrrpPasswordSchema = z
     'the VRRP password may use printable ASCII only, without spaces'
   )
   .refine((s) => !/["'\\#!]/.test(s), 'the VRRP password may not contain quotes, "\\", "#" or "!" (keepalived.conf would read them as quoting or comments)')
+  // keepalived.conf substitutes ${NAME} even inside quotes, and defines some names itself
+  // (${_HASH} reads as "#", ${_PWD} as its directory): the export would carry another password.
+  .refine((s) => !s.includes('${'), 'the VRRP password may not contain "${" (keepalived.conf reads ${NAME} as a parameter)')
 
 export const RoleAuthSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),

@@ -55,8 +55,8 @@ interface RejectedFile {
   rejected: RejectedConnection[]
 }
 
-/** A short, readable reason from zod issues ("host: not a valid host name"). */
-function reasonOf(issues: readonly z.ZodIssue[]): string {
+/** A short, readable reason from zod issues (also used for clusters.json) ("host: not a valid host name"). */
+export function reasonOf(issues: readonly z.ZodIssue[]): string {
   return issues
     .slice(0, 3)
     .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))

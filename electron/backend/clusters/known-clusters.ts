@@ -1,0 +1,152 @@
+// The desktop's list of known clusters (<dataDir>/clusters.json): which clusters this app
+// created or connected to, and how to reach their nodes. Only a list: the definitions live on
+// the nodes (/etc/havip/cluster.json), so anything here can be rebuilt by Connect to Cluster.
+// That is why a damaged file is moved aside and reported rather than refused: the app keeps
+// working, and nothing the admin wrote is deleted.
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { KnownClusterSchema, type ClusterDefinition, type KnownCluster } from '../../api/cluster'
+import { reasonOf } from '../connections/saved-connections'
+import { ensurePrivateDir, readPrivateFile, writeFileAtomic } from '../store/atomic-file'
+
+interface ClustersFile {
+  version: 1
+  clusters: KnownCluster[]
+}
+
+/** What was wrong with clusters.json and where the damaged part went. */
+export interface ClustersFileDamage {
+  /** In words: "clusters.json is not valid JSON (...)", "2 entries could not be read: ...". */
+  message: string
+  /** Where the damaged file or entries were kept. */
+  keptAt: string
+}
+
+function describeEntry(entry: unknown): string {
+  const e = (entry ?? {}) as Record<string, unknown>
+  const name = typeof e['name'] === 'string' ? e['name'].slice(0, 60) : undefined
+  const id = typeof e['id'] === 'string' ? e['id'].slice(0, 30) : undefined
+  return [name, id && `(${id})`].filter(Boolean).join(' ') || 'an entry without a name'
+}
+
+export class KnownClusters {
+  readonly filePath: string
+  readonly rejectedPath: string
+
+  /** `onDamaged` hears once about a damaged file or entries, after they were moved aside. */
+  constructor(
+    dataDir: string,
+    private readonly onDamaged: (damage: ClustersFileDamage) => void = () => {}
+  ) {
+    this.filePath = path.join(dataDir, 'clusters.json')
+    this.rejectedPath = `${this.filePath}.rejected`
+  }
+
+  list(): KnownCluster[] {
+    const text = readPrivateFile(this.filePath)
+    if (text === undefined) return []
+    let doc: unknown
+    try {
+      doc = JSON.parse(text)
+    } catch (e) {
+      return this.setAsideWholeFile(`is not valid JSON (${(e as Error).message.slice(0, 200)})`)
+    }
+    const entries = (doc as Partial<ClustersFile> | null)?.clusters
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray(entries)) {
+      return this.setAsideWholeFile('has no "clusters" list')
+    }
+    const valid: KnownCluster[] = []
+    const rejected: { reason: string; entry: unknown }[] = []
+    for (const c of entries) {
+      const r = KnownClusterSchema.safeParse(c)
+      if (r.success) valid.push(r.data)
+      else rejected.push({ reason: reasonOf(r.error.issues), entry: c })
+    }
+    if (rejected.length > 0) this.setAsideEntries(rejected, valid)
+    return valid
+  }
+
+  get(id: string): KnownCluster | undefined {
+    return this.list().find((c) => c.id === id)
+  }
+
+  /** Adds the cluster or replaces the entry with the same id. */
+  upsert(entry: KnownCluster): void {
+    const parsed = KnownClusterSchema.parse(entry)
+    const all = this.list()
+    const at = all.findIndex((c) => c.id === parsed.id)
+    if (at >= 0) all[at] = parsed
+    else all.push(parsed)
+    this.write(all)
+  }
+
+  remove(id: string): boolean {
+    const all = this.list()
+    const rest = all.filter((c) => c.id !== id)
+    if (rest.length === all.length) return false
+    this.write(rest)
+    return true
+  }
+
+  /** The known clusters that have a node at host:port (host names compare case-insensitively). */
+  byNodeAddress(host: string, port: number): KnownCluster[] {
+    const h = host.toLowerCase()
+    return this.list().filter((c) => c.nodes.some((n) => n.host.toLowerCase() === h && n.port === port))
+  }
+
+  private setAsideWholeFile(why: string): KnownCluster[] {
+    const keptAt = `${this.filePath}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    fs.renameSync(this.filePath, keptAt)
+    this.onDamaged({
+      message: `The list of known clusters ${this.filePath} ${why}; it was moved to ${keptAt} and the list starts empty. Connect to each cluster again (Connect to Cluster, by any node's address): the clusters themselves live on their nodes.`,
+      keptAt
+    })
+    return []
+  }
+
+  /** Appends to .rejected first, then rewrites clusters.json: a crash in between keeps an entry twice, never loses it. */
+  private setAsideEntries(rejected: { reason: string; entry: unknown }[], valid: KnownCluster[]): void {
+    ensurePrivateDir(path.dirname(this.filePath))
+    let kept: unknown[] = []
+    const old = readPrivateFile(this.rejectedPath)
+    if (old !== undefined) {
+      try {
+        const d = JSON.parse(old) as { rejected?: unknown }
+        if (Array.isArray(d.rejected)) kept = d.rejected
+      } catch {
+        // A damaged .rejected file is replaced by a fresh one below only after it is kept aside.
+        fs.renameSync(this.rejectedPath, `${this.rejectedPath}.damaged-${Date.now()}`)
+      }
+    }
+    const now = new Date().toISOString()
+    const doc = { version: 1, rejected: [...kept, ...rejected.map((r) => ({ rejectedAt: now, ...r }))] }
+    writeFileAtomic(this.rejectedPath, JSON.stringify(doc, null, 2) + '\n', 0o600)
+    this.write(valid)
+    const what = rejected.map((r) => `${describeEntry(r.entry)}: ${r.reason}`).join('; ')
+    this.onDamaged({
+      message: `${rejected.length === 1 ? 'A known cluster' : `${rejected.length} known clusters`} in ${this.filePath} could not be read and ${rejected.length === 1 ? 'was' : 'were'} moved to ${this.rejectedPath} (${what}). Connect to the cluster again to list it.`,
+      keptAt: this.rejectedPath
+    })
+  }
+
+  private write(clusters: KnownCluster[]): void {
+    ensurePrivateDir(path.dirname(this.filePath))
+    const doc: ClustersFile = { version: 1, clusters }
+    writeFileAtomic(this.filePath, JSON.stringify(doc, null, 2) + '\n', 0o600)
+  }
+}
+
+/** The list entry of a definition; `connectionIds` maps node names to this desktop's saved connections. */
+export function knownClusterFrom(def: ClusterDefinition, now: Date, connectionIds: Readonly<Record<string, string | undefined>> = {}): KnownCluster {
+  return {
+    id: def.id,
+    name: def.name,
+    generation: def.generation,
+    nodes: def.nodes.map((n) => {
+      const connectionId = connectionIds[n.name]
+      return { name: n.name, host: n.host, port: n.port, username: n.username, ...(connectionId ? { connectionId } : {}) }
+    }),
+    roles: def.roles.map((r) => ({ name: r.name, vip: r.vip })),
+    lastSeenAt: now.toISOString()
+  }
+}
