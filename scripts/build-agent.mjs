@@ -4,7 +4,7 @@
 // the bundle's own directory, so node-gyp-build finds prebuilds/<platform>-<arch>/ beside it,
 // wherever the bundle is copied (e.g. /opt/havip on a node).
 import { build } from 'esbuild'
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
@@ -52,4 +52,7 @@ for (const plat of PLATFORMS) {
     copied++
   }
 }
+// The version the deploy service names a release by (with a hash of the files, so two builds
+// of one version never share /opt/havip/releases/<name>/ on a node).
+writeFileSync(join(outDir, 'release.json'), JSON.stringify({ version: pkg.version }) + '\n')
 console.log(`build-agent: ${bundle} + ${copied} prebuilds for ${PLATFORMS.join(', ')}`)

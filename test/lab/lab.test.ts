@@ -89,6 +89,9 @@ describe('lab', () => {
         const m = await nodeExec('n2', ['findmnt', '-n', '-o', 'FSTYPE', '--mountpoint', dir])
         expect(m.stdout.trim(), dir).toBe('tmpfs')
       }
+      // /opt/havip holds the Node.js runtime Create Cluster uploads (~125 MB unpacked).
+      const opt = await nodeExec('n2', ['df', '-P', '-B1', '/opt/havip'])
+      expect(Number(opt.stdout.trim().split('\n')[1]?.split(/\s+/)[1])).toBeGreaterThanOrEqual(512 * 1024 * 1024)
     } finally {
       await nodeExec('n1', ['rm', '-f', path])
     }

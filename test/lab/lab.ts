@@ -8,10 +8,11 @@ import { addNodeNetwork, buildNetwork, checkAddressConflicts, linkExists, listLa
 import { labNamespaces, processesIn, stopLabProcesses } from './processes'
 import { isAlive, run } from './run'
 import { createHostKey, reloadSshd, sshAnswers, startHolder, writeHostsFile, type NodePlan } from './sshd'
+import { nodeExec } from './exec'
 import { registerLabUser } from './users'
 import {
   BOOKKEEPING_FILE, CLIENT_ADDRESS, CLIENT_NETNS, HOST_ADDRESS, HOST_LINK, KEY_USER_NOPASSWD, KEY_USER_SUDOPW,
-  KEY_USER_SUDOPW_PASSWORD_PATH, LAB_ACCOUNTS, LAN_NETNS, MAX_NODES, NODE_PRIVATE_DIRS, PREFIX, ROOT_KEY_PATH, STATE_DIR,
+  KEY_USER_SUDOPW_PASSWORD_PATH, LAB_ACCOUNTS, LAN_NETNS, MAX_NODES, NODE_PRIVATE_DIRS, tmpfsSizeOf, PREFIX, ROOT_KEY_PATH, STATE_DIR,
   STATE_FILE, SUDOERS_FILE, SUDO_PASSWORD_PATH, SUDO_USER, VIP_POOL, nodeAddress,
   type LabBookkeeping, type LabNode, type LabState
 } from './types'
@@ -232,6 +233,34 @@ async function startNodes(plans: NodePlan[], allPlans: NodePlan[], progress: (li
   return started
 }
 
+/** `512m` -> bytes, as `df -B1` reports a tmpfs's size. */
+function sizeBytes(size: string): number {
+  const m = /^(\d+)([kmg]?)$/.exec(size)
+  if (!m) throw new Error(`lab: bad tmpfs size ${size}`)
+  return Number(m[1]) * ({ '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[m[2]!]!
+}
+
+/**
+ * Gives a running lab's nodes the tmpfs sizes this code asks for (a lab built by older code has
+ * 64m on /opt/havip, too small for the Node.js runtime Create Cluster uploads): `mount -o
+ * remount,size=...` inside each node's own mount namespace, which keeps the files, the running
+ * processes and the other nodes as they are. Only ever grows a tmpfs.
+ */
+async function growNodeTmpfs(state: LabState, progress: (line: string) => void): Promise<void> {
+  for (const node of state.nodes) {
+    for (const dir of NODE_PRIVATE_DIRS) {
+      const want = tmpfsSizeOf(dir)
+      const df = await nodeExec(node, ['df', '-P', '-B1', dir], { timeoutMs: 10_000 })
+      const total = Number(df.stdout.trim().split('\n')[1]?.split(/\s+/)[1])
+      if (df.code !== 0 || !Number.isFinite(total)) throw new Error(`lab: cannot read the size of ${dir} in ${node.name}: ${df.stderr.trim()}`)
+      if (total >= sizeBytes(want)) continue
+      progress(`growing ${dir} in ${node.name} to ${want}`)
+      const r = await nodeExec(node, ['mount', '-o', `remount,size=${want}`, dir], { timeoutMs: 10_000 })
+      if (r.code !== 0) throw new Error(`lab: remounting ${dir} in ${node.name} with size=${want} failed: ${r.stderr.trim()}`)
+    }
+  }
+}
+
 /** Adds nodes to a healthy lab, leaving the running ones (and whatever runs on them) alone. */
 async function grow(current: LabState, nodes: number, progress: (line: string) => void): Promise<LabState> {
   const all = nodePlans(nodes)
@@ -275,9 +304,11 @@ export async function labUpDetailed(opts: LabUpOptions): Promise<{ state: LabSta
       }
     }
     if (reason === null) {
+      const state = readLabState() as LabState
+      await growNodeTmpfs(state, progress)
       progress('lab already up and healthy; nothing to do')
       registerLabUser()
-      return { state: readLabState() as LabState, built: false }
+      return { state, built: false }
     }
     const current = readLabState()
     if (reason === TOO_FEW && current) {
@@ -285,6 +316,7 @@ export async function labUpDetailed(opts: LabUpOptions): Promise<{ state: LabSta
       progress(`growing the lab from ${current.nodes.length} to ${nodes} nodes`)
       try {
         const state = await grow(current, nodes, progress)
+        await growNodeTmpfs(state, progress)
         registerLabUser()
         return { state, built: false }
       } catch (err) {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { BASE_ENV, isAlive, must, run, sleep } from './run'
-import { AUTHORIZED_KEYS_DIR, KEY_ONLY_USERS, LAB_ACCOUNTS, NODE_PRIVATE_DIRS, ROOT_KEY_PATH, nodeDir } from './types'
+import { AUTHORIZED_KEYS_DIR, KEY_ONLY_USERS, LAB_ACCOUNTS, NODE_PRIVATE_DIRS, ROOT_KEY_PATH, nodeDir, tmpfsSizeOf } from './types'
 
 export interface NodePlan {
   name: string
@@ -141,7 +141,7 @@ const HOLDER_SCRIPT = [
   'hostname "$name"',
   'mount --bind "$hosts" /etc/hosts',
   'if [ -e /root/.bashrc ]; then mount --bind "$bashrc" /root/.bashrc; fi',
-  'for d in "$@"; do mount -t tmpfs -o mode=0755,size=64m "havip-$name" "$d"; done',
+  'while [ $# -ge 2 ]; do mount -t tmpfs -o "mode=0755,size=$2" "havip-$name" "$1"; shift 2; done',
   'exec /usr/sbin/sshd -D -e -f "$config"'
 ].join('\n')
 
@@ -161,7 +161,7 @@ export async function startHolder(node: NodePlan, allNodes: NodePlan[]): Promise
     const child = spawn(
       'ip',
       ['netns', 'exec', node.netns, 'unshare', '--mount', '--uts', '--propagation', 'private', '--',
-        '/bin/sh', '-c', HOLDER_SCRIPT, 'havip-holder', node.name, hosts, config, bashrc, ...NODE_PRIVATE_DIRS],
+        '/bin/sh', '-c', HOLDER_SCRIPT, 'havip-holder', node.name, hosts, config, bashrc, ...NODE_PRIVATE_DIRS.flatMap((d) => [d, tmpfsSizeOf(d)])],
       { detached: true, stdio: ['ignore', log, log], env: BASE_ENV }
     )
     child.unref()

@@ -90,4 +90,13 @@ export const LOCK_DIR = '/run/havip-lab.lock'
 /** Directories each node gets as private tmpfs, so deploying to n1 never touches n2. */
 export const NODE_PRIVATE_DIRS = ['/etc/havip', '/opt/havip', '/run/havip', '/var/log/havip']
 
+/**
+ * Size limit of each node's tmpfs (memory is used only as files fill it). /opt/havip holds what
+ * Create Cluster deploys: the Node.js runtime it uploads to a node without one is ~125 MB unpacked,
+ * plus its 45 MB archive while it is unpacked, plus agent releases.
+ */
+export const NODE_TMPFS_SIZE: Record<string, string> = { '/opt/havip': '512m' }
+export const DEFAULT_NODE_TMPFS_SIZE = '64m'
+export const tmpfsSizeOf = (dir: string): string => NODE_TMPFS_SIZE[dir] ?? DEFAULT_NODE_TMPFS_SIZE
+
 export const nodeDir = (name: string): string => `${STATE_DIR}/nodes/${name}`

@@ -48,6 +48,8 @@ export interface UploadOptions {
   sudo?: boolean
   /** Limit for the SFTP transfer itself. Default 5 minutes. */
   timeoutMs?: number
+  /** Called as the transfer goes (bytes read from the local file so far, and the total), for progress notes. */
+  onProgress?(bytesDone: number, bytesTotal: number): void
 }
 
 export interface SshSession {

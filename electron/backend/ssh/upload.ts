@@ -86,7 +86,7 @@ export async function uploadAtomically(
     const staged = tempFile
     await ch.withSftp(async (sftp) => {
       try {
-        await sftpWrite(sftp, data, staged, sudo ? 0o600 : mode, timeoutMs)
+        await sftpWrite(sftp, data, staged, sudo ? 0o600 : mode, timeoutMs, opts.onProgress && ((done) => opts.onProgress!(done, bytes)))
       } catch (e) {
         throw uploadError(ch, remotePath, `SFTP write failed: ${(e as Error).message}`, e)
       }
@@ -187,7 +187,8 @@ function sftpWrite(
   data: Buffer | { localPath: string },
   remote: string,
   mode: number,
-  timeoutMs: number
+  timeoutMs: number,
+  onProgress?: (bytesDone: number) => void
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     // flags 'wx': never follow or overwrite something already at the temp name.
@@ -217,8 +218,16 @@ function sftpWrite(
     ws.on('close', () => finish())
     if (!rs) {
       ws.end(data)
+      if (onProgress) ws.once('finish', () => onProgress((data as Buffer).length))
     } else {
+      let done = 0
       rs.on('error', finish)
+      if (onProgress) {
+        rs.on('data', (chunk) => {
+          done += chunk.length
+          onProgress(done)
+        })
+      }
       rs.pipe(ws)
     }
   })
