@@ -20,6 +20,8 @@ import { SshPool } from './ssh/pool'
 import { CredentialStore, type SecretCodec } from './store/credential-store'
 import { HostKeyStore } from './store/host-key-store'
 import { toApiError } from './to-api-error'
+import { ClusterDirectory } from './clusters/cluster-directory'
+import { KnownClusters } from './clusters/known-clusters'
 import { clusterPlaceholders } from './clusters/placeholders'
 import { allTests } from './validation/groups/catalogue'
 import { ValidationService } from './validation/validation-service'
@@ -56,10 +58,11 @@ export function createBackend(opts: BackendOptions): Backend {
 
   const credentials = new CredentialStore(path.join(opts.dataDir, 'credentials'), opts.secretCodec)
   const hostKeys = new HostKeyService(hostKeyStore, log)
+  const secrets = new ConnectionSecrets(credentials, log)
   const connections = new ConnectionService({
     pool,
     saved: new SavedConnections(opts.dataDir, (moved, where) => log('warn', rejectedReport(moved, where))),
-    secrets: new ConnectionSecrets(credentials, log),
+    secrets,
     hostKeys: hostKeyStore,
     events,
     log
@@ -79,6 +82,16 @@ export function createBackend(opts: BackendOptions): Backend {
     appVersion: pkg.version,
     tests: allTests(),
     ...(opts.validationTestTimeoutMs !== undefined ? { testTimeoutMs: opts.validationTestTimeoutMs } : {})
+  })
+
+  const clusters = new ClusterDirectory({
+    sessions: connections,
+    connect: (target) => connections.connect(target),
+    reconnect: (id) => connections.reconnect(id),
+    listConnections: () => connections.list(),
+    targetOf: (id) => secrets.targetOf(connections.savedOf(id)),
+    known: new KnownClusters(opts.dataDir, (damage) => log('warn', damage.message)),
+    log
   })
 
   const handlers: ApiHandlers = {
@@ -122,8 +135,16 @@ export function createBackend(opts: BackendOptions): Backend {
     'validation.report': async ({ runId }) => validation.report(runId),
     'validation.reportHtml': async ({ runId }) => validation.reportHtml(runId),
 
-    // Clusters (issue 11): placeholders until the cluster service lands (electron/backend/clusters/).
-    ...clusterPlaceholders()
+    // Clusters (issue 11): the operations are placeholders until the cluster service lands.
+    ...clusterPlaceholders(),
+    'clusters.list': async () => clusters.list(),
+    'clusters.get': ({ clusterId }) => clusters.get(clusterId),
+    'clusters.connect': (input) => clusters.connect(input),
+    'clusters.forget': async ({ clusterId }) => {
+      clusters.forget(clusterId)
+      return {}
+    },
+    'clusters.export': ({ clusterId, format }) => clusters.export(clusterId, format)
   }
 
   return {

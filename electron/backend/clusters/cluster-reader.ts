@@ -1,0 +1,69 @@
+// Reads what a node says about its cluster, in one root command over the node's SSH session:
+// /etc/havip/cluster.json (root 0600, so through sudo), and cheaply on the way the agent
+// release `current` points to and which service runs it. Nothing is changed on the node.
+import type { ClusterDefinition } from '../../api/cluster'
+import { ApiException, type ApiError } from '../../api/errors'
+import type { SshSession } from '../ssh/session'
+import { parseDefinitionFile } from './definition'
+
+export const CLUSTER_FILE = '/etc/havip/cluster.json'
+/** Larger than any definition (32 nodes, 16 roles are a few tens of KB). */
+const MAX_DEFINITION_BYTES = 1024 * 1024
+
+/**
+ * $1 the cluster file. Prints "release=<version>" (from /opt/havip/current -> releases/<version>),
+ * "service=systemd|supervisor|" and a separator line, then the file. Exit 3: no cluster file.
+ * Supervisor: the agent's own supervisor writes /run/havip/supervisor.pid while it runs.
+ */
+const READ_SCRIPT = [
+  'r=$(readlink /opt/havip/current 2>/dev/null) || r=',
+  'echo "release=${r##*/}"',
+  'if [ -f /etc/systemd/system/havip-agent.service ]; then echo service=systemd',
+  'elif [ -f /run/havip/supervisor.pid ]; then echo service=supervisor',
+  'else echo service=; fi',
+  'echo ---havip-cluster-json---',
+  '[ -e "$1" ] || exit 3',
+  'exec cat -- "$1"'
+].join('\n')
+
+const SEPARATOR = '---havip-cluster-json---\n'
+
+export interface NodeClusterRead {
+  /** null: no /etc/havip/cluster.json there. */
+  definition: ClusterDefinition | null
+  /** The release `current` points to (null: no agent installed by us). */
+  agentVersion: string | null
+  serviceKind: 'systemd' | 'supervisor' | null
+}
+
+/**
+ * Reads a node's cluster state. `where` names the node in messages ("n1 (198.51.100.11)").
+ * A damaged cluster.json is an ApiException 'invalid-input' saying what is wrong; SSH and sudo
+ * failures are the session's own errors (SshError), for the caller to classify.
+ */
+export async function readNodeCluster(session: SshSession, where: string): Promise<NodeClusterRead> {
+  const r = await session.exec(['sh', '-c', READ_SCRIPT, 'sh', CLUSTER_FILE], { sudo: true, timeoutMs: 20_000, maxOutputBytes: MAX_DEFINITION_BYTES })
+  const at = r.stdout.indexOf(SEPARATOR)
+  if (at < 0 || (r.code !== 0 && r.code !== 3)) {
+    throw new ApiException(readFailed(where, r.code, r.stderr))
+  }
+  const head = r.stdout.slice(0, at)
+  const release = /^release=(.*)$/m.exec(head)?.[1]?.trim() ?? ''
+  const service = /^service=(.*)$/m.exec(head)?.[1]?.trim() ?? ''
+  const info = {
+    agentVersion: /^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(release) ? release : null,
+    serviceKind: service === 'systemd' || service === 'supervisor' ? service : null
+  } as const
+  if (r.code === 3) return { definition: null, ...info }
+  const text = r.stdout.slice(at + SEPARATOR.length)
+  return { definition: parseDefinitionFile(text, `${CLUSTER_FILE} on ${where}`), ...info }
+}
+
+function readFailed(where: string, code: number, stderr: string): ApiError {
+  const why = stderr.trim().split('\n').slice(-2).join(' ').slice(0, 300)
+  return {
+    kind: 'command-failed',
+    message: `Reading ${CLUSTER_FILE} on ${where} as root failed (exit ${code})${why ? `: ${why}` : ''}.`,
+    hint: 'Check that the account can run commands as root through sudo on that node, and that the file system is readable.'
+  }
+}
