@@ -49,16 +49,23 @@ export const COMMANDS: CommandSpec[] = [
     positionals: [1, 1],
     available: false
   },
-  { words: ['cluster', 'connect'], usage: 'cluster connect HOST', summary: 'Connect to Cluster by the address of any one node', options: { ...NODE_OPTIONS }, positionals: [1, 1], available: false },
-  { words: ['cluster', 'list'], usage: 'cluster list', summary: 'List the known clusters', options: {}, positionals: [0, 0], available: false },
-  { words: ['cluster', 'show'], usage: 'cluster show NAME', summary: "Show a cluster's nodes and roles", options: { ...NODE_OPTIONS }, positionals: [1, 1], available: false },
+  {
+    words: ['cluster', 'connect'],
+    usage: 'cluster connect [USER@]HOST[:PORT] [--identity FILE] [--password-file FILE] [--trust-new-host-keys]',
+    summary: "Connect to Cluster by the address of any one node: read its definition, reach the other nodes, remember the cluster",
+    options: { ...NODE_OPTIONS },
+    positionals: [1, 1],
+    available: true
+  },
+  { words: ['cluster', 'list'], usage: 'cluster list', summary: 'List the known clusters (no node is contacted)', options: {}, positionals: [0, 0], available: true },
+  { words: ['cluster', 'show'], usage: 'cluster show NAME', summary: "Show a cluster's nodes and roles, read from its nodes now", options: { ...NODE_OPTIONS }, positionals: [1, 1], available: true },
   {
     words: ['cluster', 'export'],
-    usage: 'cluster export NAME [--format keepalived|json]',
-    summary: 'Export the cluster as each node\'s keepalived.conf, or as JSON',
-    options: { ...NODE_OPTIONS, '--format': { value: true } },
+    usage: 'cluster export NAME [--format keepalived|json] [--output-dir DIR]',
+    summary: "Export the cluster as each node's keepalived.conf, or as JSON (with the VRRP password; files 0600 with --output-dir)",
+    options: { ...NODE_OPTIONS, '--format': { value: true }, '--output-dir': { value: true } },
     positionals: [1, 1],
-    available: false
+    available: true
   },
   { words: ['cluster', 'add-node'], usage: 'cluster add-node NAME --node ...', summary: 'Add Node: validate and deploy a new node', options: { ...NODE_OPTIONS }, positionals: [1, 1], available: false },
   { words: ['cluster', 'evict'], usage: 'cluster evict NAME NODE', summary: 'Evict Node: move its roles away, remove the agent', options: { ...NODE_OPTIONS }, positionals: [2, 2], available: false },

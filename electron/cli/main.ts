@@ -8,6 +8,7 @@ import { resolveDataDir } from '../backend/store/data-dir'
 import { apiClient } from './api-client'
 import { GLOBAL_OPTIONS, optionValue, parseArgs, UsageError, type OptionSpecs } from './args'
 import { COMMANDS, findCommand, helpText, type CommandSpec } from './commands'
+import { runClusterConnect, runClusterExport, runClusterList, runClusterShow } from './cluster-command'
 import { runValidate } from './validate-command'
 import { EXIT_ERROR, EXIT_OK, makeOutput, reportError, type Output } from './output'
 
@@ -42,6 +43,14 @@ async function runCommand(cmd: CommandSpec, argv: string[], io: CliIo, out: Outp
     switch (cmd.words.join(' ')) {
       case 'validate':
         return await runValidate({ call, backend, parsed: p, out, env: io.env })
+      case 'cluster connect':
+        return await runClusterConnect({ call, backend, parsed: p, out, env: io.env, args })
+      case 'cluster list':
+        return await runClusterList({ call, backend, parsed: p, out, env: io.env, args })
+      case 'cluster show':
+        return await runClusterShow({ call, backend, parsed: p, out, env: io.env, args })
+      case 'cluster export':
+        return await runClusterExport({ call, backend, parsed: p, out, env: io.env, args })
       default:
         throw new UsageError(`${name}: not implemented.`)
     }

@@ -142,7 +142,8 @@ export class ClusterDirectory {
     const ref = { host: target.host, port: target.port, username: target.username }
     let result: ConnectResult
     try {
-      result = await this.deps.connect({ ...target, remember: true })
+      // No `remember`: a secret given here is used, not stored (the Connect dialog asks that).
+      result = await this.deps.connect(target)
     } catch (err) {
       throw new ApiException(toApiError(err, 'clusters.connect', this.deps.log))
     }
@@ -152,8 +153,8 @@ export class ClusterDirectory {
 
   /** The admin's credentials of a saved connection (or the target just given), for nodes with no saved connection. */
   private shared(connectionId: string, given?: SshTarget): SharedCredentials | undefined {
+    if (given) return { target: given }
     const remembered = this.deps.listConnections().find((c) => c.id === connectionId)?.remembered === true
-    if (given) return { target: given, remember: true }
     try {
       return { target: this.deps.targetOf(connectionId), remember: remembered }
     } catch {

@@ -40,7 +40,8 @@ export interface NodeAccessDeps {
  */
 export interface SharedCredentials {
   target: SshTarget
-  remember: boolean
+  /** Store the secret with the new saved connection: as the admin chose for the connection it comes from (undefined: store nothing). */
+  remember?: boolean
 }
 
 export type NodeAccess =
@@ -88,7 +89,8 @@ export class NodeAccessor {
     if (saved) return this.viaSaved(saved, ref)
     if (shared && shared.target.username === ref.username) {
       const { host, port } = ref
-      return this.afterConnect(() => this.deps.connect({ ...shared.target, host, port, remember: shared.remember }), ref)
+      const remember = shared.remember !== undefined ? { remember: shared.remember } : {}
+      return this.afterConnect(() => this.deps.connect({ ...shared.target, host, port, ...remember }), ref)
     }
     return {
       reach: 'needs-credentials',
