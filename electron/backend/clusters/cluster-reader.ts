@@ -4,23 +4,25 @@
 import type { ClusterDefinition } from '../../api/cluster'
 import { ApiException, type ApiError } from '../../api/errors'
 import type { SshSession } from '../ssh/session'
+import { CLUSTER_JSON, CURRENT, INSTALL_JSON, SUPERVISOR_PID, UNIT_PATH } from '../deploy/layout'
 import { parseDefinitionFile } from './definition'
 
-export const CLUSTER_FILE = '/etc/havip/cluster.json'
+export const CLUSTER_FILE = CLUSTER_JSON
 /** Larger than any definition (32 nodes, 16 roles are a few tens of KB). */
 const MAX_DEFINITION_BYTES = 1024 * 1024
 
 /**
- * $1 the cluster file. Prints "release=<version>" (from /opt/havip/current -> releases/<version>),
- * "service=systemd|supervisor|" and a separator line, then the file. Exit 3: no cluster file.
- * Supervisor: the agent's own supervisor writes /run/havip/supervisor.pid while it runs.
+ * $1 cluster.json, $2 the `current` link, $3 install.json, $4 the systemd unit, $5 the
+ * supervisor's pid file (paths from deploy/layout.ts). Prints "release=<version>" (current ->
+ * releases/<version>), "service=systemd|supervisor|" (as install.json records it, else what is
+ * there) and a separator line, then cluster.json. Exit 3: no cluster.json.
  */
 const READ_SCRIPT = [
-  'r=$(readlink /opt/havip/current 2>/dev/null) || r=',
+  'r=$(readlink "$2" 2>/dev/null) || r=',
   'echo "release=${r##*/}"',
-  'if [ -f /etc/systemd/system/havip-agent.service ]; then echo service=systemd',
-  'elif [ -f /run/havip/supervisor.pid ]; then echo service=supervisor',
-  'else echo service=; fi',
+  's=$(grep -o \'"service" *: *"[a-z]*"\' "$3" 2>/dev/null | head -n 1 | sed \'s/.*"\\([a-z]*\\)"$/\\1/\') || s=',
+  'if [ -z "$s" ] && [ -f "$4" ]; then s=systemd; elif [ -z "$s" ] && [ -f "$5" ]; then s=supervisor; fi',
+  'echo "service=$s"',
   'echo ---havip-cluster-json---',
   '[ -e "$1" ] || exit 3',
   'exec cat -- "$1"'
@@ -42,7 +44,7 @@ export interface NodeClusterRead {
  * failures are the session's own errors (SshError), for the caller to classify.
  */
 export async function readNodeCluster(session: SshSession, where: string): Promise<NodeClusterRead> {
-  const r = await session.exec(['sh', '-c', READ_SCRIPT, 'sh', CLUSTER_FILE], { sudo: true, timeoutMs: 20_000, maxOutputBytes: MAX_DEFINITION_BYTES })
+  const r = await session.exec(['sh', '-c', READ_SCRIPT, 'sh', CLUSTER_JSON, CURRENT, INSTALL_JSON, UNIT_PATH, SUPERVISOR_PID], { sudo: true, timeoutMs: 20_000, maxOutputBytes: MAX_DEFINITION_BYTES })
   const at = r.stdout.indexOf(SEPARATOR)
   if (at < 0 || (r.code !== 0 && r.code !== 3)) {
     throw new ApiException(readFailed(where, r.code, r.stderr))

@@ -186,6 +186,35 @@ describe('Connect to Cluster (API, lab)', () => {
     }
   })
 
+  it('clusters.get follows the nodes: one added from another desktop is found and connected, one that refuses SSH is unreachable', async () => {
+    const env = freshBackend()
+    const [n1, n2, n3] = lab.nodes as [LabNode, LabNode, LabNode]
+    try {
+      for (const n of [n1, n2, n3]) await pin(env, n)
+      const { definition } = await env.call('clusters.connect', { target: rootTarget(n1) })
+      // Generation 4, written elsewhere: n3 joined, and "n4" is a node whose sshd does not answer (port 2 refuses).
+      const g4 = definitionAt(4)
+      g4.nodes.push({ ...g4.nodes[1]!, name: 'n3', host: n3.address, address: n3.address }, { ...g4.nodes[1]!, name: 'n4', host: n3.address, port: 2, address: '198.51.100.19' })
+      for (const n of [n1, n2, n3]) await writeFile(n, JSON.stringify(g4))
+      const view = await env.call('clusters.get', { clusterId: definition.id })
+      expect(view.definition.generation).toBe(4)
+      expect(view.nodes.map((n) => [n.name, n.reach, n.generation, n.generationMismatch])).toEqual([
+        ['n1', 'connected', 4, false],
+        ['n2', 'connected', 4, false],
+        ['n3', 'connected', 4, false],
+        ['n4', 'unreachable', null, false]
+      ])
+      expect(view.nodes[3]!.error?.kind).toBe('refused')
+      const [known] = await env.call('clusters.list', {})
+      expect(known!.nodes.map((n) => [n.name, n.connectionId !== undefined])).toEqual([['n1', true], ['n2', true], ['n3', true], ['n4', false]])
+    } finally {
+      await writeFile(n1, JSON.stringify(definitionAt(3), null, 2))
+      await writeFile(n2, JSON.stringify(definitionAt(2), null, 2))
+      await nodeExec(n3, ['rm', '-f', FILE])
+      await env.backend.dispose()
+    }
+  })
+
   it('a node that is in no cluster says so and what to do', async () => {
     const env = freshBackend()
     try {
