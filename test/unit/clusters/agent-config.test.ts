@@ -53,6 +53,9 @@ describe('agentConfigFor', () => {
           expect(inst.unicastPeers).toEqual(r.mode === 'unicast' ? others : [])
           expect(inst.auth).toEqual(r.auth.type === 'pass' ? { type: 'PASS', password: r.auth.password } : undefined)
           expect(inst.preempt).toBe(r.failback.policy !== 'never')
+          // Once the agent reads the failback window, it must read this one as written.
+          const window = (inst as { preemptWindow?: unknown }).preemptWindow
+          if (window !== undefined) expect(window).toEqual(r.failback.policy === 'window' ? { startHour: r.failback.startHour, endHour: r.failback.endHour } : undefined)
         })
       })
     }
