@@ -142,6 +142,27 @@ describe('Connect to Cluster (API, lab)', () => {
     }
   })
 
+  it("reports the agent release and service a node has (none on a bare node), read in the same root call", async () => {
+    const env = freshBackend()
+    const [n1, n2] = lab.nodes as [LabNode, LabNode]
+    // Only on a node with no agent installed (another test may have deployed one): the layout as deploy leaves it.
+    const bare = (await nodeExec(n2, ['sh', '-c', '[ ! -e /opt/havip/current ] && [ ! -e /etc/havip/install.json ]'])).code === 0
+    try {
+      await pin(env, n1)
+      await pin(env, n2)
+      let view = await env.call('clusters.connect', { target: rootTarget(n1) })
+      if (bare) expect(view.nodes[1]).toMatchObject({ agentVersion: null, serviceKind: null })
+      if (!bare) return
+      const fake = 'mkdir -p /opt/havip/releases/9.9.9-test && ln -sfn releases/9.9.9-test /opt/havip/current && printf \'{"schema": 1, "service": "supervisor"}\' > /etc/havip/install.json'
+      expect((await nodeExec(n2, ['sh', '-c', fake])).code).toBe(0)
+      view = await env.call('clusters.get', { clusterId: view.definition.id })
+      expect(view.nodes[1]).toMatchObject({ name: 'n2', agentVersion: '9.9.9-test', serviceKind: 'supervisor' })
+    } finally {
+      if (bare) await nodeExec(n2, ['rm', '-rf', '/opt/havip/current', '/opt/havip/releases/9.9.9-test', '/etc/havip/install.json'])
+      await env.backend.dispose()
+    }
+  })
+
   it('a node whose host key the admin has not checked is reported, not connected', async () => {
     const env = freshBackend()
     try {
