@@ -39,8 +39,12 @@ export interface InstanceStatus {
   advertIntervalMs: number
   vips: string[]
   vipsHeld: string[]
+  /** Every configured VIP is on the interface now (false with no VIPs configured). */
+  holdsVips: boolean
   adverts: { sent: number; received: number; bad: Record<string, number>; badTotal: number; sendErrors: number; socketReopens: number }
   lastTransition?: { from: VrrpState; to: VrrpState; reason: string; at: string }
+  /** State changes since this instance started (initialize -> backup counts): unchanged = undisturbed. */
+  transitions: number
   peers: PeerSeen[]
   transport: { kind: 'raw' | 'udp'; interoperable: boolean; note?: string; mode: 'unicast' | 'multicast'; peers: string[] }
   paused: boolean
@@ -51,7 +55,8 @@ export interface InstanceStatus {
 
 export interface AgentEvent {
   time: string
-  type: 'transition' | 'health' | 'error' | 'admin' | 'started' | 'stopped'
+  /** `reload`: the agent applied a new config (message: what was kept, added, removed, restarted). */
+  type: 'transition' | 'health' | 'error' | 'admin' | 'started' | 'stopped' | 'reload'
   instance?: string
   from?: VrrpState
   to?: VrrpState
@@ -119,6 +124,7 @@ export class Instance extends EventEmitter {
   private readonly clock: Scheduler
   private readonly log: Logger['log']
   private stopped = false
+  private transitions = 0
   private lastSendErrorLog = Number.NEGATIVE_INFINITY
   private lastRejectLog = Number.NEGATIVE_INFINITY
   private lastForeignLog = Number.NEGATIVE_INFINITY
@@ -260,6 +266,7 @@ export class Instance extends EventEmitter {
         this.log('info', `notify ${a.state}`)
         return this.notifier.notify(a.state, this.s.effectivePriority)
       case 'transition': {
+        this.transitions++
         this.log('info', `${a.from} -> ${a.to}: ${a.reason}`, { from: a.from, to: a.to })
         this.emitEvent({ type: 'transition', from: a.from, to: a.to, reason: a.reason, priority: this.s.effectivePriority })
         return
@@ -462,8 +469,10 @@ export class Instance extends EventEmitter {
       advertIntervalMs: this.cfg.advertIntervalMs,
       vips: this.cfg.vips.map(vipKey),
       vipsHeld: [...this.held],
+      holdsVips: this.cfg.vips.length > 0 && this.cfg.vips.every((v) => this.held.has(vipKey(v))),
       adverts: { sent: c.sent, received: c.received, bad, badTotal, sendErrors: c.sendErrors, socketReopens: c.socketReopens },
       lastTransition: s.lastTransition ? { ...s.lastTransition, at: toWall(s.lastTransition.at) } : undefined,
+      transitions: this.transitions,
       peers: [...this.peers.values()],
       transport: {
         kind: this.deps.transport.kind,
