@@ -236,7 +236,7 @@ export class Agent extends EventEmitter {
     const run = async (): Promise<ReloadResult> => {
       if (!this.started || this.stopping) throw new Error(this.stopping ? 'the agent is stopping; nothing reloaded' : 'the agent is still starting; reload again in a moment')
       const plan = planReload(this.config, next)
-      const fresh = plan.config.instances.filter((i) => !plan.kept.includes(i.name))
+      const fresh = plan.config.instances.filter((i) => plan.added.includes(i.name) || plan.restarted.includes(i.name))
       const prevConfig = this.cfg
       this.cfg = plan.config // primaryAddress() excludes the new config's VIPs too
       let primaries: Map<string, string>
@@ -254,6 +254,7 @@ export class Agent extends EventEmitter {
       await this.syncTrackedChecks()
       this.reportRefusedScripts(fresh)
       const byName = new Map(this.instances.filter((i) => !leaving.has(i.cfg.name)).map((i) => [i.cfg.name, i]))
+      for (const cfg of plan.config.instances) if (plan.updated.includes(cfg.name)) byName.get(cfg.name)?.updateFailback(cfg)
       const started: Instance[] = []
       for (const cfg of fresh) {
         try {
@@ -269,8 +270,8 @@ export class Agent extends EventEmitter {
       }
       this.instances = plan.config.instances.map((c) => byName.get(c.name)).filter((i): i is Instance => i !== undefined)
       for (const inst of started) inst.start(combineHealth(inst.cfg.priority, this.checksFor(inst.cfg)))
-      const result: ReloadResult = { kept: plan.kept, added: plan.added, removed: plan.removed, restarted: plan.restarted, notApplied: plan.notApplied }
-      const summary = `config reloaded: kept ${plan.kept.join(', ') || '-'}; added ${plan.added.join(', ') || '-'}; removed ${plan.removed.join(', ') || '-'}; restarted ${plan.restarted.join(', ') || '-'}`
+      const result: ReloadResult = { kept: plan.kept, added: plan.added, removed: plan.removed, restarted: plan.restarted, updated: plan.updated, notApplied: plan.notApplied }
+      const summary = `config reloaded: kept ${plan.kept.join(', ') || '-'}; added ${plan.added.join(', ') || '-'}; removed ${plan.removed.join(', ') || '-'}; restarted ${plan.restarted.join(', ') || '-'}; failback updated ${plan.updated.join(', ') || '-'}`
       this.log('info', summary, { ...result })
       for (const n of plan.notApplied) this.log('warn', `config reload: ${n}`)
       this.emitEvent({ type: 'reload', message: summary + (plan.notApplied.length > 0 ? `; not applied: ${plan.notApplied.join('; ')}` : '') })

@@ -47,7 +47,7 @@ export function formatStatus(s: AgentStatus, now = Date.now()): string {
 
 export function formatReload(r: ReloadResult): string {
   const list = (names: string[]): string => (names.length > 0 ? names.join(', ') : '-')
-  const lines = [`reload: done`, `kept: ${list(r.kept)}`, `added: ${list(r.added)}`, `removed: ${list(r.removed)}`, `restarted: ${list(r.restarted)}`]
+  const lines = [`reload: done`, `kept: ${list(r.kept)}`, `added: ${list(r.added)}`, `removed: ${list(r.removed)}`, `restarted: ${list(r.restarted)}`, `failback updated: ${list(r.updated)}`]
   for (const n of r.notApplied) lines.push(`NOT APPLIED ${n}`)
   return lines.join('\n')
 }

@@ -5,7 +5,7 @@
  */
 /**
  * `reload` re-reads the agent's config file; its result is reload/plan.ts's ReloadResult:
- * {"kept":[names],"added":[],"removed":[],"restarted":[],"notApplied":["controlSocket: ... needs an agent restart; ..."]}.
+ * {"kept":[names],"added":[],"removed":[],"restarted":[],"updated":[],"notApplied":["controlSocket: ... needs an agent restart; ..."]}.
  */
 export const CONTROL_COMMANDS = ['status', 'watch', 'takeover', 'release', 'pause', 'resume', 'reload'] as const
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number]

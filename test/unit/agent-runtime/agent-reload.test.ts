@@ -33,19 +33,23 @@ async function world(initial: AgentConfig) {
   const os = new RecordingOs(osTrace)
   /** One trace per instance name: every advert it sent, across restarts. */
   const wire = new Map<string, Trace>()
+  /** The newest transport of each instance: adverts from peers are delivered through it. */
+  const transports = new Map<string, WireTransport>()
   const agent = new Agent(initial, {
     os, logger: createLogger({ stderr: false }), scheduler: clock,
     makeTransport: (cfg) => {
       const t = wire.get(cfg.name) ?? new Trace(clock)
       wire.set(cfg.name, t)
-      return new WireTransport(t, SELF, cfg.unicastPeers)
+      const transport = new WireTransport(t, SELF, cfg.unicastPeers)
+      transports.set(cfg.name, transport)
+      return transport
     }
   })
   const events: AgentEvent[] = []
   agent.on('event', (e: AgentEvent) => events.push(e))
   await agent.start()
   await clock.advance(0)
-  return { clock, os, osTrace, wire, agent, events }
+  return { clock, os, osTrace, wire, transports, agent, events }
 }
 
 const statusOf = (agent: Agent, name: string) => agent.status().instances.find((i) => i.name === name)
@@ -63,7 +67,7 @@ describe('Agent config reload', () => {
 
     // A re-read copy of the same settings (a new object), plus VI_B.
     const result = await w.agent.reload(config([structuredClone(A), B]))
-    expect(result).toEqual({ kept: ['VI_A'], added: ['VI_B'], removed: [], restarted: [], notApplied: [] })
+    expect(result).toEqual({ kept: ['VI_A'], added: ['VI_B'], removed: [], restarted: [], updated: [], notApplied: [] })
     await w.clock.advance(1000)
 
     const a = statusOf(w.agent, 'VI_A')!
@@ -92,7 +96,7 @@ describe('Agent config reload', () => {
     await w.clock.advance(400)
     const osBefore = w.osTrace.lines.length
     const result = await w.agent.reload(config([{ ...A, priority: 120 }]))
-    expect(result).toEqual({ kept: [], added: [], removed: ['VI_B'], restarted: ['VI_A'], notApplied: [] })
+    expect(result).toEqual({ kept: [], added: [], removed: ['VI_B'], restarted: ['VI_A'], updated: [], notApplied: [] })
     await w.clock.advance(0)
     // Both resigned with a priority-0 advert and released their VIP; VI_A comes back at 120.
     expect(w.wire.get('VI_B')!.lines.at(-1)).toMatch(/ advert 0$/)
@@ -124,8 +128,37 @@ describe('Agent config reload', () => {
       instances: [{ name: 'VI_A', interface: 'eth0', vrid: 51, version: 3, advertIntervalMs: 100, vips: ['198.51.100.250/24'], garp: A.garp }]
     }))
     const r = await reload()
-    expect(r).toEqual({ kept: ['VI_A'], added: [], removed: [], restarted: [], notApplied: ['transport: "udp" needs an agent restart; still "raw"'] })
+    expect(r).toEqual({ kept: ['VI_A'], added: [], removed: [], restarted: [], updated: [], notApplied: ['transport: "udp" needs an agent restart; still "raw"'] })
     expect(w.agent.config.transport).toBe('raw')
+    await w.agent.stop()
+  })
+
+  it('a change of failback policy only is applied live: no restart, no transition; preempting starts or stops at once', async () => {
+    // VI_A at priority 100 with nopreempt follows a lower master (50): failback "never".
+    const w = await world(config([{ ...A, preempt: false }]))
+    const advert = { version: 3 as const, vrid: 51, priority: 50, advertInterval: 10, addresses: ['198.51.100.250'] }
+    const peerAdverts = async (ms: number): Promise<void> => {
+      for (let t = 0; t < ms; t += 100) {
+        w.transports.get('VI_A')!.deliver('198.51.100.11', advert)
+        await w.clock.advance(100)
+      }
+    }
+    await peerAdverts(1000)
+    expect(statusOf(w.agent, 'VI_A')).toMatchObject({ state: 'backup', masterAddress: '198.51.100.11', transitions: 1 })
+
+    // Failback "within 08-18", at a local hour outside it: still backup, nothing restarted.
+    const hour = new Date().getHours()
+    const closed = { startHour: (hour + 1) % 24, endHour: (hour + 2) % 24 }
+    expect(await w.agent.reload(config([{ ...A, preemptWindow: closed }]))).toMatchObject({ kept: [], restarted: [], updated: ['VI_A'] })
+    await peerAdverts(1000)
+    expect(statusOf(w.agent, 'VI_A')).toMatchObject({ state: 'backup', transitions: 1, preemptWindow: { ...closed, open: false } })
+
+    // Failback "immediately": the lower master's adverts are discarded from now on; it preempts.
+    expect(await w.agent.reload(config([A]))).toMatchObject({ updated: ['VI_A'] })
+    await peerAdverts(500)
+    expect(statusOf(w.agent, 'VI_A')).toMatchObject({ state: 'master', transitions: 2, holdsVips: true })
+    expect(statusOf(w.agent, 'VI_A')).not.toHaveProperty('preemptWindow')
+    expect(w.wire.get('VI_A')!.lines.some((l) => l.endsWith(' advert 0'))).toBe(false) // never resigned on the way
     await w.agent.stop()
   })
 })

@@ -48,4 +48,13 @@ describe('config reload plan', () => {
     ])
     expect(plan.config).toMatchObject({ controlSocket: '/run/havip/agent.sock', transport: 'raw', udpPort: 11112, logFile: '/var/log/havip/agent.log' })
   })
+
+  it('a change of failback settings only (preempt, preemptDelayMs, preemptWindow) updates the instance instead of restarting it', () => {
+    const old = agentConfig([inst('A'), inst('B'), inst('C'), inst('D')])
+    const next = agentConfig([
+      inst('A', { preempt: false }), inst('B', { preemptWindow: { startHour: 22, endHour: 6 } }), inst('C', { preemptDelayMs: 5000 }),
+      inst('D', { preempt: false, priority: 90 })
+    ])
+    expect(planReload(old, next)).toMatchObject({ kept: [], updated: ['A', 'B', 'C'], restarted: ['D'] })
+  })
 })
