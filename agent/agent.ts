@@ -16,10 +16,27 @@ import { combineHealth, type TrackedCheck } from './track/health'
 import { guardNotify } from './track/notify'
 import { TrackInterface } from './track/track-interface'
 import { TrackScript } from './track/track-script'
+import type { Scheduler } from './time/scheduler'
 import { AGENT_VERSION } from './version'
+import { canonical, planReload, type ReloadResult } from './reload/plan'
 
 export type AdminCommand = 'takeover' | 'release' | 'pause' | 'resume'
 
+/**
+ * The answer of `ctl status --json` ({"id":1,"ok":true,"result": AgentStatus}), parsed by the
+ * manager: field names are a contract, add fields but never rename or remove one.
+ *   { version, nodeVersion, pid, startedAt, transport: "raw"|"udp", interoperable, warnings: [],
+ *     garp: { ok, detail },
+ *     instances: [ { name, interface, vrid, version, state: "initialize"|"backup"|"master"|"fault"|"maintenance"|"stopped",
+ *                    basePriority, effectivePriority, masterAddress?, masterPriority?, primaryAddress,
+ *                    advertIntervalMs, vips: ["A.B.C.D/P"], vipsHeld: ["A.B.C.D/P"], holdsVips,
+ *                    adverts: { sent, received, bad: {reason: n}, badTotal, sendErrors, socketReopens },
+ *                    lastTransition?: { from, to, reason, at (ISO) }, transitions,
+ *                    peers: [ { address, priority, advertIntervalMs, lastSeen } ],
+ *                    transport: { kind, interoperable, note?, mode: "unicast"|"multicast", peers },
+ *                    paused, takeover, fault, health, preemptWindow? } ] }
+ * (InstanceStatus in instance.ts has the per-field notes.)
+ */
 export interface AgentStatus {
   version: string
   /** Node.js running the agent (`process.version`): the manager checks it against what it deployed for. */
@@ -36,12 +53,14 @@ export interface AgentStatus {
 export interface AgentOptions {
   os: OsAdapter & { interfaceUpSync?: (dev: string) => boolean }
   logger: Logger
+  /** Time and timers of the instances; tests inject a fake clock (defaults to the monotonic clock). */
+  scheduler?: Scheduler
   /** Injected for tests; defaults to raw/udp per config. */
   makeTransport?: (cfg: InstanceConfig, o: TransportOptions) => VrrpTransport
 }
 
 export class Agent extends EventEmitter {
-  private readonly instances: Instance[] = []
+  private instances: Instance[] = []
   private readonly scripts = new Map<string, TrackScript>()
   private readonly interfaces = new Map<string, TrackInterface>()
   private readonly warnings: string[] = []
@@ -50,9 +69,19 @@ export class Agent extends EventEmitter {
   private started = false
   private stopping?: Promise<void>
 
-  constructor(readonly config: AgentConfig, private readonly opts: AgentOptions) {
+  private cfg: AgentConfig
+  /** One reload at a time; a reload waits for start-up. */
+  private reloading: Promise<unknown> = Promise.resolve()
+
+  constructor(config: AgentConfig, private readonly opts: AgentOptions) {
     super()
+    this.cfg = config
     this.setMaxListeners(100)
+  }
+
+  /** The config running now (after a reload, the reloaded one). */
+  get config(): AgentConfig {
+    return this.cfg
   }
 
   private get log(): Logger['log'] {
@@ -77,9 +106,9 @@ export class Agent extends EventEmitter {
     return own
   }
 
-  /** Removes configured VIPs a crashed previous run left on the interfaces. */
-  private async removeLeftoverVips(): Promise<void> {
-    for (const inst of this.config.instances) {
+  /** Removes configured VIPs a crashed previous run left on the interfaces (of instances not running yet). */
+  private async removeLeftoverVips(instances: InstanceConfig[]): Promise<void> {
+    for (const inst of instances) {
       for (const v of inst.vips) {
         const dev = v.dev ?? inst.interface
         const present = await this.opts.os.listAddresses(dev).catch(() => [])
@@ -123,50 +152,138 @@ export class Agent extends EventEmitter {
     this.garp = await this.opts.os.garpSupport()
     if (!this.garp.ok) this.warnings.push(this.garp.detail)
     if (this.config.transport === 'udp') this.warnings.push('udp transport: not interoperable with keepalived')
-    const primaries = new Map<string, string>()
-    for (const cfg of this.config.instances) primaries.set(cfg.name, await this.primaryAddress(cfg))
-    await this.removeLeftoverVips()
-
+    const primaries = await this.primaryAddresses(this.config.instances)
+    await this.removeLeftoverVips(this.config.instances)
     // Tracked checks first, so the instances start with a known health.
-    const wantedScripts = new Set(this.config.instances.flatMap((i) => i.trackScripts.map((t) => t.name)))
-    for (const sc of this.config.scripts) {
-      if (!wantedScripts.has(sc.name)) continue
-      this.scripts.set(sc.name, new TrackScript(sc, (ok, detail) => {
-        this.log(ok ? 'info' : 'warn', `track script ${sc.name} is now ${ok ? 'OK' : 'FAILING'} (${detail})`)
-        this.refreshHealth()
-      }))
-    }
-    for (const name of new Set(this.config.instances.flatMap((i) => i.trackInterfaces.map((t) => t.name)))) {
-      const isUp = this.opts.os.interfaceUpSync?.bind(this.opts.os) ?? (() => true)
-      this.interfaces.set(name, new TrackInterface(name, isUp, (up) => {
-        this.log(up ? 'info' : 'warn', `tracked interface ${name} is ${up ? 'up' : 'DOWN'}`)
-        this.refreshHealth()
-      }))
-    }
-    await Promise.all([...this.scripts.values()].map((s) => s.start()))
-    this.reportRefusedScripts()
-    for (const t of this.interfaces.values()) t.start()
-
-    for (const cfg of this.config.instances) {
-      const primaryAddress = primaries.get(cfg.name)!
-      const transport = this.makeTransport(cfg, { interface: cfg.interface, sourceAddress: primaryAddress, peers: cfg.unicastPeers })
-      transport.onError = (err) => {
-        this.log('error', err.message, { instance: cfg.name })
-        this.emitEvent({ type: 'error', instance: cfg.name, message: err.message })
-      }
-      await transport.start()
-      const inst = new Instance(cfg, { transport, os: this.opts.os, logger: this.opts.logger, primaryAddress })
-      inst.on('event', (e: AgentEvent) => this.emit('event', e))
-      this.instances.push(inst)
-    }
+    await this.syncTrackedChecks()
+    this.reportRefusedScripts(this.config.instances)
+    for (const cfg of this.config.instances) this.instances.push(await this.makeInstance(cfg, primaries.get(cfg.name)!))
     this.started = true
     for (const inst of this.instances) inst.start(combineHealth(inst.cfg.priority, this.checksFor(inst.cfg)))
     this.log('info', `havip-agent ${AGENT_VERSION} started with ${this.instances.length} instance(s)`, { transport: this.config.transport })
     this.emitEvent({ type: 'started', message: `${this.instances.length} instance(s)` })
   }
 
+  private async primaryAddresses(instances: InstanceConfig[]): Promise<Map<string, string>> {
+    const primaries = new Map<string, string>()
+    for (const cfg of instances) primaries.set(cfg.name, await this.primaryAddress(cfg))
+    return primaries
+  }
+
+  /**
+   * Runs exactly the track scripts and tracked interfaces the config uses: starts the missing
+   * ones (a script runs once, awaited, before this returns), stops the unused ones and those whose
+   * settings changed (the instances using them restart on a reload, reload/plan.ts).
+   */
+  private async syncTrackedChecks(): Promise<void> {
+    const wanted = new Map(this.config.scripts.filter((sc) => this.config.instances.some((i) => i.trackScripts.some((t) => t.name === sc.name))).map((sc) => [sc.name, sc]))
+    for (const [name, s] of this.scripts) {
+      const want = wanted.get(name)
+      if (want && canonical(want) === canonical(s.cfg)) continue
+      s.stop()
+      this.scripts.delete(name)
+    }
+    const fresh: TrackScript[] = []
+    for (const sc of wanted.values()) {
+      if (this.scripts.has(sc.name)) continue
+      const s = new TrackScript(sc, (ok, detail) => {
+        this.log(ok ? 'info' : 'warn', `track script ${sc.name} is now ${ok ? 'OK' : 'FAILING'} (${detail})`)
+        this.refreshHealth()
+      })
+      this.scripts.set(sc.name, s)
+      fresh.push(s)
+    }
+    const ifaces = new Set(this.config.instances.flatMap((i) => i.trackInterfaces.map((t) => t.name)))
+    for (const [name, t] of this.interfaces) {
+      if (ifaces.has(name)) continue
+      t.stop()
+      this.interfaces.delete(name)
+    }
+    const isUp = this.opts.os.interfaceUpSync?.bind(this.opts.os) ?? (() => true)
+    for (const name of ifaces) {
+      if (this.interfaces.has(name)) continue
+      const t = new TrackInterface(name, isUp, (up) => {
+        this.log(up ? 'info' : 'warn', `tracked interface ${name} is ${up ? 'up' : 'DOWN'}`)
+        this.refreshHealth()
+      })
+      this.interfaces.set(name, t)
+      t.start()
+    }
+    await Promise.all(fresh.map((s) => s.start()))
+  }
+
+  /** An Instance on its own started transport (not started itself: the caller feeds it its first health). */
+  private async makeInstance(cfg: InstanceConfig, primaryAddress: string): Promise<Instance> {
+    const transport = this.makeTransport(cfg, { interface: cfg.interface, sourceAddress: primaryAddress, peers: cfg.unicastPeers })
+    transport.onError = (err) => {
+      this.log('error', err.message, { instance: cfg.name })
+      this.emitEvent({ type: 'error', instance: cfg.name, message: err.message })
+    }
+    await transport.start()
+    const inst = new Instance(cfg, { transport, os: this.opts.os, logger: this.opts.logger, primaryAddress, scheduler: this.opts.scheduler })
+    inst.on('event', (e: AgentEvent) => this.emit('event', e))
+    return inst
+  }
+
+  /**
+   * Applies a new config without disturbing what did not change (reload/plan.ts): kept instances
+   * are not touched at all; removed ones stop as on shutdown (priority-0 advert, VIPs released);
+   * changed ones stop and start again; added ones start. Everything that can fail for the new
+   * instances (their interface and address) is checked before anything is stopped, so a reload
+   * that throws leaves the old config running.
+   */
+  reload(next: AgentConfig): Promise<ReloadResult> {
+    const run = async (): Promise<ReloadResult> => {
+      if (!this.started || this.stopping) throw new Error(this.stopping ? 'the agent is stopping; nothing reloaded' : 'the agent is still starting; reload again in a moment')
+      const plan = planReload(this.config, next)
+      const fresh = plan.config.instances.filter((i) => plan.added.includes(i.name) || plan.restarted.includes(i.name))
+      const prevConfig = this.cfg
+      this.cfg = plan.config // primaryAddress() excludes the new config's VIPs too
+      let primaries: Map<string, string>
+      try {
+        primaries = await this.primaryAddresses(fresh)
+      } catch (err) {
+        this.cfg = prevConfig
+        throw err
+      }
+      const leaving = new Set([...plan.removed, ...plan.restarted])
+      const stopping = this.instances.filter((i) => leaving.has(i.cfg.name))
+      await Promise.all(stopping.map((i) => i.stop()))
+      this.warnings.splice(0, this.warnings.length, ...this.warnings.filter((w) => ![...leaving].some((n) => w.startsWith(`instance ${n}:`))))
+      await this.removeLeftoverVips(fresh)
+      await this.syncTrackedChecks()
+      this.reportRefusedScripts(fresh)
+      const byName = new Map(this.instances.filter((i) => !leaving.has(i.cfg.name)).map((i) => [i.cfg.name, i]))
+      for (const cfg of plan.config.instances) if (plan.updated.includes(cfg.name)) byName.get(cfg.name)?.updateFailback(cfg)
+      const started: Instance[] = []
+      for (const cfg of fresh) {
+        try {
+          const inst = await this.makeInstance(cfg, primaries.get(cfg.name)!)
+          byName.set(cfg.name, inst)
+          started.push(inst)
+        } catch (err) {
+          const message = `instance ${cfg.name}: not started after the reload: ${(err as Error).message}`
+          this.warnings.push(message)
+          this.log('error', message, { instance: cfg.name })
+          this.emitEvent({ type: 'error', instance: cfg.name, message })
+        }
+      }
+      this.instances = plan.config.instances.map((c) => byName.get(c.name)).filter((i): i is Instance => i !== undefined)
+      for (const inst of started) inst.start(combineHealth(inst.cfg.priority, this.checksFor(inst.cfg)))
+      const result: ReloadResult = { kept: plan.kept, added: plan.added, removed: plan.removed, restarted: plan.restarted, updated: plan.updated, notApplied: plan.notApplied }
+      const summary = `config reloaded: kept ${plan.kept.join(', ') || '-'}; added ${plan.added.join(', ') || '-'}; removed ${plan.removed.join(', ') || '-'}; restarted ${plan.restarted.join(', ') || '-'}; failback updated ${plan.updated.join(', ') || '-'}`
+      this.log('info', summary, { ...result })
+      for (const n of plan.notApplied) this.log('warn', `config reload: ${n}`)
+      this.emitEvent({ type: 'reload', message: summary + (plan.notApplied.length > 0 ? `; not applied: ${plan.notApplied.join('; ')}` : '') })
+      return result
+    }
+    const p = this.reloading.then(run, run)
+    this.reloading = p.catch(() => undefined)
+    return p
+  }
+
   /** Script security (track/script-guard.ts): say loudly what will not run, and why. */
-  private reportRefusedScripts(): void {
+  private reportRefusedScripts(instances: InstanceConfig[]): void {
     const refuse = (message: string, instance?: string): void => {
       this.warnings.push(message)
       this.log('error', message, instance ? { instance } : {})
@@ -174,11 +291,11 @@ export class Agent extends EventEmitter {
     }
     for (const [name, s] of this.scripts) {
       if (!s.refused) continue
-      for (const inst of this.config.instances.filter((i) => i.trackScripts.some((t) => t.name === name))) {
+      for (const inst of instances.filter((i) => i.trackScripts.some((t) => t.name === name))) {
         refuse(`instance ${inst.name}: track script ${name} ${s.refused}; the instance stays in FAULT until the script is fixed and the agent restarted`, inst.name)
       }
     }
-    for (const inst of this.config.instances) {
+    for (const inst of instances) {
       for (const [hook, g] of guardNotify(inst.notify)) {
         if (!g.ok) refuse(`instance ${inst.name}: notify hook "${hook}" (${inst.notify[hook]?.[0] ?? ''}) will be skipped: ${g.reason}`, inst.name)
       }
@@ -227,6 +344,7 @@ export class Agent extends EventEmitter {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.reloading // a reload in progress finishes first, so no instance it starts is left running
       for (const s of this.scripts.values()) s.stop()
       for (const t of this.interfaces.values()) t.stop()
       await Promise.all(this.instances.map((i) => i.stop()))

@@ -16,6 +16,7 @@ import { Notifier, type NotifyState } from './track/notify'
 import type { Health } from './track/health'
 import { realScheduler, type Scheduler, type TimerHandle } from './time/scheduler'
 import type { VrrpAdvert } from './vrrp/packet'
+import { describeWindow, hourInWindow } from './vrrp/preempt-window'
 import { advertRejection, initialState, nextDeadline, step, type InstanceState, type VrrpAction, type VrrpEvent, type VrrpState } from './vrrp/state-machine'
 
 export interface PeerSeen {
@@ -39,8 +40,14 @@ export interface InstanceStatus {
   advertIntervalMs: number
   vips: string[]
   vipsHeld: string[]
+  /** Every configured VIP is on the interface now (false with no VIPs configured). */
+  holdsVips: boolean
   adverts: { sent: number; received: number; bad: Record<string, number>; badTotal: number; sendErrors: number; socketReopens: number }
   lastTransition?: { from: VrrpState; to: VrrpState; reason: string; at: string }
+  /** State changes since this instance started (initialize -> backup counts): unchanged = undisturbed. */
+  transitions: number
+  /** Present when a failback window is configured: preempting only while `open`. */
+  preemptWindow?: { startHour: number; endHour: number; open: boolean }
   peers: PeerSeen[]
   transport: { kind: 'raw' | 'udp'; interoperable: boolean; note?: string; mode: 'unicast' | 'multicast'; peers: string[] }
   paused: boolean
@@ -51,7 +58,8 @@ export interface InstanceStatus {
 
 export interface AgentEvent {
   time: string
-  type: 'transition' | 'health' | 'error' | 'admin' | 'started' | 'stopped'
+  /** `reload`: the agent applied a new config (message: what was kept, added, removed, restarted). */
+  type: 'transition' | 'health' | 'error' | 'admin' | 'started' | 'stopped' | 'reload'
   instance?: string
   from?: VrrpState
   to?: VrrpState
@@ -69,6 +77,8 @@ export interface InstanceDeps {
   scheduler?: Scheduler
   /** Runs notify hooks; defaults to a Notifier over the instance's notify config. */
   notifier?: NotifySink
+  /** The node's local hour 0..23, for the failback window; defaults to the system clock and time zone. */
+  localHour?: () => number
 }
 
 /** What the instance needs from its notify hooks runner (agent/track/notify.ts's Notifier). */
@@ -117,17 +127,23 @@ export class Instance extends EventEmitter {
   private health: Health
   private readonly notifier: NotifySink
   private readonly clock: Scheduler
+  private readonly localHour: () => number
   private readonly log: Logger['log']
   private stopped = false
+  private transitions = 0
   private lastSendErrorLog = Number.NEGATIVE_INFINITY
   private lastRejectLog = Number.NEGATIVE_INFINITY
   private lastForeignLog = Number.NEGATIVE_INFINITY
   /** Configured unicast peers; adverts from any other source are dropped (empty: multicast, any source). */
   private readonly unicastPeers: ReadonlySet<string>
 
-  constructor(readonly cfg: InstanceConfig, private readonly deps: InstanceDeps) {
+  private config: InstanceConfig
+
+  constructor(cfg: InstanceConfig, private readonly deps: InstanceDeps) {
     super()
+    this.config = cfg
     this.clock = deps.scheduler ?? realScheduler
+    this.localHour = deps.localHour ?? (() => new Date().getHours())
     this.garp = new GarpSchedule(cfg.garp, this.clock, () => this.garpAllVips(), () => this.s.state === 'master')
     this.unicastPeers = new Set(cfg.unicastPeers)
     this.log = deps.logger.child({ instance: cfg.name }).log
@@ -147,6 +163,26 @@ export class Instance extends EventEmitter {
     this.health = { effectivePriority: cfg.priority, fault: false, reason: 'no tracked checks' }
     this.notifier = deps.notifier ?? new Notifier(cfg.notify, cfg.name, (level, msg, fields) => this.log(level, msg, fields))
     deps.transport.onAdvert((r) => this.onAdvert(r))
+  }
+
+  /** The instance's settings; only the failback ones ever change (updateFailback). */
+  get cfg(): InstanceConfig {
+    return this.config
+  }
+
+  /**
+   * A config reload changed only the failback settings (preempt, preemptDelayMs, preemptWindow):
+   * take them over without leaving the current state, so a role's failback policy changes
+   * without an outage. Every other setting needs a restart of the instance (reload/plan.ts).
+   */
+  updateFailback(next: InstanceConfig): void {
+    if (this.stopped) return
+    this.config = { ...this.config, preempt: next.preempt, preemptDelayMs: next.preemptDelayMs, preemptWindow: next.preemptWindow }
+    if (!next.preemptWindow) delete this.config.preemptWindow
+    const w = next.preemptWindow
+    this.log('info', `failback now: ${!next.preempt ? 'never (nopreempt)' : w ? `within ${describeWindow(w)}` : 'immediately (preempt)'}${next.preempt && next.preemptDelayMs > 0 ? `, after a preempt delay of ${next.preemptDelayMs} ms` : ''}`)
+    if (!w && !this.s.preemptWindowOpen) this.apply({ kind: 'preempt-window', open: true })
+    this.dispatch({ kind: 'set-preempt', preempt: next.preempt, preemptDelayMs: next.preemptDelayMs })
   }
 
   get state(): VrrpState {
@@ -199,6 +235,25 @@ export class Instance extends EventEmitter {
 
   private dispatch(e: VrrpEvent): void {
     if (this.stopped) return
+    this.syncPreemptWindow()
+    this.apply(e)
+  }
+
+  /**
+   * The failback window is wall-clock time, which the pure state machine never reads: before each
+   * input, tell it whether the window is open now. Checking at every advert and timer is enough,
+   * as preempting only ever happens on one of them.
+   */
+  private syncPreemptWindow(): void {
+    const w = this.cfg.preemptWindow
+    if (!w) return
+    const open = hourInWindow(this.localHour(), w)
+    if (open === this.s.preemptWindowOpen) return
+    this.log('info', `failback window ${describeWindow(w)} is ${open ? 'open: a higher priority here takes the role back from a lower master' : 'closed: this node does not take the role back until it opens (nopreempt)'}`)
+    this.apply({ kind: 'preempt-window', open })
+  }
+
+  private apply(e: VrrpEvent): void {
     const { state, actions } = step(this.s, e, this.clock.now())
     this.s = state
     // Planned takeover: the old master still serves the VIP, so nobody waits on us. Add the VIP
@@ -260,6 +315,7 @@ export class Instance extends EventEmitter {
         this.log('info', `notify ${a.state}`)
         return this.notifier.notify(a.state, this.s.effectivePriority)
       case 'transition': {
+        this.transitions++
         this.log('info', `${a.from} -> ${a.to}: ${a.reason}`, { from: a.from, to: a.to })
         this.emitEvent({ type: 'transition', from: a.from, to: a.to, reason: a.reason, priority: this.s.effectivePriority })
         return
@@ -462,8 +518,11 @@ export class Instance extends EventEmitter {
       advertIntervalMs: this.cfg.advertIntervalMs,
       vips: this.cfg.vips.map(vipKey),
       vipsHeld: [...this.held],
+      holdsVips: this.cfg.vips.length > 0 && this.cfg.vips.every((v) => this.held.has(vipKey(v))),
       adverts: { sent: c.sent, received: c.received, bad, badTotal, sendErrors: c.sendErrors, socketReopens: c.socketReopens },
       lastTransition: s.lastTransition ? { ...s.lastTransition, at: toWall(s.lastTransition.at) } : undefined,
+      transitions: this.transitions,
+      ...(this.cfg.preemptWindow ? { preemptWindow: { ...this.cfg.preemptWindow, open: s.preemptWindowOpen } } : {}),
       peers: [...this.peers.values()],
       transport: {
         kind: this.deps.transport.kind,

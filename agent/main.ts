@@ -3,7 +3,7 @@
  *   run          --config F | --keepalived-conf F [--socket P] [--log-file F]
  *   supervise    --config F | --keepalived-conf F [--log-file F] [--pid-file F]
  *   check-config --config F | --keepalived-conf F [--json]
- *   ctl          status|watch|takeover|release|pause|resume [INSTANCE] [--json] [--socket P]
+ *   ctl          status|watch|takeover|release|pause|resume|reload [INSTANCE] [--json] [--socket P]
  *   probe        TARGET --interval-ms N [--count N] [--timeout-ms N] [--json]
  *   version
  * Exit codes: 0 ok, 1 failure (or invalid config), 2 usage error.
@@ -14,13 +14,15 @@ import { loadConfig, formatIssues } from './config/load'
 import { DEFAULT_CONTROL_SOCKET, type AgentConfig } from './config/model'
 import { Agent } from './agent'
 import { request, watch } from './control/client'
-import { formatEvent, formatInstances, formatStatus } from './control/format'
+import { formatEvent, formatInstances, formatReload, formatStatus } from './control/format'
 import { CONTROL_COMMANDS, type ControlCommand } from './control/protocol'
 import { ControlServer } from './control/server'
 import type { AgentStatus } from './agent'
 import type { AgentEvent, InstanceStatus } from './instance'
 import { createLogger } from './log'
 import { runProbe } from './net/icmp-probe'
+import { makeReloader } from './reload/from-file'
+import type { ReloadResult } from './reload/plan'
 import { SUPERVISED_ENV } from './supervise/child-process'
 import { runSupervisor } from './supervise/command'
 import { LinuxOs } from './os/linux'
@@ -30,7 +32,7 @@ export const USAGE = `usage:
   havip-agent run --config FILE | --keepalived-conf FILE [--socket PATH] [--log-file FILE]
   havip-agent supervise --config FILE | --keepalived-conf FILE [--log-file FILE] [--pid-file FILE]
   havip-agent check-config --config FILE | --keepalived-conf FILE [--json]
-  havip-agent ctl status|watch|takeover|release|pause|resume [INSTANCE] [--json] [--socket PATH]
+  havip-agent ctl status|watch|takeover|release|pause|resume|reload [INSTANCE] [--json] [--socket PATH]
   havip-agent probe TARGET --interval-ms N [--count N] [--timeout-ms N] [--json]
   havip-agent version`
 
@@ -108,7 +110,8 @@ async function cmdRun(args: string[], io: Out): Promise<number> {
     return 1
   }
   const agent = new Agent(config, { os: new LinuxOs(), logger })
-  const control = new ControlServer(agent, config.controlSocket)
+  const reload = makeReloader({ ...configSource(values), overrides: { controlSocket: values.socket as string | undefined, logFile: values['log-file'] as string | undefined } }, agent, logger)
+  const control = new ControlServer(agent, config.controlSocket, { reload })
   control.onDropped = (why) => logger.log('warn', why)
   let exiting = false
   const shutdown = async (why: string, code: number): Promise<void> => {
@@ -135,7 +138,10 @@ async function cmdRun(args: string[], io: Out): Promise<number> {
     process.stdin.once('close', () => void shutdown('the supervisor is gone (stdin closed)', 0))
     process.stdin.resume()
   }
-  process.on('SIGHUP', () => logger.log('info', 'SIGHUP ignored: restart the agent to apply a new config'))
+  process.on('SIGHUP', () => {
+    logger.log('info', 'SIGHUP: reloading the config')
+    reload().catch(() => undefined) // a failed reload is logged by the reloader; the old config keeps running
+  })
   process.on('uncaughtException', (err) => {
     logger.log('error', `internal error: ${err.stack ?? err.message}`)
     void shutdown('internal error', 1)
@@ -169,7 +175,7 @@ async function cmdCtl(args: string[], io: Out): Promise<number> {
   if (!cmd) throw new UsageError(`ctl needs a command: ${CONTROL_COMMANDS.join(', ')}`)
   if (!(CONTROL_COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown ctl command "${cmd}"; use one of ${CONTROL_COMMANDS.join(', ')}`)
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`)
-  if (instance !== undefined && (cmd === 'status' || cmd === 'watch')) throw new UsageError(`ctl ${cmd} takes no instance name`)
+  if (instance !== undefined && (cmd === 'status' || cmd === 'watch' || cmd === 'reload')) throw new UsageError(`ctl ${cmd} takes no instance name`)
   const path = (values.socket as string | undefined) ?? DEFAULT_CONTROL_SOCKET
   if (cmd === 'watch') {
     const ac = new AbortController()
@@ -193,6 +199,7 @@ async function cmdCtl(args: string[], io: Out): Promise<number> {
     return 1
   }
   if (cmd === 'status') io.out(formatStatus(res.result as AgentStatus))
+  else if (cmd === 'reload') io.out(formatReload(res.result as ReloadResult))
   else io.out(`${cmd}: done\n${formatInstances(res.result as InstanceStatus[])}`)
   return 0
 }

@@ -148,7 +148,7 @@ class Reader {
 
 const TOP_KEYS = ['instances', 'scripts', 'transport', 'udpPort', 'controlSocket', 'logFile', 'scriptUser'] as const
 const INSTANCE_KEYS = [
-  'name', 'interface', 'vrid', 'version', 'priority', 'advertIntervalMs', 'preempt', 'preemptDelayMs', 'unicastSrcIp',
+  'name', 'interface', 'vrid', 'version', 'priority', 'advertIntervalMs', 'preempt', 'preemptDelayMs', 'preemptWindow', 'unicastSrcIp',
   'unicastPeers', 'auth', 'vips', 'trackInterfaces', 'trackScripts', 'notify', 'garp', 'initialState'
 ] as const
 const SCRIPT_KEYS = ['name', 'argv', 'intervalMs', 'timeoutMs', 'rise', 'fall', 'weight', 'user'] as const
@@ -273,6 +273,14 @@ function readInstance(r: Reader, v: unknown, path: string, scriptUser: RunAs | u
     const parsed = readVip(r, vip, `${path}.vips[${j}]`)
     if (parsed) inst.vips.push(parsed)
   })
+  if (o.preemptWindow !== undefined) {
+    const wp = `${path}.preemptWindow`
+    const w = r.object(o.preemptWindow, wp)
+    if (w) {
+      r.known(w, wp, ['startHour', 'endHour'])
+      inst.preemptWindow = { startHour: r.number(w, 'startHour', wp, 0, true), endHour: r.number(w, 'endHour', wp, 0, true) }
+    }
+  }
   const initial = r.string(o, 'initialState', path)
   if (initial !== undefined) {
     if (initial === 'MASTER' || initial === 'BACKUP') inst.initialState = initial

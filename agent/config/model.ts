@@ -4,6 +4,8 @@
  * are parsed into these types, so the runtime never cares where a setting came from.
  */
 
+import type { PreemptWindow } from '../vrrp/preempt-window'
+
 /** A virtual address held by the master, as `ip addr add ADDRESS/PREFIX dev DEV label LABEL`. */
 export interface VipConfig {
   address: string
@@ -86,6 +88,12 @@ export interface InstanceConfig {
   advertIntervalMs: number
   preempt: boolean
   preemptDelayMs: number
+  /**
+   * Failback window (HAVIP only, no keepalived keyword): with preempt on, a higher priority
+   * preempts a lower master only while the local hour is in [startHour, endHour), wrapping
+   * midnight when startHour > endHour; outside it, as nopreempt. Absent: preempt at any hour.
+   */
+  preemptWindow?: PreemptWindow
   /** Source address for adverts; defaults to the interface's primary address. */
   unicastSrcIp?: string
   /** Empty -> multicast to 224.0.0.18. */

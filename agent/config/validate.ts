@@ -77,6 +77,15 @@ function checkInstance(c: Checker, inst: InstanceConfig, p: string, scriptNames:
   if (!inst.preempt && inst.initialState === 'MASTER') {
     c.warn(`${p}.preempt`, 'keepalived ignores nopreempt when the initial state is MASTER, havip-agent honours it (it never preempts); set state BACKUP on every node so both behave the same')
   }
+  const w = inst.preemptWindow
+  if (w) {
+    const wp = `${p}.preemptWindow`
+    const hint = 'local hour 0..23 (the window is [startHour, endHour), wrapping midnight when startHour > endHour)'
+    const startOk = c.intRange(`${wp}.startHour`, w.startHour, 0, 23, hint)
+    const endOk = c.intRange(`${wp}.endHour`, w.endHour, 0, 23, hint)
+    if (startOk && endOk && w.startHour === w.endHour) c.error(wp, `startHour and endHour are both ${w.startHour}: an empty window; for failback at any hour remove preemptWindow, for never set preempt false`)
+    if (!inst.preempt) c.error(wp, 'needs preempt on: a failback window limits when this node preempts, and with preempt false (nopreempt) it never does; set preempt true or remove preemptWindow')
+  }
   if (!inst.preempt && inst.preemptDelayMs > 0) {
     c.warn(`${p}.preemptDelayMs`, 'has no effect because preempt is off (nopreempt); remove one of them')
   }

@@ -1,6 +1,7 @@
 /** Human-readable rendering of control answers for `havip-agent ctl` without --json. */
 import type { AgentStatus } from '../agent'
 import type { AgentEvent, InstanceStatus } from '../instance'
+import type { ReloadResult } from '../reload/plan'
 
 export function table(rows: string[][]): string {
   const widths: number[] = []
@@ -42,6 +43,13 @@ export function formatStatus(s: AgentStatus, now = Date.now()): string {
   const head = `havip-agent ${s.version} on Node.js ${s.nodeVersion} pid ${s.pid}, started ${s.startedAt}, transport ${s.transport}${s.interoperable ? '' : ' (NOT interoperable with keepalived)'}`
   const warn = s.warnings.map((w) => `WARNING ${w}`)
   return [head, ...warn, '', formatInstances(s.instances, now)].join('\n')
+}
+
+export function formatReload(r: ReloadResult): string {
+  const list = (names: string[]): string => (names.length > 0 ? names.join(', ') : '-')
+  const lines = [`reload: done`, `kept: ${list(r.kept)}`, `added: ${list(r.added)}`, `removed: ${list(r.removed)}`, `restarted: ${list(r.restarted)}`, `failback updated: ${list(r.updated)}`]
+  for (const n of r.notApplied) lines.push(`NOT APPLIED ${n}`)
+  return lines.join('\n')
 }
 
 export function formatEvent(e: AgentEvent): string {

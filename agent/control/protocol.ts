@@ -3,7 +3,11 @@
  * response line with the same id; `watch` answers once, then streams {"event": ...} lines
  * until the client disconnects.
  */
-export const CONTROL_COMMANDS = ['status', 'watch', 'takeover', 'release', 'pause', 'resume'] as const
+/**
+ * `reload` re-reads the agent's config file; its result is reload/plan.ts's ReloadResult:
+ * {"kept":[names],"added":[],"removed":[],"restarted":[],"updated":[],"notApplied":["controlSocket: ... needs an agent restart; ..."]}.
+ */
+export const CONTROL_COMMANDS = ['status', 'watch', 'takeover', 'release', 'pause', 'resume', 'reload'] as const
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number]
 
 export interface ControlRequest {

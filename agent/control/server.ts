@@ -7,6 +7,7 @@ import net from 'node:net'
 import { dirname } from 'node:path'
 import type { AdminCommand, Agent } from '../agent'
 import type { AgentEvent } from '../instance'
+import type { ReloadResult } from '../reload/plan'
 import { LineSplitter, parseRequest, type ControlRequest, type ControlResponse } from './protocol'
 
 function socketInUse(path: string): Promise<boolean> {
@@ -32,7 +33,8 @@ export class ControlServer {
   /** Told when a client is dropped for not reading (the agent logs it). */
   onDropped?: (why: string) => void
 
-  constructor(private readonly agent: Agent, readonly path: string) {}
+  /** `reload` re-reads the config file the agent was started with (reload/from-file.ts); absent: refused. */
+  constructor(private readonly agent: Agent, readonly path: string, private readonly opts: { reload?: () => Promise<ReloadResult> } = {}) {}
 
   async start(): Promise<void> {
     const dir = dirname(this.path)
@@ -90,6 +92,15 @@ export class ControlServer {
             unwatch = () => this.agent.off('event', onEvent)
           }
           return send({ id: req.id, ok: true, result: { watching: true, status: this.agent.status() } } satisfies ControlResponse)
+        }
+        if (req.cmd === 'reload') {
+          if (req.instance !== undefined) throw new Error('reload takes no instance name: it applies the whole config file')
+          if (!this.opts.reload) throw new Error('this agent cannot reload its config')
+          this.opts.reload().then(
+            (result) => send({ id: req.id, ok: true, result } satisfies ControlResponse),
+            (err: Error) => send({ id: req.id, ok: false, error: err.message } satisfies ControlResponse)
+          )
+          return
         }
         const result = this.agent.command(req.cmd as AdminCommand, req.instance)
         return send({ id: req.id, ok: true, result } satisfies ControlResponse)

@@ -17,10 +17,17 @@ const TAIL_BYTES = 2000
 
 export const SUPERVISED_ENV = 'HAVIP_SUPERVISED'
 
+/**
+ * The command the supervisor itself was started with, paths as given: the deploy service starts
+ * it through symlinks (/opt/havip/node, /opt/havip/current) that an upgrade moves. process.execPath
+ * is the resolved binary, which an upgrade may delete; argv0 (when it is a path) and argv[1] keep
+ * the links, so a restart after an upgrade runs what the links name, never a removed release.
+ */
 export function agentCommand(runArgs: string[]): { file: string; args: string[] } {
   const script = process.argv[1]
   if (!script) throw new Error('cannot tell which havip-agent script is running (process.argv[1] is empty)')
-  return { file: process.execPath, args: [...process.execArgv, script, 'run', ...runArgs] }
+  const node = process.argv0.includes('/') ? process.argv0 : process.execPath
+  return { file: node, args: [...process.execArgv, script, 'run', ...runArgs] }
 }
 
 export function spawnAgent(runArgs: string[]): ChildHandle {

@@ -5,7 +5,8 @@
  * Sockets, `ip addr` and notify scripts live in the runtime, which only carries out actions.
  *
  * Beyond the RFC: Fault (tracked interface/script down), Maintenance (paused by the admin),
- * planned takeover (advertise 254 until released) and keepalived's preempt_delay.
+ * planned takeover (advertise 254 until released), keepalived's preempt_delay, and the failback
+ * window (preempt only during given hours, preempt-window.ts).
  */
 import { ipv4ToUint32 } from './ipv4'
 import type { VrrpVersion } from './packet'
@@ -42,6 +43,11 @@ export interface InstanceState {
   takeover: boolean
   lastTransition?: { from: VrrpState; to: VrrpState; reason: string; at: number }
   /**
+   * The failback window (preempt-window.ts) is open, as the runtime last said; always true
+   * without a window. Preempting needs params.preempt and this.
+   */
+  preemptWindowOpen: boolean
+  /**
    * keepalived's preempt_delay has run out: lower-priority masters are no longer tolerated.
    * Reset when a higher-priority master is seen or we become master, so the delay applies again.
    */
@@ -61,6 +67,10 @@ export type VrrpEvent =
   | { kind: 'release' }
   | { kind: 'pause' }
   | { kind: 'resume' }
+  /** The failback window opened or closed (the runtime reads the local clock; the machine stays pure). */
+  | { kind: 'preempt-window'; open: boolean }
+  /** New failback settings from a config reload, applied without leaving the current state. */
+  | { kind: 'set-preempt'; preempt: boolean; preemptDelayMs: number }
 
 export type VrrpAction =
   | { kind: 'send-advert'; priority: number }
@@ -95,8 +105,14 @@ export function initialState(p: InstanceParams, now: number): InstanceState {
     fault: false,
     paused: false,
     takeover: false,
+    preemptWindowOpen: true,
     preemptDelayElapsed: false
   }
+}
+
+/** May a backup preempt a lower-priority master now? preempt on and, with a failback window, inside it. */
+export function preemptsNow(s: InstanceState): boolean {
+  return s.params.preempt && s.preemptWindowOpen
 }
 
 /** Priority put into our adverts: 254 (255 for the owner) while a planned takeover holds. */
@@ -321,6 +337,30 @@ export function step(prev: InstanceState, e: VrrpEvent, now: number): StepResult
       s.paused = false
       if (s.state === 'maintenance') t.rejoin('resumed by admin')
       return t.result()
+
+    case 'set-preempt':
+      s.params = { ...s.params, preempt: e.preempt, preemptDelayMs: e.preemptDelayMs }
+      if (!e.preempt || e.preemptDelayMs === 0) s.deadlines.preemptDelay = undefined
+      if (!e.preempt) acceptLowerMaster(t)
+      return t.result()
+
+    case 'preempt-window':
+      if (s.preemptWindowOpen === e.open) return t.result()
+      s.preemptWindowOpen = e.open
+      if (!e.open) acceptLowerMaster(t)
+      return t.result()
+  }
+}
+
+/**
+ * Preempting was just turned off (the failback window closed, or nopreempt set by a reload): a
+ * backup that was discarding a lower-priority master's adverts, to preempt it when
+ * Master_Down_Timer ran out, accepts that master now, as nopreempt would have all along.
+ */
+function acceptLowerMaster(t: Step): void {
+  const s = t.s
+  if (s.state === 'backup' && s.masterAddress !== undefined && (s.masterPriority ?? 0) > 0 && (s.masterPriority ?? 0) < s.effectivePriority) {
+    s.deadlines.masterDown = t.now + masterDownIntervalMs(s)
   }
 }
 
@@ -339,7 +379,7 @@ function onAdvert(t: Step, e: Extract<VrrpEvent, { kind: 'advert' }>): StepResul
       return t.result()
     }
     const mine = s.effectivePriority
-    let accept = !s.params.preempt || e.priority >= mine
+    let accept = !preemptsNow(s) || e.priority >= mine
     if (!accept && s.params.preemptDelayMs > 0 && !s.preemptDelayElapsed) {
       // keepalived's preempt_delay: tolerate a lower-priority master until the delay runs out.
       s.deadlines.preemptDelay ??= t.now + s.params.preemptDelayMs
@@ -412,7 +452,7 @@ function onTimer(t: Step, timer: VrrpTimer): StepResult {
   if (timer === 'masterDown' && s.state === 'backup') {
     let why = 'master down timer expired: no master heard'
     if (s.masterAddress && s.masterPriority === 0) why = `master ${s.masterAddress} resigned (priority 0 advert); skew time ${fmtMs(skewTimeMs(s))} passed`
-    else if (s.masterAddress && (s.masterPriority ?? 0) < s.effectivePriority && s.params.preempt) {
+    else if (s.masterAddress && (s.masterPriority ?? 0) < s.effectivePriority && preemptsNow(s)) {
       why = `master down timer expired: preempting ${s.masterAddress} (priority ${s.masterPriority} < ours ${s.effectivePriority})`
     } else if (s.masterAddress) why = `master down timer expired: no advert from ${s.masterAddress} for ${fmtMs(masterDownIntervalMs(s))}`
     t.toMaster(why)

@@ -49,7 +49,7 @@ async function readPid(): Promise<number | undefined> {
   return r.code === 0 && Number.isInteger(pid) && pid > 0 ? pid : undefined
 }
 
-async function agentStatus(): Promise<{ pid: number; instances: Array<{ state: string; vipsHeld: string[] }> } | undefined> {
+async function agentStatus(): Promise<{ pid: number; version: string; instances: Array<{ state: string; vipsHeld: string[]; holdsVips: boolean }> } | undefined> {
   const r = await nodeExec(n1, [NODE_BIN, NODE_AGENT, 'ctl', 'status', '--json', '--socket', SOCKET], { timeoutMs: 10_000 })
   if (r.code !== 0) return undefined
   return JSON.parse(r.stdout).result
@@ -70,7 +70,7 @@ async function startSupervisor(): Promise<number> {
 async function waitForMaster(what: string, notPid?: number): Promise<number> {
   const s = await waitFor(what, async () => {
     const st = await agentStatus()
-    return st && st.pid !== notPid && st.instances[0]?.state === 'master' && st.instances[0].vipsHeld.length === 1 && (await holdsVip(n1, VIP)) ? st : undefined
+    return st && st.pid !== notPid && st.instances[0]?.state === 'master' && st.instances[0].holdsVips && (await holdsVip(n1, VIP)) ? st : undefined
   }, 15_000, 200)
   pids.add(s.pid)
   return s.pid
@@ -92,6 +92,11 @@ describe('havip-agent supervise in the lab (no systemd)', () => {
     const log = (await nodeExec(n1, ['cat', LOG_FILE])).stdout
     expect(log).toContain(`havip-agent (pid ${first}) was killed by signal SIGKILL`)
     expect(log).toContain('restarting it in 1 s (restart 1)')
+
+    // SIGHUP to the supervisor reaches the agent: a config reload (nothing changed: VI_S kept).
+    expect((await nodeExec(n1, ['kill', '-HUP', String(sup)])).code).toBe(0)
+    await waitFor('the reload in the log', async () => (await nodeExec(n1, ['cat', LOG_FILE])).stdout.includes('config reloaded: kept VI_S; added -; removed -; restarted -'), 10_000, 100)
+    expect((await agentStatus())?.pid).toBe(second)
 
     // A second supervisor on the same pid file is refused while this one runs.
     const again = await nodeExec(n1, [NODE_BIN, NODE_AGENT, 'supervise', '--config', CONFIG, '--pid-file', PID_FILE], { timeoutMs: 10_000 })

@@ -40,6 +40,8 @@ async function apply(w: World, input: Input, c: ConformanceCase): Promise<void> 
     w.inst.admin(input.admin)
   } else if ('stop' in input) {
     await w.inst.stop()
+  } else if ('hour' in input) {
+    w.hour = input.hour
   } else {
     throw new Error(`case "${c.name}": unknown input ${JSON.stringify(input)}`)
   }
@@ -50,7 +52,7 @@ async function apply(w: World, input: Input, c: ConformanceCase): Promise<void> 
 describe('Instance conformance (real Instance, fake clock, codec-checked wire)', () => {
   for (const c of CASES) {
     it(`${c.name} [${c.why}]`, async () => {
-      const w = makeWorld(baseConfig(c.config))
+      const w = makeWorld(baseConfig(c.config), c.hour)
       try {
         for (const [i, step] of c.steps.entries()) {
           const from = w.trace.lines.length

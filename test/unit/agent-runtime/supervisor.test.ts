@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Logger } from '../../../agent/log'
 import { BACKOFF_MAX_MS, STOP_GRACE_MS, Supervisor, type ChildExit, type ChildHandle } from '../../../agent/supervise/supervisor'
+import { agentCommand } from '../../../agent/supervise/child-process'
 import { FakeScheduler } from './fake-scheduler'
 
 class FakeChild implements ChildHandle {
@@ -139,5 +140,13 @@ describe('havip-agent supervisor', () => {
     expect(w.lines.at(-1)).toContain('could not be started (spawn node ENOENT)')
     await w.clock.advance(1000)
     expect(w.children).toHaveLength(2)
+  })
+})
+
+describe('the command the supervisor runs', () => {
+  it('is `run` with the given options, on the same Node.js and script the supervisor was started with', () => {
+    const { file, args } = agentCommand(['--config', '/etc/havip/agent.json', '--log-file', '/var/log/havip/agent.log'])
+    expect(file).toBe(process.argv0.includes('/') ? process.argv0 : process.execPath)
+    expect(args.slice(-6)).toEqual([process.argv[1], 'run', '--config', '/etc/havip/agent.json', '--log-file', '/var/log/havip/agent.log'])
   })
 })

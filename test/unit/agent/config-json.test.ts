@@ -191,4 +191,26 @@ describe('parseJsonConfig', () => {
     const r = parse((c) => Object.assign(c.instances[0] as object, { version: 3, advertIntervalMs: 100 }))
     expect(r.config?.instances[0]).toMatchObject({ version: 3, advertIntervalMs: 100 })
   })
+
+  it('reads a failback window (preemptWindow), wrapping midnight included', () => {
+    for (const w of [{ startHour: 8, endHour: 18 }, { startHour: 22, endHour: 6 }, { startHour: 0, endHour: 23 }]) {
+      const r = parse((c) => void (c.instances[0]!.preemptWindow = w))
+      expect(r.issues).toEqual([])
+      expect(r.config!.instances[0]!.preemptWindow).toEqual(w)
+    }
+    expect(parse().config!.instances[0]).not.toHaveProperty('preemptWindow')
+  })
+
+  it('checks the failback window: hours 0..23, start != end, preempt on', () => {
+    const msgs = (w: unknown, over: Record<string, unknown> = {}) =>
+      errors(parse((c) => void Object.assign(c.instances[0]!, { preemptWindow: w, ...over })).issues).map((i) => i.message)
+    expect(msgs({ startHour: 24, endHour: 6 })).toEqual([expect.stringMatching(/^instances\[0\]\.preemptWindow\.startHour: 24 is out of range 0\.\.23; local hour/)])
+    expect(msgs({ startHour: 8, endHour: 7.5 })).toEqual([expect.stringMatching(/^instances\[0\]\.preemptWindow\.endHour: 7\.5 is not a whole number in range 0\.\.23/)])
+    expect(msgs({ startHour: 9, endHour: 9 })).toEqual([expect.stringMatching(/startHour and endHour are both 9: an empty window; for failback at any hour remove preemptWindow, for never set preempt false/)])
+    expect(msgs({ startHour: 8, endHour: 18 }, { preempt: false })).toEqual([expect.stringMatching(/^instances\[0\]\.preemptWindow: needs preempt on/)])
+    expect(msgs({ startHour: 8 })).toEqual(['instances[0].preemptWindow.endHour: is required'])
+    expect(msgs('8-18')).toEqual([expect.stringMatching(/^instances\[0\]\.preemptWindow: must be an object/)])
+    const unknown = parse((c) => void (c.instances[0]!.preemptWindow = { startHour: 8, endHour: 18, tz: 'UTC' })).issues
+    expect(warnings(unknown).map((i) => i.message)).toEqual([expect.stringContaining('instances[0].preemptWindow.tz: unknown field')])
+  })
 })

@@ -237,5 +237,104 @@ export const CASES: ConformanceCase[] = [
       { in: { advert: { src: PEER, priority: 100 } }, out: ['380 advert 50', '380 state master->backup', '380 notify BACKUP', `380 vip- ${VIP}`] },
       { in: { advert: { src: PEER, priority: 100 } }, out: [] }
     ]
+  },
+  // The failback window (preemptWindow, HAVIP only): a higher priority preempts a lower master only
+  // while the local hour is in [startHour, endHour). A lower master advertising every 100 ms: its
+  // adverts are discarded while we preempt (Master_Down_Timer runs out at 360 ms), accepted while not.
+  {
+    name: 'failback window, inside it (12:00 in 08-18): a higher priority preempts the lower master',
+    why: 'HAVIP failback policy "window": inside the window it is keepalived preempt (RFC 5798 §6.4.2 discard, then Master_Down_Timer)',
+    config: { preemptWindow: { startHour: 8, endHour: 18 } },
+    hour: 12,
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [], status: { masterAddress: PEER, masterPriority: 50, preemptWindow: { startHour: 8, endHour: 18, open: true } } },
+      { in: { advance: 100 }, out: [] },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 100 }, out: [] },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 159 }, out: [] },
+      { in: { advance: 1 }, out: master(360), status: { state: 'master' } }
+    ]
+  },
+  {
+    name: 'failback window, outside it (20:00 in 08-18): the higher priority stays backup, and still takes over when the master dies',
+    why: 'HAVIP failback policy "window": outside the window it is keepalived nopreempt; RFC 5798 §6.4.2 Master_Down_Timer still runs',
+    config: { preemptWindow: { startHour: 8, endHour: 18 } },
+    hour: 20,
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 100 }, out: [] },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 100 }, out: [] },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 200 }, out: [], status: { state: 'backup', masterAddress: PEER, preemptWindow: { startHour: 8, endHour: 18, open: false } } },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      // The master falls silent: Master_Down_Interval after its last advert (400 + 360).
+      { in: { advance: 359 }, out: [] },
+      { in: { advance: 1 }, out: master(760) }
+    ]
+  },
+  {
+    name: 'failback window wrapping midnight (22-06): open at 23:00, so the higher priority preempts',
+    why: 'HAVIP failback window: startHour > endHour wraps midnight',
+    config: { preemptWindow: { startHour: 22, endHour: 6 } },
+    hour: 23,
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 359 }, out: [] },
+      { in: { advance: 1 }, out: master(360) }
+    ]
+  },
+  {
+    name: 'failback window wrapping midnight (22-06): closed at 06:00 (the end hour is outside), so it stays backup',
+    why: 'HAVIP failback window: [startHour, endHour), wrapping',
+    config: { preemptWindow: { startHour: 22, endHour: 6 } },
+    hour: 6,
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 200 }, out: [] },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 200 }, out: [], status: { state: 'backup', masterAddress: PEER, preemptWindow: { startHour: 22, endHour: 6, open: false } } }
+    ]
+  },
+  {
+    name: 'failback window opening (07:00 -> 08:00 in 08-18) while following a lower master: it preempts from the next advert on',
+    why: 'HAVIP failback window: the window is read at every input; once open, lower adverts are discarded and Master_Down_Timer runs out',
+    config: { preemptWindow: { startHour: 8, endHour: 18 } },
+    hour: 7,
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 100 }, out: [] },
+      // Accepted (window closed): Master_Down_Timer now runs to 100 + 360 = 460.
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { hour: 8 }, out: [] },
+      { in: { advance: 100 }, out: [] },
+      // Discarded (window open): the timer is not reset.
+      { in: { advert: { src: PEER, priority: 50 } }, out: [], status: { preemptWindow: { startHour: 8, endHour: 18, open: true } } },
+      { in: { advance: 259 }, out: [] },
+      { in: { advance: 1 }, out: master(460) }
+    ]
+  },
+  {
+    name: 'failback window closing (17:00 -> 18:00 in 08-18) while about to preempt: the lower master is accepted instead',
+    why: 'HAVIP failback window: at close, a backup that was discarding a lower master accepts it, as nopreempt would have',
+    config: { preemptWindow: { startHour: 8, endHour: 18 } },
+    hour: 17,
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 100 }, out: [] },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { hour: 18 }, out: [] },
+      // Master_Down_Timer was due at 360 (both adverts discarded); at 360 the window is closed: no preemption.
+      { in: { advance: 260 }, out: [], status: { state: 'backup', masterAddress: PEER, masterPriority: 50, preemptWindow: { startHour: 8, endHour: 18, open: false } } },
+      { in: { advert: { src: PEER, priority: 50 } }, out: [] },
+      { in: { advance: 300 }, out: [], status: { state: 'backup' } }
+    ]
   }
 ]

@@ -33,6 +33,8 @@ export type Input =
   | { health: HealthInput }
   | { admin: 'takeover' | 'release' | 'pause' | 'resume' }
   | { stop: true }
+  /** Set the node's local hour (the failback window's clock); it takes effect at the next input the instance handles. */
+  | { hour: number }
 
 export interface Step {
   in: Input
@@ -46,5 +48,7 @@ export interface ConformanceCase {
   /** The RFC section (or keepalived behaviour) the case pins down. */
   why: string
   config?: Partial<InstanceConfig>
+  /** The node's local hour when the case starts (default 12). */
+  hour?: number
   steps: Step[]
 }

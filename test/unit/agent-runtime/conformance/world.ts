@@ -114,21 +114,24 @@ export interface World {
   os: RecordingOs
   inst: Instance
   events: AgentEvent[]
+  /** The node's local hour the instance reads (failback window); tests set it. */
+  hour: number
 }
 
-export function makeWorld(cfg: InstanceConfig): World {
+export function makeWorld(cfg: InstanceConfig, hour = 12): World {
   const clock = new FakeScheduler()
   const trace = new Trace(clock)
   const transport = new WireTransport(trace, cfg.unicastSrcIp ?? SELF, cfg.unicastPeers)
   const os = new RecordingOs(trace)
   const inst = new Instance(cfg, {
     transport, os, logger: createLogger({ stderr: false }), primaryAddress: cfg.unicastSrcIp ?? SELF,
-    scheduler: clock, notifier: new RecordingNotifier(trace)
+    scheduler: clock, notifier: new RecordingNotifier(trace), localHour: () => world.hour
   })
   const events: AgentEvent[] = []
   inst.on('event', (e: AgentEvent) => {
     events.push(e)
     if (e.type === 'transition') trace.add(`state ${e.from}->${e.to}`)
   })
-  return { clock, trace, transport, os, inst, events }
+  const world: World = { clock, trace, transport, os, inst, events, hour }
+  return world
 }
