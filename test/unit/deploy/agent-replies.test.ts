@@ -31,6 +31,7 @@ describe('parseStatus', () => {
     expect(parseStatus('{"ok":true,"result":{"instances":[{"name":1}]}}', '', 0)).toMatchObject({ running: true, instances: [], error: expect.stringMatching(/unexpected shape/) })
     expect(parseStatus('<html>', '', 0)).toMatchObject({ running: false })
   })
+})
 
 describe('parseProbeLines', () => {
   it('counts probes and answers from the JSON lines, ignoring anything else', () => {
