@@ -49,7 +49,18 @@ function refusedConfigReasons(stdout: string): string {
   return stdout.trim().slice(-500) || 'check-config gave no reason'
 }
 
-export async function writeConfigFiles(session: SshSession, definition: ClusterDefinition, agentConfigJson: string): Promise<void> {
+/** Where writeConfigFiles puts things (a parameter only so tests can run the script under a temp dir). */
+export interface ConfigPaths {
+  etc: string
+  clusterJson: string
+  agentJson: string
+  node: string
+  agent: string
+}
+
+export const CONFIG_PATHS: ConfigPaths = { etc: ETC, clusterJson: CLUSTER_JSON, agentJson: AGENT_JSON, node: NODE_LINK, agent: AGENT }
+
+export async function writeConfigFiles(session: SshSession, definition: ClusterDefinition, agentConfigJson: string, paths: ConfigPaths = CONFIG_PATHS): Promise<void> {
   const node = nodeOf(session)
   try {
     JSON.parse(agentConfigJson)
@@ -57,14 +68,14 @@ export async function writeConfigFiles(session: SshSession, definition: ClusterD
     throw new DeployError({ node, what: 'Writing the agent config', why: `the agent config is not JSON (${(e as Error).message})`, hint: 'This is a bug in HAVIP Manager: report it with the cluster export.' })
   }
   const stdin = `${Buffer.from(JSON.stringify(definition, null, 2) + '\n').toString('base64')}\n${Buffer.from(agentConfigJson).toString('base64')}\n`
-  const r = await runRoot(session, WRITE_CONFIG, [ETC, CLUSTER_JSON, AGENT_JSON, NODE_LINK, AGENT], { stdin, timeoutMs: 90_000 })
+  const r = await runRoot(session, WRITE_CONFIG, [paths.etc, paths.clusterJson, paths.agentJson, paths.node, paths.agent], { stdin, timeoutMs: 90_000 })
   if (r.code === 0) return
   if (r.code === 21) {
     throw new DeployError({
       node,
       what: 'Writing the agent config',
       why: `the agent on the node refused it: ${refusedConfigReasons(r.stdout)}`,
-      hint: `The old ${AGENT_JSON} and ${CLUSTER_JSON} were left as they were. Correct the role or node settings named above and run the action again.`
+      hint: `The old ${paths.agentJson} and ${paths.clusterJson} were left as they were. Correct the role or node settings named above and run the action again.`
     })
   }
   throw scriptFailure(session, 'Writing the cluster and agent config', r, {
