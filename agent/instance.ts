@@ -7,86 +7,21 @@
  * starve them; a fake clock in tests, test/unit/agent-runtime/conformance).
  */
 import { EventEmitter } from 'node:events'
+import { screenAdvert } from './advert-screen'
 import { GarpSchedule } from './garp-schedule'
-import type { InstanceConfig, VipConfig } from './config/model'
+import type { AgentEvent, InstanceDeps, InstanceStatus, NotifySink, PeerSeen } from './instance-types'
+import { InstanceVips, vipKey } from './instance-vips'
+import type { InstanceConfig } from './config/model'
 import type { Logger } from './log'
-import type { TransportCounters, VrrpTransport, ReceivedAdvert } from './net/transport'
-import type { OsAdapter } from './os/os-adapter'
-import { Notifier, type NotifyState } from './track/notify'
+import type { TransportCounters, ReceivedAdvert } from './net/transport'
+import { Notifier } from './track/notify'
 import type { Health } from './track/health'
 import { realScheduler, type Scheduler, type TimerHandle } from './time/scheduler'
 import type { VrrpAdvert } from './vrrp/packet'
 import { describeWindow, hourInWindow } from './vrrp/preempt-window'
-import { advertRejection, initialState, nextDeadline, step, type InstanceState, type VrrpAction, type VrrpEvent, type VrrpState } from './vrrp/state-machine'
+import { initialState, nextDeadline, step, type InstanceState, type VrrpAction, type VrrpEvent, type VrrpState } from './vrrp/state-machine'
 
-export interface PeerSeen {
-  address: string
-  priority: number
-  advertIntervalMs: number
-  lastSeen: string
-}
-
-export interface InstanceStatus {
-  name: string
-  interface: string
-  vrid: number
-  version: 2 | 3
-  state: VrrpState
-  basePriority: number
-  effectivePriority: number
-  masterAddress?: string
-  masterPriority?: number
-  primaryAddress: string
-  advertIntervalMs: number
-  vips: string[]
-  vipsHeld: string[]
-  /** Every configured VIP is on the interface now (false with no VIPs configured). */
-  holdsVips: boolean
-  adverts: { sent: number; received: number; bad: Record<string, number>; badTotal: number; sendErrors: number; socketReopens: number }
-  lastTransition?: { from: VrrpState; to: VrrpState; reason: string; at: string }
-  /** State changes since this instance started (initialize -> backup counts): unchanged = undisturbed. */
-  transitions: number
-  /** Present when a failback window is configured: preempting only while `open`. */
-  preemptWindow?: { startHour: number; endHour: number; open: boolean }
-  peers: PeerSeen[]
-  transport: { kind: 'raw' | 'udp'; interoperable: boolean; note?: string; mode: 'unicast' | 'multicast'; peers: string[] }
-  paused: boolean
-  takeover: boolean
-  fault: boolean
-  health: string
-}
-
-export interface AgentEvent {
-  time: string
-  /** `reload`: the agent applied a new config (message: what was kept, added, removed, restarted). */
-  type: 'transition' | 'health' | 'error' | 'admin' | 'started' | 'stopped' | 'reload'
-  instance?: string
-  from?: VrrpState
-  to?: VrrpState
-  reason?: string
-  message?: string
-  priority?: number
-}
-
-export interface InstanceDeps {
-  transport: VrrpTransport
-  os: OsAdapter
-  logger: Logger
-  primaryAddress: string
-  /** Time and timers; defaults to the monotonic clock and Node's timers. */
-  scheduler?: Scheduler
-  /** Runs notify hooks; defaults to a Notifier over the instance's notify config. */
-  notifier?: NotifySink
-  /** The node's local hour 0..23, for the failback window; defaults to the system clock and time zone. */
-  localHour?: () => number
-}
-
-/** What the instance needs from its notify hooks runner (agent/track/notify.ts's Notifier). */
-export interface NotifySink {
-  notify(state: NotifyState, priority: number): void
-  /** Resolves when every queued hook has finished. */
-  drain(): Promise<void>
-}
+export type { AgentEvent, InstanceDeps, InstanceStatus, NotifySink, PeerSeen } from './instance-types'
 
 /**
  * Peers remembered for `ctl status`, newest kept. A LAN can carry adverts from any number of
@@ -108,10 +43,6 @@ function vipAddFirst(actions: VrrpAction[]): VrrpAction[] {
   return [...actions.filter((a) => a.kind === 'add-vips'), ...actions.filter((a) => a.kind !== 'add-vips')]
 }
 
-function vipKey(v: VipConfig): string {
-  return `${v.address}/${v.prefix}`
-}
-
 export class Instance extends EventEmitter {
   private s: InstanceState
   private timer?: TimerHandle
@@ -120,7 +51,7 @@ export class Instance extends EventEmitter {
   /** Ops queued or running; 0 means `ops` is settled. */
   private opsPending = 0
   private readonly inflight = new Set<Promise<void>>()
-  private readonly held = new Set<string>()
+  private readonly vipSet: InstanceVips
   private readonly peers = new Map<string, PeerSeen>()
   private readonly ownBad: Record<string, number> = {}
   private readonly garp: GarpSchedule
@@ -132,10 +63,7 @@ export class Instance extends EventEmitter {
   private stopped = false
   private transitions = 0
   private lastSendErrorLog = Number.NEGATIVE_INFINITY
-  private lastRejectLog = Number.NEGATIVE_INFINITY
-  private lastForeignLog = Number.NEGATIVE_INFINITY
-  /** Configured unicast peers; adverts from any other source are dropped (empty: multicast, any source). */
-  private readonly unicastPeers: ReadonlySet<string>
+  private readonly lastWarned = new Map<string, number>()
 
   private config: InstanceConfig
 
@@ -144,8 +72,8 @@ export class Instance extends EventEmitter {
     this.config = cfg
     this.clock = deps.scheduler ?? realScheduler
     this.localHour = deps.localHour ?? (() => new Date().getHours())
-    this.garp = new GarpSchedule(cfg.garp, this.clock, () => this.garpAllVips(), () => this.s.state === 'master')
-    this.unicastPeers = new Set(cfg.unicastPeers)
+    this.vipSet = new InstanceVips(deps.os, () => this.config, (level, msg) => this.log(level, msg))
+    this.garp = new GarpSchedule(cfg.garp, this.clock, () => this.vipSet.garpAll(), () => this.s.state === 'master')
     this.log = deps.logger.child({ instance: cfg.name }).log
     this.s = initialState(
       {
@@ -302,10 +230,10 @@ export class Instance extends EventEmitter {
       case 'send-advert':
         return this.sendAdvert(a.priority)
       case 'add-vips':
-        return this.enqueue(() => this.addVips(), true)
+        return this.enqueue(() => this.vipSet.addAll(), true)
       case 'remove-vips':
         this.cancelGarp()
-        return this.enqueue(() => this.removeVips())
+        return this.enqueue(() => this.vipSet.removeAll())
       case 'garp':
         return this.enqueue(async () => this.startGarp())
       case 'reannounce':
@@ -380,41 +308,23 @@ export class Instance extends EventEmitter {
   }
 
   private onAdvert(r: ReceivedAdvert): void {
+    const v = screenAdvert(this.cfg, this.s, this.deps.primaryAddress, r)
+    if (!v.ok) {
+      if (v.bad) this.bad(v.bad)
+      if (v.warn) this.warnAtMostEvery30s(v.warn.kind, v.warn.message)
+      return
+    }
     const a = r.advert
-    if (a.vrid !== this.cfg.vrid) return // another router's VRID on the same link: not ours, not bad
-    // Unicast mode: only the configured peers speak for this router, as keepalived's
-    // check_unicast_src (on by default here). Anyone else on the LAN could otherwise make us yield
-    // with a forged higher priority, or take over with a forged priority 0.
-    if (this.unicastPeers.size > 0 && !this.unicastPeers.has(r.src)) {
-      this.bad('unknown-source')
-      const now = this.clock.now()
-      if (now - this.lastForeignLog > 30_000) {
-        this.lastForeignLog = now
-        this.log('warn', `ignoring an advert from ${r.src}: not one of the unicast peers (${this.cfg.unicastPeers.join(', ')}); add it to unicast_peer if it belongs to this cluster`)
-      }
-      return
-    }
-    if (a.version !== this.cfg.version) return this.bad('version-mismatch')
-    if (a.version === 2) {
-      // RFC 3768 §5.3.6.1: simple text password must match; the type must agree too.
-      const want = this.cfg.auth ? 1 : 0
-      if ((a.authType ?? 0) !== want) return this.bad('auth-type-mismatch')
-      if (this.cfg.auth && (a.authData ?? '') !== this.cfg.auth.password.slice(0, 8)) return this.bad('auth-mismatch')
-    }
-    const advertIntervalMs = a.version === 2 ? a.advertInterval * 1000 : a.advertInterval * 10
-    // step() ignores these too; counting them makes a misconfigured peer visible in status.
-    const rejected = advertRejection(this.s, { src: r.src, priority: a.priority, advertIntervalMs })
-    if (rejected) {
-      this.bad(r.src === this.deps.primaryAddress ? 'own-address' : 'interval-mismatch')
-      const now = this.clock.now()
-      if (now - this.lastRejectLog > 30_000) {
-        this.lastRejectLog = now
-        this.log('warn', `ignoring ${rejected}`)
-      }
-      return
-    }
-    this.rememberPeer({ address: r.src, priority: a.priority, advertIntervalMs, lastSeen: new Date().toISOString() })
-    this.dispatch({ kind: 'advert', src: r.src, priority: a.priority, advertIntervalMs })
+    this.rememberPeer({ address: r.src, priority: a.priority, advertIntervalMs: v.advertIntervalMs, lastSeen: new Date().toISOString() })
+    this.dispatch({ kind: 'advert', src: r.src, priority: a.priority, advertIntervalMs: v.advertIntervalMs })
+  }
+
+  /** A flood of bad adverts must not flood the log: one line per kind every 30 s. */
+  private warnAtMostEvery30s(kind: string, message: string): void {
+    const now = this.clock.now()
+    if (now - (this.lastWarned.get(kind) ?? Number.NEGATIVE_INFINITY) <= 30_000) return
+    this.lastWarned.set(kind, now)
+    this.log('warn', message)
   }
 
   /** Most recently heard last (Map keeps insertion order); the longest silent one goes first when full. */
@@ -426,37 +336,6 @@ export class Instance extends EventEmitter {
 
   private bad(code: string): void {
     this.ownBad[code] = (this.ownBad[code] ?? 0) + 1
-  }
-
-  private vipDev(v: VipConfig): string {
-    return v.dev ?? this.cfg.interface
-  }
-
-  private addVips(): Promise<void> {
-    return this.forEachVip('add', async (v, dev) => {
-      await this.deps.os.addVip(v, dev)
-      this.held.add(vipKey(v))
-    })
-  }
-
-  private removeVips(): Promise<void> {
-    return this.forEachVip('remove', async (v, dev) => {
-      await this.deps.os.removeVip(v, dev)
-      this.held.delete(vipKey(v))
-    })
-  }
-
-  /** Runs `op` on every VIP, going on past a failure so one bad address does not strand the others. */
-  private async forEachVip(verb: 'add' | 'remove', op: (v: VipConfig, dev: string) => Promise<void>): Promise<void> {
-    const errors: string[] = []
-    for (const v of this.cfg.vips) {
-      try {
-        await op(v, this.vipDev(v))
-      } catch (err) {
-        errors.push((err as Error).message)
-      }
-    }
-    if (errors.length > 0) throw new Error(`could not ${verb} every VIP: ${errors.join('; ')}`)
   }
 
   /** Starts the gratuitous ARP schedule of a new mastership (garp-schedule.ts). */
@@ -477,16 +356,6 @@ export class Instance extends EventEmitter {
     if (this.stopped || this.s.state !== 'master') return
     this.log('info', 'heard a lower priority while master: announcing the VIP again with gratuitous ARP')
     this.garp.reannounce()
-  }
-
-  private async garpAllVips(): Promise<void> {
-    await Promise.all(
-      this.cfg.vips.map((v) =>
-        this.deps.os.sendGarp(v.address, this.vipDev(v)).catch((err: Error) => {
-          this.log('warn', err.message)
-        })
-      )
-    )
   }
 
   private cancelGarp(): void {
@@ -517,8 +386,8 @@ export class Instance extends EventEmitter {
       primaryAddress: this.deps.primaryAddress,
       advertIntervalMs: this.cfg.advertIntervalMs,
       vips: this.cfg.vips.map(vipKey),
-      vipsHeld: [...this.held],
-      holdsVips: this.cfg.vips.length > 0 && this.cfg.vips.every((v) => this.held.has(vipKey(v))),
+      vipsHeld: this.vipSet.held(),
+      holdsVips: this.vipSet.holdsAll(),
       adverts: { sent: c.sent, received: c.received, bad, badTotal, sendErrors: c.sendErrors, socketReopens: c.socketReopens },
       lastTransition: s.lastTransition ? { ...s.lastTransition, at: toWall(s.lastTransition.at) } : undefined,
       transitions: this.transitions,

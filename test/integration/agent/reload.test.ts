@@ -3,6 +3,8 @@
  * VI_A is not disturbed at all (no transition in `ctl watch`, its VIP present in every sample
  * taken through the reload); VI_B comes up and takes its VIP. An invalid file is refused with
  * the issue named and changes nothing; SIGHUP reloads too (VI_B removed, its VIP released).
+ * The failback window on real nodes: outside it a returning higher priority stays backup; a
+ * reload to failback "immediately" is applied to the running instance, which then fails back.
  */
 import type { ChildProcess } from 'node:child_process'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -23,7 +25,7 @@ const instanceA = {
 }
 const instanceB = { ...instanceA, name: 'VI_B', vrid: 123, vips: [`${VIP_B}/24`] }
 
-beforeAll(() => deployBundle([n1]), 120_000)
+beforeAll(() => deployBundle([n1, n2]), 120_000)
 
 let watcher: ChildProcess | undefined
 afterEach(async () => {
@@ -85,5 +87,34 @@ describe('havip-agent config reload in the lab', () => {
     await waitFor('VI_B gone and its VIP released', async () => (await instanceStatus(agent, 'VI_B')) === undefined && !(await holdsVip(n1, VIP_B)), 10_000, 100)
     expect(await holdsVip(n1, VIP_A)).toBe(true)
     expect(await instanceStatus(agent, 'VI_A')).toMatchObject({ state: 'master', transitions: before.transitions })
+  })
+
+  it('failback window: a returning higher priority stays backup outside it; a reload to "immediately" fails back live, without a restart', async () => {
+    // The nodes' local hour, as the agent reads it (TZ of the node).
+    const hour = Number((await nodeExec(n1, ['date', '+%H'])).stdout.trim())
+    const closed = { startHour: (hour + 2) % 24, endHour: (hour + 3) % 24 }
+    const role = { name: 'VI_W', interface: 'eth0', vrid: 124, version: 3, advertIntervalMs: 200, vips: [`${VIP_A}/24`] }
+    const low = await startAgent(n2, 'w2', { json: { instances: [{ ...role, priority: 100, unicastSrcIp: n2.address, unicastPeers: [n1.address] }] } })
+    await waitFor('n2 master', async () => (await instanceStatus(low, 'VI_W'))?.state === 'master' && holdsVip(n2, VIP_A), 10_000, 100)
+
+    const preferred = { ...role, priority: 150, unicastSrcIp: n1.address, unicastPeers: [n2.address], preemptWindow: closed }
+    const high = await startAgent(n1, 'w1', { json: { instances: [preferred] } })
+    await waitFor('n1 backup following n2', async () => (await instanceStatus(high, 'VI_W'))?.masterAddress === n2.address, 10_000, 100)
+    // Several Master_Down_Intervals (~0.8 s each): outside the window n1 must not take the role back.
+    const until = Date.now() + 3000
+    while (Date.now() < until) {
+      expect(await instanceStatus(high, 'VI_W')).toMatchObject({ state: 'backup', preemptWindow: { ...closed, open: false } })
+      expect(await holdsVip(n2, VIP_A)).toBe(true)
+    }
+
+    const { preemptWindow: _, ...immediately } = preferred
+    await writeNodeFile(n1, '/etc/havip/agent-w1.json', JSON.stringify({ instances: [immediately] }))
+    const r = await ctl(high, ['reload'])
+    expect(r.json).toMatchObject({ ok: true, result: { updated: ['VI_W'], restarted: [], kept: [] } })
+    await waitFor('n1 to fail back and hold the VIP', async () => (await instanceStatus(high, 'VI_W'))?.state === 'master' && holdsVip(n1, VIP_A), 10_000, 100)
+    // Updated in place: initialize -> backup -> master, no stop and start in between.
+    expect(await instanceStatus(high, 'VI_W')).toMatchObject({ transitions: 2 })
+    expect(await instanceStatus(high, 'VI_W')).not.toHaveProperty('preemptWindow')
+    await waitFor('n2 to give the VIP up', async () => !(await holdsVip(n2, VIP_A)), 5000, 100)
   })
 })
