@@ -17,13 +17,17 @@ const InstanceSchema = z
     vrid: z.number().int(),
     effectivePriority: z.number().optional(),
     basePriority: z.number().optional(),
-    vipsHeld: z.array(z.string()).optional()
+    vipsHeld: z.array(z.string()).optional(),
+    fault: z.boolean().optional()
   })
   .passthrough()
 const StatusReplySchema = z.union([
   z.object({ ok: z.literal(true), result: z.object({ version: z.string().optional(), instances: z.array(InstanceSchema) }).passthrough() }).passthrough(),
   z.object({ ok: z.literal(false), error: z.string() }).passthrough()
 ])
+
+/** The agent's state machine names (agent/vrrp/state-machine.ts) as the contract spells them. */
+const STATE_NAMES: Record<string, string> = { initialize: 'INIT', backup: 'BACKUP', master: 'MASTER', fault: 'FAULT' }
 
 /** Parses what `havip-agent ctl status --json` printed (stdout) and its exit code. */
 export function parseStatus(stdout: string, stderr: string, code: number): AgentState {
@@ -43,7 +47,7 @@ export function parseStatus(stdout: string, stderr: string, code: number): Agent
   if (!r.data.ok) return { running: true, version: null, instances: [], error: r.data.error }
   const instances: AgentInstanceState[] = r.data.result.instances.map((i) => ({
     name: i.name,
-    state: i.state,
+    state: i.fault === true ? 'FAULT' : (STATE_NAMES[i.state] ?? i.state.toUpperCase()),
     vrid: i.vrid,
     priority: i.effectivePriority ?? i.basePriority ?? 0,
     holdsVips: (i.vipsHeld ?? []).length > 0

@@ -30,7 +30,7 @@ const PROBE = rootScript('probe', [
   'if [ -f "$unitp" ]; then p unit 1; fi',
   'if [ -f "$pidf" ]; then',
   '  pid=$(head -c 32 "$pidf" | tr -dc 0-9)',
-  '  if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr "\\000" " " < "/proc/$pid/cmdline" | grep -q "havip-agent.* supervise"; then p supervisor_pid "$pid"; fi',
+  '  if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr "\\000" " " 2>/dev/null < "/proc/$pid/cmdline" | grep -q "havip-agent.* supervise"; then p supervisor_pid "$pid"; fi',
   'fi',
   'if [ -f "$inst" ]; then p install_json "$(head -c 65536 "$inst" | base64 | tr -d "\\n")"; fi',
   'if [ -f "$clus" ]; then p cluster_json "$(head -c 262144 "$clus" | base64 | tr -d "\\n")"; fi'

@@ -51,7 +51,13 @@ export function vipsOfAgentConfig(text: string): VipToRemove[] {
 const REMOVE = rootScript('remove', [
   'unit=$1; name=$2; shift 2',
   'dirs=; while [ $# -gt 0 ] && [ "$1" != -- ]; do dirs="$dirs $1"; shift; done; [ $# -gt 0 ] && shift',
-  'ours() { for p in /proc/[0-9]*; do c=$(tr "\\000" " " < "$p/cmdline" 2>/dev/null) || continue; case "$c" in ' + `"${OPT}/"*) printf "%s\\n" "\${p#/proc/}";; esac; done; }`,
+  // Ours: started as /opt/havip/node ..., or any node running a havip-agent.cjs of /opt/havip (the
+  // supervisor's child runs as process.execPath with the release's real path). Never a shell:
+  // this very script's command line holds those words. Only in this node's network namespace:
+  // containers (and the lab's nodes) share one process table, and their agents are not ours.
+  'net=$(readlink /proc/$$/ns/net)',
+  'ours() { for p in /proc/[0-9]*; do [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$net" ] || continue; c=$(tr "\\000" " " 2>/dev/null < "$p/cmdline") || continue; case "$c" in "sh -c "*) continue;; ' +
+    `"${OPT}/"*|*" ${OPT}/current/havip-agent.cjs "*|*" ${OPT}/releases/"*"/havip-agent.cjs "*) printf "%s\\n" "\${p#/proc/}";; esac; done; }`,
   // The unit first (stopping it stops the agent, which removes its VIPs; killing the agent under
   // systemd would only make Restart=always start it again).
   'if [ -f "$unit" ] || [ -L "$unit" ]; then',
@@ -73,7 +79,7 @@ const REMOVE = rootScript('remove', [
   'done',
   'for d in $dirs; do if [ -d "$d" ] && [ -n "$(ls -A "$d" 2>/dev/null)" ]; then printf "left=%s is not empty: %s\\n" "$d" "$(ls -A "$d" | head -n 5 | tr "\\n" " ")"; fi; done',
   '[ ! -e "$unit" ] || printf "left=%s\\n" "$unit"',
-  'for p in $(ours); do printf "left=process %s: %s\\n" "$p" "$(tr "\\000" " " < "/proc/$p/cmdline" 2>/dev/null | head -c 200)"; done'
+  'for p in $(ours); do printf "left=process %s: %s\\n" "$p" "$(tr "\\000" " " 2>/dev/null < "/proc/$p/cmdline" | head -c 200)"; done'
 ])
 
 export async function removeAll(session: SshSession, note: StepNote): Promise<string[]> {

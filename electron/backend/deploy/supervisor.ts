@@ -13,7 +13,7 @@ const RUNNING = [
   '  pid=$(head -c 32 "$pidf" 2>/dev/null | tr -dc 0-9) || pid=',
   '  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1',
   '  grep -q "^State:[[:space:]]*Z" "/proc/$pid/status" 2>/dev/null && return 1',
-  '  tr "\\000" " " < "/proc/$pid/cmdline" | grep -q "havip-agent.* supervise"',
+  '  tr "\\000" " " 2>/dev/null < "/proc/$pid/cmdline" | grep -q "havip-agent.* supervise"',
   '}'
 ]
 

@@ -13,14 +13,16 @@ void READ_FIELDS
 describe('parseStatus', () => {
   it('reads the reply shape `havip-agent ctl status --json` prints', () => {
     // The shape main.ts prints: the ControlResponse with the agent's status() as result.
-    const inst = { name: 'VI_1', interface: 'eth0', vrid: 51, version: 3, state: 'MASTER', basePriority: 150, effectivePriority: 150, vipsHeld: ['198.51.100.210/24'], vips: ['198.51.100.210/24'] }
-    const reply = { id: 1, ok: true, result: { version: '0.1.0', nodeVersion: 'v22.23.5', pid: 1, instances: [inst, { ...inst, name: 'VI_2', vrid: 52, state: 'BACKUP', effectivePriority: 90, vipsHeld: [] }] } }
+    const inst = { name: 'VI_1', interface: 'eth0', vrid: 51, version: 3, state: 'master', fault: false, basePriority: 150, effectivePriority: 150, vipsHeld: ['198.51.100.210/24'], vips: ['198.51.100.210/24'] }
+    const reply = { id: 1, ok: true, result: { version: '0.1.0', nodeVersion: 'v22.23.5', pid: 1, instances: [inst, { ...inst, name: 'VI_2', vrid: 52, state: 'backup', effectivePriority: 90, vipsHeld: [] }, { ...inst, name: 'VI_3', vrid: 53, state: 'backup', fault: true, vipsHeld: [] }, { ...inst, name: 'VI_4', vrid: 54, state: 'initialize', vipsHeld: [] }] } }
     expect(parseStatus(JSON.stringify(reply) + '\n', '', 0)).toEqual({
       running: true,
       version: '0.1.0',
       instances: [
         { name: 'VI_1', state: 'MASTER', vrid: 51, priority: 150, holdsVips: true },
-        { name: 'VI_2', state: 'BACKUP', vrid: 52, priority: 90, holdsVips: false }
+        { name: 'VI_2', state: 'BACKUP', vrid: 52, priority: 90, holdsVips: false },
+        { name: 'VI_3', state: 'FAULT', vrid: 53, priority: 150, holdsVips: false },
+        { name: 'VI_4', state: 'INIT', vrid: 54, priority: 150, holdsVips: false }
       ]
     })
   })
