@@ -13,6 +13,7 @@ import { Agent } from '../../../agent/agent'
 import type { AgentConfig, InstanceConfig } from '../../../agent/config/model'
 import type { AgentEvent } from '../../../agent/instance'
 import { createLogger } from '../../../agent/log'
+import { loadConfig } from '../../../agent/config/load'
 import { makeReloader } from '../../../agent/reload/from-file'
 import { FakeScheduler } from './fake-scheduler'
 import { baseConfig, RecordingOs, Trace, WireTransport, SELF } from './conformance/world'
@@ -159,6 +160,22 @@ describe('Agent config reload', () => {
     expect(statusOf(w.agent, 'VI_A')).toMatchObject({ state: 'master', transitions: 2, holdsVips: true })
     expect(statusOf(w.agent, 'VI_A')).not.toHaveProperty('preemptWindow')
     expect(w.wire.get('VI_A')!.lines.some((l) => l.endsWith(' advert 0'))).toBe(false) // never resigned on the way
+    await w.agent.stop()
+  })
+
+  it('reloads a keepalived.conf (--keepalived-conf) the same way', async () => {
+    const file = join(dir, 'keepalived.conf')
+    const block = (name: string, vrid: number, vip: string): string =>
+      `vrrp_instance ${name} {\n  state BACKUP\n  interface eth0\n  virtual_router_id ${vrid}\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    ${vip}/24 dev eth0\n  }\n}\n`
+    writeFileSync(file, block('VI_1', 61, '198.51.100.240'))
+    const loaded = loadConfig({ keepalivedConfPath: file })
+    expect(loaded.config).toBeDefined()
+    const w = await world({ ...loaded.config!, controlSocket: join(dir, 'agent.sock') })
+    const reload = makeReloader({ keepalivedConfPath: file, overrides: { controlSocket: join(dir, 'agent.sock') } }, w.agent, createLogger({ stderr: false }))
+    writeFileSync(file, block('VI_1', 61, '198.51.100.240') + block('VI_2', 62, '198.51.100.241'))
+    expect(await reload()).toEqual({ kept: ['VI_1'], added: ['VI_2'], removed: [], restarted: [], updated: [], notApplied: [] })
+    writeFileSync(file, block('VI_2', 62, '198.51.100.241').replace('priority 100', 'priority 100\n  nopreempt'))
+    expect(await reload()).toEqual({ kept: [], added: [], removed: ['VI_1'], restarted: [], updated: ['VI_2'], notApplied: [] })
     await w.agent.stop()
   })
 })
