@@ -173,13 +173,15 @@ export class Agent extends EventEmitter {
   /**
    * Runs exactly the track scripts and tracked interfaces the config uses: starts the missing
    * ones (a script runs once, awaited, before this returns), stops the unused ones and those whose
-   * settings changed (the instances using them restart on a reload, reload/plan.ts).
+   * settings changed (the instances using them restart on a reload, reload/plan.ts). A script that
+   * script security refused is checked again: the admin may have fixed its file and reloaded.
+   * Returns the names of the scripts started.
    */
-  private async syncTrackedChecks(): Promise<void> {
+  private async syncTrackedChecks(): Promise<string[]> {
     const wanted = new Map(this.config.scripts.filter((sc) => this.config.instances.some((i) => i.trackScripts.some((t) => t.name === sc.name))).map((sc) => [sc.name, sc]))
     for (const [name, s] of this.scripts) {
       const want = wanted.get(name)
-      if (want && canonical(want) === canonical(s.cfg)) continue
+      if (want && canonical(want) === canonical(s.cfg) && !s.refused) continue
       s.stop()
       this.scripts.delete(name)
     }
@@ -210,6 +212,7 @@ export class Agent extends EventEmitter {
       t.start()
     }
     await Promise.all(fresh.map((s) => s.start()))
+    return fresh.map((s) => s.cfg.name)
   }
 
   /** An Instance on its own started transport (not started itself: the caller feeds it its first health). */
@@ -251,8 +254,12 @@ export class Agent extends EventEmitter {
       await Promise.all(stopping.map((i) => i.stop()))
       this.warnings.splice(0, this.warnings.length, ...this.warnings.filter((w) => ![...leaving].some((n) => w.startsWith(`instance ${n}:`))))
       await this.removeLeftoverVips(fresh)
-      await this.syncTrackedChecks()
+      const rechecked = await this.syncTrackedChecks()
+      // What script security says now: about every instance that is new, and about the kept ones
+      // whose scripts were checked again (a fixed script's warning goes away).
+      this.warnings.splice(0, this.warnings.length, ...this.warnings.filter((w) => !rechecked.some((n) => w.includes(`: track script ${n} `))))
       this.reportRefusedScripts(fresh)
+      this.reportRefusedTrackScripts(plan.config.instances.filter((i) => !fresh.includes(i)), rechecked)
       const byName = new Map(this.instances.filter((i) => !leaving.has(i.cfg.name)).map((i) => [i.cfg.name, i]))
       for (const cfg of plan.config.instances) if (plan.updated.includes(cfg.name)) byName.get(cfg.name)?.updateFailback(cfg)
       const started: Instance[] = []
@@ -284,22 +291,28 @@ export class Agent extends EventEmitter {
 
   /** Script security (track/script-guard.ts): say loudly what will not run, and why. */
   private reportRefusedScripts(instances: InstanceConfig[]): void {
-    const refuse = (message: string, instance?: string): void => {
-      this.warnings.push(message)
-      this.log('error', message, instance ? { instance } : {})
-      this.emitEvent({ type: 'error', message, ...(instance ? { instance } : {}) })
-    }
-    for (const [name, s] of this.scripts) {
-      if (!s.refused) continue
-      for (const inst of instances.filter((i) => i.trackScripts.some((t) => t.name === name))) {
-        refuse(`instance ${inst.name}: track script ${name} ${s.refused}; the instance stays in FAULT until the script is fixed and the agent restarted`, inst.name)
-      }
-    }
+    this.reportRefusedTrackScripts(instances, [...this.scripts.keys()])
     for (const inst of instances) {
       for (const [hook, g] of guardNotify(inst.notify)) {
-        if (!g.ok) refuse(`instance ${inst.name}: notify hook "${hook}" (${inst.notify[hook]?.[0] ?? ''}) will be skipped: ${g.reason}`, inst.name)
+        if (!g.ok) this.refuse(`instance ${inst.name}: notify hook "${hook}" (${inst.notify[hook]?.[0] ?? ''}) will be skipped: ${g.reason}`, inst.name)
       }
     }
+  }
+
+  private reportRefusedTrackScripts(instances: InstanceConfig[], names: string[]): void {
+    for (const name of names) {
+      const s = this.scripts.get(name)
+      if (!s?.refused) continue
+      for (const inst of instances.filter((i) => i.trackScripts.some((t) => t.name === name))) {
+        this.refuse(`instance ${inst.name}: track script ${name} ${s.refused}; the instance stays in FAULT until the script is fixed and the config reloaded ("havip-agent ctl reload") or the agent restarted`, inst.name)
+      }
+    }
+  }
+
+  private refuse(message: string, instance: string): void {
+    this.warnings.push(message)
+    this.log('error', message, { instance })
+    this.emitEvent({ type: 'error', message, instance })
   }
 
   private emitEvent(e: Omit<AgentEvent, 'time'>): void {

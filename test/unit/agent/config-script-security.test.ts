@@ -252,4 +252,33 @@ describe.skipIf(!isRoot)('run: a refused script at run time', () => {
     }))
     expect(agent.status().warnings.join('\n')).toContain('track script chk_app')
   })
+
+  it('a config reload checks a refused script again: once its file is fixed the instance leaves FAULT, no restart', async () => {
+    const bad = script(undefined, 0o777)
+    const inst: InstanceConfig = {
+      name: 'VI_1', interface: 'lo', vrid: 52, version: 3, priority: 150, advertIntervalMs: 50, preempt: true, preemptDelayMs: 0,
+      unicastPeers: ['127.0.0.3'], unicastSrcIp: '127.0.0.1', vips: [{ address: '198.51.100.251', prefix: 24 }], trackInterfaces: [],
+      trackScripts: [{ name: 'chk_app' }], notify: {},
+      garp: { masterDelayMs: 0, masterRepeat: 1, masterRefreshMs: 0, masterRefreshRepeat: 1, intervalMs: 0 }
+    }
+    const config: AgentConfig = {
+      instances: [inst], scripts: [{ name: 'chk_app', argv: [bad.file], intervalMs: 1000, timeoutMs: 1000, rise: 1, fall: 1, weight: 0 }],
+      transport: 'udp', udpPort: 20000 + Math.floor(Math.random() * 20000), controlSocket: join(base, 'unused.sock')
+    }
+    const agent = new Agent(config, { os: new MemoryOs(), logger: createLogger({ stderr: false }) })
+    await agent.start()
+    stops.push(() => agent.stop())
+    await waitFor('the instance in fault', () => agent.status().instances[0]?.state === 'fault', 3000)
+    expect(agent.status().warnings.join('\n')).toContain('until the script is fixed and the config reloaded ("havip-agent ctl reload")')
+
+    // Nothing fixed yet: still refused, still one warning about it.
+    expect(await agent.reload(structuredClone(config))).toMatchObject({ kept: ['VI_1'] })
+    expect(agent.status().instances[0]).toMatchObject({ state: 'fault', transitions: 1 })
+    expect(agent.status().warnings.filter((w) => w.includes('track script chk_app'))).toHaveLength(1)
+
+    chmodSync(bad.file, 0o755)
+    expect(await agent.reload(structuredClone(config))).toMatchObject({ kept: ['VI_1'], restarted: [] })
+    await waitFor('the instance out of fault', () => ['backup', 'master'].includes(agent.status().instances[0]!.state), 3000)
+    expect(agent.status().warnings.filter((w) => w.includes('track script chk_app'))).toEqual([])
+  })
 })
