@@ -14,6 +14,9 @@ import type { AgentConfig, InstanceConfig } from '../../../agent/config/model'
 import type { AgentEvent } from '../../../agent/instance'
 import { createLogger } from '../../../agent/log'
 import { loadConfig } from '../../../agent/config/load'
+import { request } from '../../../agent/control/client'
+import { ControlServer } from '../../../agent/control/server'
+import { main } from '../../../agent/main'
 import { makeReloader } from '../../../agent/reload/from-file'
 import { FakeScheduler } from './fake-scheduler'
 import { baseConfig, RecordingOs, Trace, WireTransport, SELF } from './conformance/world'
@@ -177,5 +180,33 @@ describe('Agent config reload', () => {
     writeFileSync(file, block('VI_2', 62, '198.51.100.241').replace('priority 100', 'priority 100\n  nopreempt'))
     expect(await reload()).toEqual({ kept: [], added: [], removed: ['VI_1'], restarted: [], updated: ['VI_2'], notApplied: [] })
     await w.agent.stop()
+  })
+
+  it('through the control socket: ctl reload answers the result, or ok:false naming the issues; human output lists each group', async () => {
+    const w = await world(config([A]))
+    await w.clock.advance(400)
+    const file = join(dir, 'ctl.json')
+    const sock = join(dir, 'ctl.sock')
+    const json = (instances: unknown[]): string => JSON.stringify({ instances })
+    const a = { name: 'VI_A', interface: 'eth0', vrid: 51, version: 3, advertIntervalMs: 100, vips: ['198.51.100.250/24'], garp: A.garp }
+    const server = new ControlServer(w.agent, sock, { reload: makeReloader({ configPath: file, overrides: { controlSocket: join(dir, 'agent.sock') } }, w.agent, createLogger({ stderr: false })) })
+    await server.start()
+    try {
+      writeFileSync(file, json([a, { ...a, name: 'VI_B', vrid: 52, vips: ['198.51.100.251/24'] }]))
+      expect(await request(sock, { cmd: 'reload' })).toMatchObject({ ok: true, result: { kept: ['VI_A'], added: ['VI_B'], removed: [], restarted: [], updated: [], notApplied: [] } })
+      writeFileSync(file, '{ "instances": [ ')
+      const bad = await request(sock, { cmd: 'reload' })
+      expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/^config not reloaded: .*ctl\.json has 1 error\(s\): the file is not valid JSON/) })
+      expect(await request(sock, { cmd: 'reload', instance: 'VI_A' })).toMatchObject({ ok: false, error: expect.stringContaining('reload takes no instance name') })
+
+      writeFileSync(file, json([{ ...a, preempt: false }]))
+      let out = ''
+      const code = await main(['ctl', 'reload', '--socket', sock], { out: (l) => (out += l + '\n'), err: (l) => (out += l + '\n') })
+      expect(code).toBe(0)
+      expect(out).toBe('reload: done\nkept: -\nadded: -\nremoved: VI_B\nrestarted: -\nfailback updated: VI_A\n')
+    } finally {
+      await server.close()
+      await w.agent.stop()
+    }
   })
 })
