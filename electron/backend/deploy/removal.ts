@@ -51,13 +51,23 @@ export function vipsOfAgentConfig(text: string): VipToRemove[] {
 const REMOVE = rootScript('remove', [
   'unit=$1; name=$2; shift 2',
   'dirs=; while [ $# -gt 0 ] && [ "$1" != -- ]; do dirs="$dirs $1"; shift; done; [ $# -gt 0 ] && shift',
-  // Ours: started as /opt/havip/node ..., or any node running a havip-agent.cjs of /opt/havip (the
-  // supervisor's child runs as process.execPath with the release's real path). Never a shell:
-  // this very script's command line holds those words. Only in this node's network namespace:
-  // containers (and the lab's nodes) share one process table, and their agents are not ours.
-  'net=$(readlink /proc/$$/ns/net)',
-  'ours() { for p in /proc/[0-9]*; do [ "$(readlink "$p/ns/net" 2>/dev/null)" = "$net" ] || continue; c=$(tr "\\000" " " 2>/dev/null < "$p/cmdline") || continue; case "$c" in "sh -c "*) continue;; ' +
-    `"${OPT}/"*|*" ${OPT}/current/havip-agent.cjs "*|*" ${OPT}/releases/"*"/havip-agent.cjs "*) printf "%s\\n" "\${p#/proc/}";; esac; done; }`,
+  // Ours: started as /opt/havip/node ..., or a Node.js binary running a havip-agent.cjs of
+  // /opt/havip (the supervisor's child runs as process.execPath with the release's real path).
+  // Judged by the program (argv[0]) first: a shell or sudo running this very script has those
+  // words in its command line too. Only in this node's network namespace: containers (and the
+  // lab's nodes) share one process table, and their agents are not ours.
+  'ours() {',
+  '  for p in /proc/[0-9]*; do',
+  '    [ "$p/ns/net" -ef /proc/$$/ns/net ] || continue',
+  '    c=$(tr "\\000" " " 2>/dev/null < "$p/cmdline") || continue',
+  '    case "${c%% *}" in',
+  `      ${OPT}/*) ;;`,
+  `      */node|*/nodejs) case "$c" in *" ${OPT}/current/havip-agent.cjs "*|*" ${OPT}/releases/"*"/havip-agent.cjs "*) ;; *) continue;; esac;;`,
+  '      *) continue;;',
+  '    esac',
+  '    printf "%s\\n" "${p#/proc/}"',
+  '  done',
+  '}',
   // The unit first (stopping it stops the agent, which removes its VIPs; killing the agent under
   // systemd would only make Restart=always start it again).
   'if [ -f "$unit" ] || [ -L "$unit" ]; then',

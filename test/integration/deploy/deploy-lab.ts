@@ -2,6 +2,9 @@
 // user), a small agent config holding one VIP from the lab's pool, a snapshot of everything
 // HAVIP could leave on a node (files under its four dirs, processes, addresses), and a scrub
 // that puts a node back without the deploy service, for afterEach when a test failed midway.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { ClusterDefinition } from '../../../electron/api/cluster'
 import { LinuxDeployer } from '../../../electron/backend/deploy/linux-deployer'
 import type { SshSession } from '../../../electron/backend/ssh/session'
@@ -100,6 +103,25 @@ export async function scrub(node: LabNode, vips: string[]): Promise<void> {
   }
   for (const vip of vips) await nodeExec(node, ['ip', 'addr', 'del', `${vip}/24`, 'dev', 'eth0'])
   await nodeExec(node, ['sh', '-c', 'for d in "$@"; do rm -rf -- "$d"/* "$d"/.[!.]* 2>/dev/null; done; true', 'sh', ...HAVIP_DIRS])
+}
+
+/**
+ * Other lab tests leave files in these dirs (the agent tests copy the bundle into /opt/havip).
+ * removeAll rightly takes everything there, so a deploy test first moves what it finds to a
+ * host temp dir and puts it back at the end: the node is left as found, and the test compares
+ * against the dirs empty, as on a node HAVIP never touched. Returns the restore.
+ */
+export async function setAside(node: LabNode): Promise<() => Promise<void>> {
+  const aside = mkdtempSync(join(tmpdir(), `havip-deploy-aside-${node.name}-`))
+  const move = 'to=$1; shift; for d in "$@"; do mkdir -p "$to$d"; cp -a "$d/." "$to$d/" && find "$d" -mindepth 1 -delete; done'
+  const r = await nodeExec(node, ['sh', '-c', move, 'sh', aside, ...HAVIP_DIRS], { timeoutMs: 60_000 })
+  if (r.code !== 0) throw new Error(`setting aside ${HAVIP_DIRS.join(' ')} of ${node.name} failed: ${r.stderr}`)
+  return async () => {
+    const back = 'from=$1; shift; for d in "$@"; do cp -a "$from$d/." "$d/"; done'
+    const b = await nodeExec(node, ['sh', '-c', back, 'sh', aside, ...HAVIP_DIRS], { timeoutMs: 60_000 })
+    if (b.code !== 0) throw new Error(`putting back ${aside} into ${node.name} failed: ${b.stderr}`)
+    rmSync(aside, { recursive: true, force: true })
+  }
 }
 
 export const VIP_A = '198.51.100.216'

@@ -5,9 +5,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SshSession } from '../../../electron/backend/ssh/session'
 import { hideNodeJs, type Undo } from '../../lab/shapes'
-import { nodeExec, type LabNode } from '../../lab/lab'
+import { killSpawned, nodeExec, nodeSpawn, type LabNode } from '../../lab/lab'
+import { writeNodeFile } from '../agent/lab-agents'
 import {
-  agentConfig, agentProcesses, definition, makeDeployEnv, scrub, snapshot, waitFor,
+  agentConfig, agentProcesses, definition, makeDeployEnv, scrub, setAside, snapshot, waitFor,
   VIP_A, VIP_B, VIP_C, VRID_A, VRID_B, VRID_C, type DeployEnv, type NodeSnapshot
 } from './deploy-lab'
 
@@ -29,8 +30,9 @@ afterAll(async () => {
   await env?.dispose()
 })
 
-/** Registers the scrub of `node` (and its shapes) and returns its snapshot before the test. */
+/** Sets aside what is in the node's havip dirs, registers its scrub (and its shapes), returns its snapshot before the test. */
 async function claim(node: LabNode, vips: string[], undo?: Undo): Promise<NodeSnapshot> {
+  cleanups.push(await setAside(node)) // runs last: what other tests left there goes back
   cleanups.push(() => scrub(node, vips))
   if (undo) cleanups.push(undo)
   return snapshot(node)
@@ -64,7 +66,7 @@ describe('deploy to a lab node', () => {
     const n1 = env.node('n1')
     const n2 = env.node('n2')
     const before1 = await claim(n1, [VIP_A])
-    const before2 = await claim(n2, [VIP_A])
+    const before2 = await claim(n2, [VIP_A, VIP_B])
     const s1 = await env.root(n1)
     const s2 = await env.root(n2)
 
@@ -84,6 +86,10 @@ describe('deploy to a lab node', () => {
     expect(await env.deployer.probe(s2, VIP_A, 5)).toEqual({ sent: 5, answered: 5 })
     expect(await env.deployer.probe(s2, VIP_B, 3)).toEqual({ sent: 3, answered: 0 }) // nobody holds VIP_B: a probe that can say no
 
+    // n2 runs its own agent too: removing HAVIP from n1 must leave it alone.
+    await deployAndStart(s2, n2, VIP_B, VRID_B, 'root, second node')
+    await expectMaster(s2, n2, VIP_B)
+
     await env.deployer.stop(s1)
     expect((await env.deployer.status(s1)).running).toBe(false)
     expect(await agentProcesses(n1)).toEqual([])
@@ -91,6 +97,7 @@ describe('deploy to a lab node', () => {
     await expectMaster(s1, n1, VIP_A)
 
     expect(await timed('removeAll (running agent)', () => env.deployer.removeAll(s1, () => undefined))).toEqual([])
+    await expectMaster(s2, n2, VIP_B)
     expect(await env.deployer.removeAll(s2, () => undefined)).toEqual([])
     expect(await snapshot(n1)).toEqual(before1)
     expect(await snapshot(n2)).toEqual(before2)
@@ -122,6 +129,29 @@ describe('deploy to a lab node', () => {
     await expectMaster(s, n3, VIP_C)
     expect((await nodeExec(n3, ['/opt/havip/node', '--version'])).stdout.trim()).toBe('v22.23.5')
     expect(await env.deployer.inspect(s)).toMatchObject({ uploadedRuntime: 'v22.23.5', nodePath: '/opt/havip/runtime/node-v22.23.5-linux-x64/bin/node' })
+    expect(await env.deployer.removeAll(s, () => undefined)).toEqual([])
+    expect(await snapshot(n3)).toEqual(before)
+  })
+
+  it('a connection cut in the middle of the runtime upload leaves nothing half installed, and running it again converges', async () => {
+    const n3 = env.node('n3')
+    const undo = await hideNodeJs(n3)
+    const before = await claim(n3, [], undo)
+    const cut = await env.root(n3)
+    const err = await env.deployer
+      .installRelease(cut, { arch: 'x86_64' } as never, (n) => {
+        const m = /Node\.js v[\d.]+: ([\d.]+) MB of/.exec(n)
+        if (m && Number(m[1]) > 5) void cut.close() // the link goes away mid-transfer
+      })
+      .catch((e: unknown) => e as Error)
+    expect(err).toBeInstanceOf(Error)
+    // Nothing switched, nothing unpacked: no current, no node link, no runtime, no install.json.
+    expect((await nodeExec(n3, ['ls', '-A', '/opt/havip', '/etc/havip'])).stdout).not.toMatch(/current|node\b|runtime|install\.json/)
+    const s = await env.root(n3)
+    const r = await env.deployer.installRelease(s, { arch: 'x86_64' } as never, () => undefined)
+    expect(r.runtime).toBe('uploaded')
+    expect((await nodeExec(n3, ['/opt/havip/node', '--version'])).stdout.trim()).toBe('v22.23.5')
+    expect((await nodeExec(n3, ['ls', '-A', '/opt/havip'])).stdout.trim().split('\n').sort()).toEqual(['current', 'node', 'releases', 'runtime'])
     expect(await env.deployer.removeAll(s, () => undefined)).toEqual([])
     expect(await snapshot(n3)).toEqual(before)
   })
@@ -164,9 +194,9 @@ describe('deploy to a lab node', () => {
     expect(await snapshot(n3)).toEqual(before)
   })
 
-  it('the supervisor brings back an agent killed with -9', async () => {
+  it('the supervisor brings back an agent killed with -9; removeAll also stops an agent started by hand', async () => {
     const n1 = env.node('n1')
-    const before = await claim(n1, [VIP_A])
+    const before = await claim(n1, [VIP_A, VIP_B])
     const s = await env.root(n1)
     await deployAndStart(s, n1, VIP_A, VRID_A, 'root, restart test')
     await expectMaster(s, n1, VIP_A)
@@ -179,6 +209,15 @@ describe('deploy to a lab node', () => {
       return p !== undefined && p !== first
     }, 20_000, 200)
     await expectMaster(s, n1, VIP_A)
+
+    // An agent someone started by hand from the release (not the supervisor's): removeAll stops it
+    // too, and removes the VIP it held.
+    const release = (await env.deployer.inspect(s)).currentRelease!
+    await writeNodeFile(n1, '/etc/havip/by-hand.json', agentConfig(VIP_B, VRID_B, 150, 'by-hand').replace('{', '{ "controlSocket": "/run/havip/by-hand.sock",'))
+    const stray = nodeSpawn(n1, ['/usr/bin/node', `/opt/havip/releases/${release}/havip-agent.cjs`, 'run', '--config', '/etc/havip/by-hand.json'])
+    cleanups.push(() => killSpawned(stray, 'SIGKILL'))
+    await waitFor('the hand-started agent to hold its VIP', async () => (await nodeExec(n1, ['ip', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(`${VIP_B}/24`), 15_000, 200)
+
     expect(await env.deployer.removeAll(s, () => undefined)).toEqual([])
     expect(await snapshot(n1)).toEqual(before)
   })
