@@ -12,7 +12,8 @@ import { currentRelease, probeNode, type NodeProbe } from './node-probe'
 import { nodeOf, rootScript, runRoot, scriptFailure } from './remote-run'
 import { releasePackage, type ReleasePackage } from './release'
 import { installRecordText } from './root-files'
-import { linuxPlatform, runtimeArchive, systemNodeUsable, type RuntimeArchive } from './runtime'
+import { prebuildPlatform } from '../validation/groups/vrrp-bundle'
+import { runtimeArchive, systemNodeUsable, type RuntimeArchive } from './runtime'
 
 export interface InstallPlan {
   release: ReleasePackage
@@ -183,7 +184,7 @@ export async function installRelease(
 ): Promise<{ runtime: 'system' | 'uploaded'; summary: string }> {
   const node = nodeOf(session)
   const probe = await probeNode(session)
-  const platform = linuxPlatform(probe.arch || facts.arch)
+  const platform = prebuildPlatform(probe.arch || facts.arch)
   if (!platform) {
     throw new DeployError({ node, what: 'Installing the agent', why: `its CPU architecture ${probe.arch || facts.arch} is not supported`, hint: 'HAVIP runs on x86_64 and aarch64 Linux nodes; choose another node.' })
   }

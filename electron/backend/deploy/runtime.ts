@@ -1,8 +1,9 @@
 // The Node.js runtime a node gets when it has no usable one: which archive (resources/runtime,
 // made at build time by scripts/fetch-node-runtime.mjs), and the decision whether a node needs it.
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { z } from 'zod'
+import { findResourceDir } from '../platform/resource-dir'
 import type { NodeProbe } from './node-probe'
 
 const ManifestSchema = z.object({
@@ -28,15 +29,7 @@ export interface RuntimeArchive {
 
 /** $HAVIP_RUNTIME_DIR, the packaged app's resources/runtime, or resources/runtime above this module (repo, out/main). */
 export function findRuntimeDir(env: NodeJS.ProcessEnv = process.env, from = __dirname): string | undefined {
-  const candidates: string[] = []
-  if (env.HAVIP_RUNTIME_DIR) candidates.push(env.HAVIP_RUNTIME_DIR)
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath
-  if (resourcesPath) candidates.push(join(resourcesPath, 'runtime'))
-  for (let dir = from; ; dir = dirname(dir)) {
-    candidates.push(join(dir, 'resources', 'runtime'))
-    if (dirname(dir) === dir) break
-  }
-  return candidates.find((c) => existsSync(join(c, 'manifest.json')))
+  return findResourceDir('runtime', 'manifest.json', env.HAVIP_RUNTIME_DIR, from)
 }
 
 /** The archive for `platform`, or why there is none (a sentence for the error). */
@@ -54,11 +47,6 @@ export function runtimeArchive(runtimeDir: string | undefined, platform: string)
   const path = join(runtimeDir, a.file)
   if (!existsSync(path) || statSync(path).size !== a.bytes) return { missing: `${path} is missing or has the wrong size. ${rebuild}` }
   return { path, dir: a.dir, nodeVersion: m.nodeVersion, abi: m.abi, sha256: a.sha256, bytes: a.bytes, unpackedBytes: a.unpackedBytes }
-}
-
-/** uname -m -> the platform name of prebuilds and runtimes. */
-export function linuxPlatform(arch: string): string | undefined {
-  return ({ x86_64: 'linux-x64', amd64: 'linux-x64', aarch64: 'linux-arm64', arm64: 'linux-arm64' } as Record<string, string>)[arch]
 }
 
 export const MIN_NODE_MAJOR = 18

@@ -47,10 +47,12 @@ async function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 async function deployAndStart(s: SshSession, node: LabNode, vip: string, vrid: number, label: string): Promise<{ runtime: 'system' | 'uploaded'; summary: string }> {
   const facts = { arch: 'x86_64' } as Parameters<DeployEnv['deployer']['installRelease']>[1]
+  const t0 = performance.now()
   const installed = await timed(`${label}: installRelease`, () => env.deployer.installRelease(s, facts, (n) => env.notes.push(`${node.name}: ${n}`)))
   await env.deployer.writeConfig(s, definition(node, vip, vrid), agentConfig(vip, vrid))
   expect(await env.deployer.installService(s)).toBe('supervisor') // no systemd on the lab's nodes
   await timed(`${label}: start`, () => env.deployer.start(s))
+  figures.push(`${label}: whole deploy (install, config, service, start): ${((performance.now() - t0) / 1000).toFixed(2)} s`)
   return installed
 }
 

@@ -1,10 +1,11 @@
 // The built agent bundle (resources/agent: havip-agent.cjs + raw-socket prebuilds), put on a
 // node only for the length of one validation run: a private root-owned temp dir (0700) under
 // /run, removed afterwards. Validation installs nothing permanently; Create Cluster deploys.
-import { existsSync, readdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import type { NodeFacts } from '../../../api/model'
 import type { SshSession } from '../../ssh/session'
+import { findResourceDir } from '../../platform/resource-dir'
 
 export const NODE_RUNTIME_NOTE = 'needs Node.js 18+ on the node; Create Cluster uploads a runtime'
 
@@ -13,15 +14,7 @@ export const NODE_RUNTIME_NOTE = 'needs Node.js 18+ on the node; Create Cluster 
  * resources/agent in the first directory above this module that has one (repo, out/main).
  */
 export function findAgentBundleDir(env: NodeJS.ProcessEnv = process.env, from = __dirname): string | undefined {
-  const candidates: string[] = []
-  if (env.HAVIP_AGENT_BUNDLE_DIR) candidates.push(env.HAVIP_AGENT_BUNDLE_DIR)
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath
-  if (resourcesPath) candidates.push(join(resourcesPath, 'agent'))
-  for (let dir = from; ; dir = dirname(dir)) {
-    candidates.push(join(dir, 'resources', 'agent'))
-    if (dirname(dir) === dir) break
-  }
-  return candidates.find((c) => existsSync(join(c, 'havip-agent.cjs')))
+  return findResourceDir('agent', 'havip-agent.cjs', env.HAVIP_AGENT_BUNDLE_DIR, from)
 }
 
 /** Node's major version -> the N-API-free ABI raw-socket's prebuilds are named by (build-agent.mjs ships these). */
