@@ -35,7 +35,7 @@ export class LinuxDeployer implements NodeDeployer {
   }
 
   async inspect(session: SshSession): Promise<NodeInstallState> {
-    return installState(await probeNode(session))
+    return installState(await probeNode(session, { askNode: false }))
   }
 
   installRelease(session: SshSession, facts: NodeFacts, note: StepNote): Promise<{ runtime: 'system' | 'uploaded'; summary: string }> {

@@ -13,11 +13,11 @@ import { parseInstallRecord, type InstallRecord } from './install-record'
  * asked for its version and module ABI (which raw-socket prebuild it loads).
  */
 const PROBE = rootScript('probe', [
-  'opt=$1; rels=$2; rts=$3; cur=$4; nl=$5; pidf=$6; unitp=$7; unitn=$8; inst=$9; shift 9; clus=$1',
+  'opt=$1; rels=$2; rts=$3; cur=$4; nl=$5; pidf=$6; unitp=$7; unitn=$8; inst=$9; shift 9; clus=$1; ask_node=$2',
   'p() { printf "%s=%s\\n" "$1" "$2"; }',
   'p arch "$(uname -m)"',
   'n=$(command -v node 2>/dev/null || true)',
-  'if [ -n "$n" ]; then p system_node "$n"; p system_node_version "$(timeout 15 "$n" -p \'process.version+" "+process.versions.modules\' 2>/dev/null | head -n 1 || true)"; fi',
+  'if [ -n "$n" ] && [ "$ask_node" = yes ]; then p system_node "$n"; p system_node_version "$(timeout 15 "$n" -p \'process.version+" "+process.versions.modules\' 2>/dev/null | head -n 1 || true)"; fi',
   'if [ -L "$cur" ]; then p current "$(readlink "$cur")"; fi',
   'if [ -L "$nl" ]; then p node_link "$(readlink "$nl")"; fi',
   'for d in "$rels"/*/; do if [ -d "$d" ]; then d=${d%/}; p release "${d##*/}"; fi; done',
@@ -87,8 +87,13 @@ export function parseProbe(stdout: string): NodeProbe {
   }
 }
 
-export async function probeNode(session: SshSession): Promise<NodeProbe> {
-  const r = await runRoot(session, PROBE, [OPT, RELEASES, RUNTIMES, CURRENT, NODE_LINK, SUPERVISOR_PID, UNIT_PATH, UNIT_NAME, INSTALL_JSON, CLUSTER_JSON], {
+/**
+ * `askNode: false` skips starting the node's own Node.js for its version (a Node.js start is most
+ * of the probe's time): start, stop, reload and installService need only the service state.
+ */
+export async function probeNode(session: SshSession, opts: { askNode?: boolean } = {}): Promise<NodeProbe> {
+  const askNode = opts.askNode !== false ? 'yes' : 'no'
+  const r = await runRoot(session, PROBE, [OPT, RELEASES, RUNTIMES, CURRENT, NODE_LINK, SUPERVISOR_PID, UNIT_PATH, UNIT_NAME, INSTALL_JSON, CLUSTER_JSON, askNode], {
     timeoutMs: 45_000
   })
   if (r.code !== 0) throw scriptFailure(session, `Reading what HAVIP has installed on ${nodeOf(session)}`, r)

@@ -93,7 +93,7 @@ const REMOVE = rootScript('remove', [
 ])
 
 export async function removeAll(session: SshSession, note: StepNote): Promise<string[]> {
-  const probe = await probeNode(session)
+  const probe = await probeNode(session, { askNode: false })
   // The VIPs the agent was configured with: removed below if the agent could not remove them itself.
   const conf = await session.exec(['cat', '--', AGENT_JSON], { sudo: true, timeoutMs: 15_000, maxOutputBytes: 1024 * 1024 })
   const vips = conf.code === 0 ? vipsOfAgentConfig(conf.stdout) : []

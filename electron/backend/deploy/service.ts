@@ -15,7 +15,7 @@ import { installUnit, systemctl } from './systemd-unit'
 const MAKE_DIRS = rootScript('service-dirs', ['mkdir -p "$@"'])
 
 export async function installService(session: SshSession): Promise<ServiceKind> {
-  const probe = await probeNode(session)
+  const probe = await probeNode(session, { askNode: false })
   const rec = readable(probe.install)
   if (!rec) {
     throw new DeployError({ node: nodeOf(session), what: 'Installing the agent service', why: 'no agent release is installed (install.json is missing or unreadable)', hint: 'Install the release first, then the service.' })
@@ -37,7 +37,7 @@ function kindOf(probe: NodeProbe): ServiceKind {
 }
 
 export async function serviceAction(session: SshSession, action: 'start' | 'stop' | 'reload'): Promise<void> {
-  const probe = await probeNode(session)
+  const probe = await probeNode(session, { askNode: false })
   const kind = kindOf(probe)
   if (kind === 'systemd') {
     if (!probe.unitInstalled) {
