@@ -21,6 +21,8 @@ export interface DeployEnv extends SshTestEnv {
   notes: string[]
   root(node: LabNode): Promise<SshSession>
   keyUser(node: LabNode): Promise<SshSession>
+  /** havipadm: password login, and sudo asks for the password every time (timestamp_timeout=0). */
+  admin(node: LabNode): Promise<SshSession>
   node(name: string): LabNode
 }
 
@@ -34,6 +36,7 @@ export function makeDeployEnv(): DeployEnv {
     notes,
     root: (node) => env.pool.connect(env.rootTarget(node)),
     keyUser: (node) => env.pool.connect(env.keyUserTarget('nopasswd', node)),
+    admin: (node) => env.pool.connect(env.adminTarget(node)),
     node: (name) => {
       const n = env.lab.nodes.find((x) => x.name === name)
       if (!n) throw new Error(`the lab has no node ${name}: bring it up with more nodes`)

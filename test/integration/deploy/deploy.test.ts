@@ -118,6 +118,18 @@ describe('deploy to a lab node', () => {
     expect(await snapshot(n2)).toEqual(before)
   })
 
+  it('as havipadm (sudo asks for the password every time): the config travels on stdin after the password', async () => {
+    const n2 = env.node('n2')
+    const before = await claim(n2, [VIP_B])
+    const s = await env.admin(n2)
+    expect(s.target.username).toBe(env.lab.sudoUser)
+    await deployAndStart(s, n2, VIP_B, VRID_B, 'havipadm (sudo with password), node with Node.js 20')
+    await expectMaster(s, n2, VIP_B)
+    expect((await nodeExec(n2, ['cat', '/etc/havip/agent.json'])).stdout).toBe(agentConfig(VIP_B, VRID_B))
+    expect(await env.deployer.removeAll(s, () => undefined)).toEqual([])
+    expect(await snapshot(n2)).toEqual(before)
+  })
+
   it('a node without Node.js gets the runtime (with progress notes) and runs; removeAll takes the runtime away again', async () => {
     const n3 = env.node('n3')
     const undo = await hideNodeJs(n3)
