@@ -1,0 +1,99 @@
+// Evict Node: the roles it holds move away first (`ctl release`, then wait until another node
+// is master), then its agent is stopped and everything this app put there is removed, and the
+// remaining nodes get the next generation without it (written everywhere, then reloaded). A node
+// that cannot be reached is still evicted from the definition; the report says what may be left
+// on it. The last node of a cluster is not evicted: that is Destroy.
+import type { KnownCluster } from '../../../api/cluster'
+import { ApiException } from '../../../api/errors'
+import { nextGeneration } from '../definition'
+import { withoutNode } from './add-node'
+import { settleBounded } from './bounded'
+import { connectionIdsOf, knownEntry, reachClusterNodes, requireAll } from './cluster-nodes'
+import { reloadAgents, writeGeneration } from './config-write'
+import type { OperationDeps } from './deps'
+import { formationBoundMs, waitForFormation } from './formation'
+import type { OperationRun } from './operation-run'
+import type { NodeHandle } from './preflight'
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+export function planEvict(known: KnownCluster, node: string): void {
+  if (!known.nodes.some((n) => n.name === node)) {
+    throw new ApiException({ kind: 'not-found', field: 'node', message: `${known.name} has no node ${node}; its nodes are ${known.nodes.map((n) => n.name).join(', ')}.`, hint: 'Name a node of the cluster.' })
+  }
+  if (known.nodes.length === 1) {
+    throw new ApiException({ kind: 'invalid-input', field: 'node', message: `${node} is the last node of ${known.name}: a cluster cannot evict its last node; use Destroy Cluster instead.`, hint: `Destroy Cluster removes ${known.name} altogether (havip cluster destroy ${known.name} --yes).` })
+  }
+}
+
+/** Moves every role `leaving` is master of to another node; resolves when others hold them. */
+async function releaseRoles(run: OperationRun, deps: OperationDeps, leaving: NodeHandle, others: NodeHandle[], bound: number): Promise<string> {
+  const state = await deps.deployer.status(leaving.session)
+  const held = state.instances.filter((i) => i.state === 'MASTER').map((i) => i.name)
+  if (held.length === 0) return 'master of no role: nothing to move'
+  for (const instance of held) await deps.deployer.control(leaving.session, 'release', instance)
+  const started = Date.now()
+  for (;;) {
+    const states = await settleBounded(others, (h) => deps.deployer.status(h.session))
+    const moved = held.map((name) => {
+      const i = states.findIndex((s) => s.status === 'fulfilled' && s.value.instances.some((x) => x.name === name && x.state === 'MASTER'))
+      return i >= 0 ? `${name} → ${others[i]!.node.name}` : undefined
+    })
+    if (moved.every((m) => m !== undefined)) return `moved ${moved.join(', ')}`
+    if (Date.now() - started > bound) {
+      throw new ApiException({
+        kind: 'timeout',
+        message: `${held.filter((_, i) => moved[i] === undefined).join(', ')} did not move away from ${leaving.node.name} within ${(bound / 1000).toFixed(0)} s (no other node became master).`,
+        hint: 'Check that the other nodes\' agents run (clusters.get) and hear the adverts; the node was left as it was.'
+      })
+    }
+    await sleep(deps.timing.pollMs)
+  }
+}
+
+export async function runEvict(run: OperationRun, deps: OperationDeps, known: KnownCluster, nodeName: string): Promise<void> {
+  const current = await run.step('read-definition', 'Read the cluster definition from the nodes', undefined, () => deps.definitions.current(known.id), (d) => `generation ${d.generation}, ${d.nodes.length} node(s)`)
+  run.setPrevious(current)
+  planEvict({ ...known, nodes: current.nodes.map((n) => ({ name: n.name, host: n.host, port: n.port, username: n.username })) }, nodeName)
+  const target = nextGeneration(current, (d) => withoutNode(d, nodeName), deps.appVersion, deps.now())
+  run.setTarget(target)
+  const reach = await reachClusterNodes(deps, current, known)
+  const rest = requireAll({ reached: reach.reached.filter((h) => h.node.name !== nodeName), unreachable: reach.unreachable.filter((u) => u.name !== nodeName) }, `Evicting ${nodeName}`)
+  const leaving = reach.reached.find((h) => h.node.name === nodeName)
+  run.setConnections(connectionIdsOf(reach.reached))
+  const leftovers: { node: string; what: string }[] = []
+  if (leaving) {
+    await run.step('release', 'Move the roles it holds to another node', nodeName, () => releaseRoles(run, deps, leaving, rest, formationBoundMs(current, deps.timing.formationMarginMs)))
+    await run.step('stop', 'Stop the agent', nodeName, () => deps.deployer.stop(leaving.session), () => 'stopped')
+    const left = await run.step('remove', 'Remove the agent, its service and files', nodeName, (note) => deps.deployer.removeAll(leaving.session, note), (l) => (l.length === 0 ? 'the node is as it was before' : `left: ${l.join('; ')}`))
+    if (left.length > 0) leftovers.push({ node: nodeName, what: left.join('; ').slice(0, 1000) })
+  } else {
+    const why = reach.unreachable.find((u) => u.name === nodeName)?.why ?? 'not reached'
+    run.skip('remove', 'Remove the agent, its service and files', nodeName, `not reached (${why}): evicted from the definition only`)
+    leftovers.push({ node: nodeName, what: `not reached (${why}): its agent, service and files may still be there, and its agent may still hold a VIP. Remove them when it is back (havip cluster destroy is not needed: it is no longer in the cluster).` })
+  }
+  run.update({ leftovers })
+  try {
+    await writeGeneration(run, deps, target, current, rest)
+  } catch (err) {
+    run.update({ rollback: 'none' })
+    throw err
+  }
+  run.update({ toGeneration: target.generation })
+  deps.known.upsert(knownEntry(target, connectionIdsOf(rest), deps.now()))
+  try {
+    await reloadAgents(run, deps, rest, target.generation)
+    await waitForFormation(run, deps, target, rest)
+  } catch (err) {
+    run.update({ rollback: 'previous-generation' })
+    throw err
+  }
+  if (leftovers.length > 0) {
+    throw new ApiException({
+      kind: 'command-failed',
+      node: nodeName,
+      message: `${nodeName} is out of ${current.name} (generation ${target.generation}), but it could not be cleaned up: ${leftovers[0]!.what}`,
+      hint: 'Reach the node and remove what is listed, or connect to it and run the eviction\'s cleanup again.'
+    })
+  }
+}
