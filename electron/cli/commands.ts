@@ -47,7 +47,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'Create Cluster: validate, deploy the agent on every node, start the first role',
     options: { ...NODE_OPTIONS, '--vip': { value: true }, '--interface': { value: true }, '--vrid': { value: true }, '--advert-ms': { value: true }, '--skip-validation': { value: true } },
     positionals: [1, 1],
-    available: false
+    available: true
   },
   {
     words: ['cluster', 'connect'],
@@ -67,12 +67,27 @@ export const COMMANDS: CommandSpec[] = [
     positionals: [1, 1],
     available: true
   },
-  { words: ['cluster', 'add-node'], usage: 'cluster add-node NAME --node ...', summary: 'Add Node: validate and deploy a new node', options: { ...NODE_OPTIONS }, positionals: [1, 1], available: false },
-  { words: ['cluster', 'evict'], usage: 'cluster evict NAME NODE', summary: 'Evict Node: move its roles away, remove the agent', options: { ...NODE_OPTIONS }, positionals: [2, 2], available: false },
-  { words: ['cluster', 'destroy'], usage: 'cluster destroy NAME --yes', summary: 'Destroy Cluster: stop every agent, remove VIPs, services and files', options: { ...NODE_OPTIONS, '--yes': {} }, positionals: [1, 1], available: false },
-  { words: ['cluster', 'role', 'add'], usage: 'cluster role add NAME ROLE --vip CIDR [--vrid N] [--advert-ms N] [--preferred-owner NODE]... [--failback never|immediately|WINDOW]', summary: 'Configure Role: add a highly available address', options: { ...NODE_OPTIONS, ...ROLE_OPTIONS }, positionals: [2, 2], available: false },
-  { words: ['cluster', 'role', 'set'], usage: 'cluster role set NAME ROLE [--vip CIDR] [--vrid N] [--advert-ms N] [--preferred-owner NODE]... [--failback ...]', summary: 'Configure Role: change a role', options: { ...NODE_OPTIONS, ...ROLE_OPTIONS }, positionals: [2, 2], available: false },
-  { words: ['cluster', 'role', 'remove'], usage: 'cluster role remove NAME ROLE', summary: 'Configure Role: remove a role', options: { ...NODE_OPTIONS }, positionals: [2, 2], available: false }
+  {
+    words: ['cluster', 'add-node'],
+    usage: 'cluster add-node NAME --node ... [--interface IF] [--skip-validation REASON]',
+    summary: 'Add Node: validate the new node with the others, deploy it, bump the generation on all',
+    options: { ...NODE_OPTIONS, '--interface': { value: true }, '--skip-validation': { value: true } },
+    positionals: [1, 1],
+    available: true
+  },
+  { words: ['cluster', 'evict'], usage: 'cluster evict NAME NODE', summary: 'Evict Node: move its roles away, remove the agent', options: { ...NODE_OPTIONS }, positionals: [2, 2], available: true },
+  { words: ['cluster', 'destroy'], usage: 'cluster destroy NAME --yes', summary: 'Destroy Cluster: stop every agent, remove VIPs, services and files', options: { ...NODE_OPTIONS, '--yes': {} }, positionals: [1, 1], available: true },
+  { words: ['cluster', 'role', 'add'], usage: 'cluster role add NAME ROLE --vip CIDR [--vrid N] [--advert-ms N] [--preferred-owner NODE]... [--failback never|immediately|START-END]', summary: 'Configure Role: add a highly available address', options: { ...NODE_OPTIONS, ...ROLE_OPTIONS }, positionals: [2, 2], available: true },
+  { words: ['cluster', 'role', 'set'], usage: 'cluster role set NAME ROLE [--vip CIDR] [--vrid N] [--advert-ms N] [--preferred-owner NODE]... [--failback ...]', summary: 'Configure Role: change a role', options: { ...NODE_OPTIONS, ...ROLE_OPTIONS }, positionals: [2, 2], available: true },
+  { words: ['cluster', 'role', 'remove'], usage: 'cluster role remove NAME ROLE', summary: 'Configure Role: remove a role', options: { ...NODE_OPTIONS }, positionals: [2, 2], available: true },
+  {
+    words: ['cluster', 'rollback'],
+    usage: 'cluster rollback OPERATION-ID',
+    summary: 'Undo a failed operation as its summary offers (previous generation, or remove everything of a failed create)',
+    options: { ...NODE_OPTIONS },
+    positionals: [1, 1],
+    available: true
+  }
 ]
 
 /** The longest command whose words start `positionals`. */

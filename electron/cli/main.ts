@@ -9,6 +9,8 @@ import { apiClient } from './api-client'
 import { GLOBAL_OPTIONS, optionValue, parseArgs, UsageError, type OptionSpecs } from './args'
 import { COMMANDS, findCommand, helpText, type CommandSpec } from './commands'
 import { runClusterConnect, runClusterExport, runClusterList, runClusterShow } from './cluster-command'
+import { runAddNode, runDestroy, runEvict, runRole, runRollback } from './cluster-change-commands'
+import { runClusterCreate } from './cluster-create-command'
 import { runValidate } from './validate-command'
 import { EXIT_ERROR, EXIT_OK, makeOutput, reportError, type Output } from './output'
 
@@ -40,17 +42,32 @@ async function runCommand(cmd: CommandSpec, argv: string[], io: CliIo, out: Outp
   const backend: Backend = createBackend({ dataDir, mode: 'browser' })
   try {
     const call = apiClient(backend)
+    const env = { call, backend, parsed: p, out, env: io.env }
     switch (cmd.words.join(' ')) {
       case 'validate':
-        return await runValidate({ call, backend, parsed: p, out, env: io.env })
+        return await runValidate(env)
       case 'cluster connect':
-        return await runClusterConnect({ call, backend, parsed: p, out, env: io.env, args })
+        return await runClusterConnect({ ...env, args })
       case 'cluster list':
-        return await runClusterList({ call, backend, parsed: p, out, env: io.env, args })
+        return await runClusterList({ ...env, args })
       case 'cluster show':
-        return await runClusterShow({ call, backend, parsed: p, out, env: io.env, args })
+        return await runClusterShow({ ...env, args })
       case 'cluster export':
-        return await runClusterExport({ call, backend, parsed: p, out, env: io.env, args })
+        return await runClusterExport({ ...env, args })
+      case 'cluster create':
+        return await runClusterCreate(env, args[0]!)
+      case 'cluster add-node':
+        return await runAddNode(env, args[0]!)
+      case 'cluster evict':
+        return await runEvict(env, args[0]!, args[1]!)
+      case 'cluster destroy':
+        return await runDestroy(env, args[0]!)
+      case 'cluster role add':
+      case 'cluster role set':
+      case 'cluster role remove':
+        return await runRole(env, cmd.words[2] as 'add' | 'set' | 'remove', args[0]!, args[1]!)
+      case 'cluster rollback':
+        return await runRollback(env, args[0]!)
       default:
         throw new UsageError(`${name}: not implemented.`)
     }

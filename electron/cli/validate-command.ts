@@ -4,6 +4,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { ValidationNodeInput, ValidationProgress, ValidationReport, ValidationTest } from '../api/validation'
+import type { ApiInput } from '../api/contract'
 import { AdvertIntervalMsSchema, InterfaceNameSchema, VALIDATION_GROUP_TITLES, VipCidrSchema } from '../api/validation'
 import type { ZodTypeAny } from 'zod'
 import type { Backend } from '../backend/backend'
@@ -14,6 +15,8 @@ import { authFor, connectNodes, type CredentialOptions, type NodeOutcome } from 
 import { parseNodeSpec } from './node-spec'
 import { EXIT_FAILED, EXIT_OK, type Output } from './output'
 import { formatReport } from './validate-format'
+
+type ValidationRequestInput = ApiInput<'validation.start'>
 
 export interface CommandEnv {
   call: CallApi
@@ -48,7 +51,7 @@ function nodeInput(n: NodeOutcome, o: CredentialOptions, iface: string | undefin
   }
 }
 
-function checkWith(schema: ZodTypeAny, value: unknown, option: string): void {
+export function checkWith(schema: ZodTypeAny, value: unknown, option: string): void {
   const r = schema.safeParse(value)
   if (!r.success) throw new UsageError(`${option} ${String(value)}: ${r.error.issues[0]?.message ?? 'invalid'}.`)
 }
@@ -78,6 +81,33 @@ function finishedOf(backend: Backend, runIdOf: () => string | undefined): { done
   return { done, stop }
 }
 
+/**
+ * Starts a validation run through the API, prints each test's result per node on stderr as it
+ * comes, and resolves with the finished report (shared by `validate` and the cluster commands).
+ */
+export async function validateWithProgress(
+  { call, backend, out }: Pick<CommandEnv, 'call' | 'backend' | 'out'>,
+  request: ValidationRequestInput,
+  labelOf: (nodeId: string) => string
+): Promise<ValidationReport> {
+  let runId: string | undefined
+  const finished = finishedOf(backend, () => runId)
+  const stopProgress = backend.events.on('validation.progress', (e: ValidationProgress) => {
+    if (e.runId !== runId || e.status === 'Running') return
+    out.progress(`  ${e.status.padEnd(7)} ${e.testId} on ${labelOf(e.nodeId)}${e.status === 'Success' || !e.message ? '' : `: ${e.message}`}`)
+  })
+  try {
+    ;({ runId } = await call('validation.start', request))
+    // A run that finished before we learned its id emitted 'finished' already: the report says so.
+    const early = await call('validation.report', { runId })
+    if (!early.finishedAt) await finished.done
+    return await call('validation.report', { runId })
+  } finally {
+    finished.stop()
+    stopProgress()
+  }
+}
+
 export async function runValidate({ call, backend, parsed: p, out, env }: CommandEnv): Promise<number> {
   const catalogue = await call('validation.catalogue', {})
   if (p.flags.has('--list-tests')) return listTests(out, catalogue)
@@ -105,31 +135,19 @@ export async function runValidate({ call, backend, parsed: p, out, env }: Comman
   const outcomes = await connectNodes(call, specs, o, out.progress)
   for (const n of outcomes) if (n.error) out.progress(`cannot reach ${n.error.message}`)
 
-  let runId: string | undefined
-  const finished = finishedOf(backend, () => runId)
-  const stopProgress = backend.events.on('validation.progress', (e: ValidationProgress) => {
-    if (e.runId !== runId || e.status === 'Running') return
-    out.progress(`  ${e.status.padEnd(7)} ${e.testId} on ${labelOf(outcomes, e.nodeId)}${e.status === 'Success' || !e.message ? '' : `: ${e.message}`}`)
-  })
-  let report: ValidationReport
-  try {
-    out.progress(`validating ${specs.length} node(s) for VIP ${vip}`)
-    ;({ runId } = await call('validation.start', {
+  out.progress(`validating ${specs.length} node(s) for VIP ${vip}`)
+  const report = await validateWithProgress(
+    { call, backend, out },
+    {
       nodes: outcomes.map((n) => nodeInput(n, o, iface, env)),
       vip,
       ...(vrid !== undefined ? { vrid } : {}),
       ...(advertIntervalMs !== undefined ? { advertIntervalMs } : {}),
       mode: p.flags.has('--multicast') ? 'multicast' : 'unicast',
       ...(tests ? { tests } : {})
-    }))
-    // A run that finished before we learned its id emitted 'finished' already: the report says so.
-    const early = await call('validation.report', { runId })
-    if (!early.finishedAt) await finished.done
-    report = await call('validation.report', { runId })
-  } finally {
-    finished.stop()
-    stopProgress()
-  }
+    },
+    (nodeId) => labelOf(outcomes, nodeId)
+  )
 
   if (reportFile && report.files) {
     const target = path.resolve(reportFile)

@@ -6,9 +6,27 @@ import type { OperationDeps } from './deps'
 import type { OperationRun } from './operation-run'
 import type { NodeHandle } from './preflight'
 
-export function installRelease(run: OperationRun, deps: OperationDeps, h: NodeHandle, facts: NodeFacts): Promise<unknown> {
-  const title = facts.nodeVersion ? 'Install the agent release' : 'Upload the Node.js runtime and install the agent release'
-  return run.step('install-release', title, h.node.name, (note) => deps.deployer.installRelease(h.session, facts, note), (r) => r.summary)
+/**
+ * The release (and, on a node without a usable Node.js, the runtime: the deployer uploads it
+ * inside installRelease). The runtime upload shows as its own step, 'upload-runtime', so the
+ * report says which nodes got one.
+ */
+export async function installRelease(run: OperationRun, deps: OperationDeps, h: NodeHandle, facts: NodeFacts): Promise<void> {
+  const install = (note: (m: string) => void): Promise<{ runtime: 'system' | 'uploaded'; summary: string }> =>
+    run.step('install-release', 'Install the agent release', h.node.name, (n) => deps.deployer.installRelease(h.session, facts, (m) => (note(m), n(m))), (r) => r.summary)
+  const uploadTitle = 'Upload the Node.js runtime (the node has no usable one)'
+  if (!facts.nodeVersion) {
+    await run.step('upload-runtime', uploadTitle, h.node.name, async (note) => {
+      const r = await install(note)
+      return r.runtime === 'uploaded' ? r.summary : 'not needed: the deployer found a usable Node.js'
+    })
+    return
+  }
+  const r = await install(() => {})
+  if (r.runtime === 'uploaded') {
+    // The node's Node.js was not usable (too old): the deployer uploaded one all the same.
+    await run.step('upload-runtime', uploadTitle, h.node.name, async () => r.summary)
+  }
 }
 
 export function installService(run: OperationRun, deps: OperationDeps, h: NodeHandle): Promise<unknown> {

@@ -110,6 +110,7 @@ describe('Create Cluster', () => {
     l.node('n2').nodeVersion = null
     const r = await createOk(l, ['n1', 'n2'])
     expect(r.steps.find((s) => s.step === 'install-release' && s.node === 'n2')?.message).toMatch(/Node\.js .* uploaded/)
+    expect(r.steps.filter((s) => s.step === 'upload-runtime').map((s) => [s.node, s.state])).toEqual([['n2', 'done']])
     expect(l.node('n2').uploadedRuntime).not.toBeNull()
     expect(l.node('n1').uploadedRuntime).toBeNull()
   })
