@@ -22,7 +22,11 @@ import { HostKeyStore } from './store/host-key-store'
 import { toApiError } from './to-api-error'
 import { ClusterDirectory } from './clusters/cluster-directory'
 import { KnownClusters } from './clusters/known-clusters'
-import { clusterPlaceholders } from './clusters/placeholders'
+import { ClusterOperations } from './clusters/operations/cluster-operations'
+import { DEFAULT_TIMING, type OperationTiming } from './clusters/operations/deps'
+import { OperationStore } from './clusters/operations/operation-store'
+import { validationVridScan } from './clusters/operations/vrid-scan'
+import { LinuxDeployer } from './deploy/linux-deployer'
 import { allTests } from './validation/groups/catalogue'
 import { ValidationService } from './validation/validation-service'
 
@@ -38,6 +42,8 @@ export interface BackendOptions {
   keepaliveIntervalMs?: number
   /** Time bound of one validation test on one node (tests of slow nodes use a short one). */
   validationTestTimeoutMs?: number
+  /** Waits of the cluster operations (tests of a slow lab may lengthen the margin). */
+  operationTiming?: Partial<OperationTiming>
 }
 
 export interface Backend extends DispatchTarget {
@@ -84,14 +90,30 @@ export function createBackend(opts: BackendOptions): Backend {
     ...(opts.validationTestTimeoutMs !== undefined ? { testTimeoutMs: opts.validationTestTimeoutMs } : {})
   })
 
+  const known = new KnownClusters(opts.dataDir, (damage) => log('warn', damage.message))
   const clusters = new ClusterDirectory({
     sessions: connections,
     connect: (target) => connections.connect(target),
     reconnect: (id) => connections.reconnect(id),
     listConnections: () => connections.list(),
     targetOf: (id) => secrets.targetOf(connections.savedOf(id)),
-    known: new KnownClusters(opts.dataDir, (damage) => log('warn', damage.message)),
+    known,
     log
+  })
+  const operations = new ClusterOperations({
+    deployer: new LinuxDeployer(),
+    connections,
+    facts,
+    validation,
+    vridScan: validationVridScan(validation),
+    known,
+    definitions: { current: async (clusterId) => (await clusters.read(clusterId)).definition },
+    events,
+    log,
+    store: new OperationStore(opts.dataDir),
+    appVersion: pkg.version,
+    now: () => new Date(),
+    timing: { ...DEFAULT_TIMING, ...opts.operationTiming }
   })
 
   const handlers: ApiHandlers = {
@@ -135,8 +157,7 @@ export function createBackend(opts: BackendOptions): Backend {
     'validation.report': async ({ runId }) => validation.report(runId),
     'validation.reportHtml': async ({ runId }) => validation.reportHtml(runId),
 
-    // Clusters (issue 11): the operations are placeholders until the cluster service lands.
-    ...clusterPlaceholders(),
+    // Clusters (issue 11): the read side (ClusterDirectory) and the operations on the nodes (ClusterOperations).
     'clusters.list': async () => clusters.list(),
     'clusters.get': ({ clusterId }) => clusters.get(clusterId),
     'clusters.connect': (input) => clusters.connect(input),
@@ -144,7 +165,16 @@ export function createBackend(opts: BackendOptions): Backend {
       clusters.forget(clusterId)
       return {}
     },
-    'clusters.export': ({ clusterId, format }) => clusters.export(clusterId, format)
+    'clusters.export': ({ clusterId, format }) => clusters.export(clusterId, format),
+    'clusters.create': async (request) => operations.create(request),
+    'clusters.addNode': async (request) => operations.addNode(request),
+    'clusters.evictNode': async (request) => operations.evictNode(request),
+    'clusters.destroy': async (request) => operations.destroy(request),
+    'clusters.addRole': async (request) => operations.addRole(request),
+    'clusters.setRole': async (request) => operations.setRole(request),
+    'clusters.removeRole': async (request) => operations.removeRole(request),
+    'clusters.rollback': async ({ operationId }) => operations.rollback(operationId),
+    'clusters.operation': async ({ operationId }) => operations.operation(operationId)
   }
 
   return {
@@ -152,6 +182,8 @@ export function createBackend(opts: BackendOptions): Backend {
     events,
     toApiError: (err, method) => toApiError(err, method, log),
     async dispose() {
+      // Operations first: one stopped between two steps on a node is worse than a late exit.
+      await operations.dispose()
       await validation.dispose()
       await connections.dispose()
       events.clear()
