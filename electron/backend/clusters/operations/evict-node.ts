@@ -11,7 +11,7 @@ import { settleBounded } from './bounded'
 import { connectionIdsOf, knownEntry, reachClusterNodes, requireAll } from './cluster-nodes'
 import { reloadAgents, writeGeneration } from './config-write'
 import type { OperationDeps } from './deps'
-import { formationBoundMs, waitForFormation } from './formation'
+import { formationBoundMs, isState, waitForFormation } from './formation'
 import type { OperationRun } from './operation-run'
 import type { NodeHandle } from './preflight'
 
@@ -29,14 +29,14 @@ export function planEvict(known: KnownCluster, node: string): void {
 /** Moves every role `leaving` is master of to another node; resolves when others hold them. */
 async function releaseRoles(run: OperationRun, deps: OperationDeps, leaving: NodeHandle, others: NodeHandle[], bound: number): Promise<string> {
   const state = await deps.deployer.status(leaving.session)
-  const held = state.instances.filter((i) => i.state === 'MASTER').map((i) => i.name)
+  const held = state.instances.filter((i) => isState(i, 'MASTER')).map((i) => i.name)
   if (held.length === 0) return 'master of no role: nothing to move'
   for (const instance of held) await deps.deployer.control(leaving.session, 'release', instance)
   const started = Date.now()
   for (;;) {
     const states = await settleBounded(others, (h) => deps.deployer.status(h.session))
     const moved = held.map((name) => {
-      const i = states.findIndex((s) => s.status === 'fulfilled' && s.value.instances.some((x) => x.name === name && x.state === 'MASTER'))
+      const i = states.findIndex((s) => s.status === 'fulfilled' && s.value.instances.some((x) => x.name === name && isState(x, 'MASTER')))
       return i >= 0 ? `${name} → ${others[i]!.node.name}` : undefined
     })
     if (moved.every((m) => m !== undefined)) return `moved ${moved.join(', ')}`

@@ -30,6 +30,11 @@ function instanceOf(state: AgentState, role: Role): AgentState['instances'][numb
   return state.instances.find((i) => i.name === role.name) ?? state.instances.find((i) => i.vrid === role.vrid)
 }
 
+/** The agent's `ctl status` says 'master'; the seam's type says 'MASTER': either is read. */
+export function isState(inst: { state: string }, state: 'MASTER' | 'BACKUP'): boolean {
+  return inst.state.toUpperCase() === state
+}
+
 function judge(def: ClusterDefinition, handles: NodeHandle[], states: PromiseSettledResult<AgentState>[]): { views: RoleView[]; problems: string[] } {
   const problems: string[] = []
   states.forEach((s, i) => {
@@ -44,8 +49,8 @@ function judge(def: ClusterDefinition, handles: NodeHandle[], states: PromiseSet
       const inst = instanceOf(s.value, role)
       if (!inst) {
         if (s.value.running) problems.push(`${handles[i]!.node.name}: no instance ${role.name} (VRID ${role.vrid}) yet`)
-      } else if (inst.state === 'MASTER') masters.push(handles[i]!.node.name)
-      else if (inst.state !== 'BACKUP') problems.push(`${handles[i]!.node.name}: ${role.name} is ${inst.state}`)
+      } else if (isState(inst, 'MASTER')) masters.push(handles[i]!.node.name)
+      else if (!isState(inst, 'BACKUP')) problems.push(`${handles[i]!.node.name}: ${role.name} is ${inst.state}`)
     })
     const expected = role.preferredOwners.find((o) => handles.some((h) => h.node.name === o))
     return { role, masters, expected }

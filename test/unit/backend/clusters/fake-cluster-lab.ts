@@ -135,7 +135,7 @@ export class FakeNodeDeployer implements NodeDeployer {
   async status(s: SshSession): Promise<AgentState> {
     const n = this.node(s, 'status')
     if (!n.service?.running || !n.loadedConfig) return { running: false, version: null, instances: [] }
-    return { running: true, version: '1.0.0', instances: this.instancesOf(n).map((i) => ({ ...i, state: this.masterOf(i.vrid) === n ? 'MASTER' : 'BACKUP', holdsVips: this.masterOf(i.vrid) === n })) }
+    return { running: true, version: '1.0.0', instances: this.instancesOf(n).map((i) => ({ ...i, state: this.masterOf(i.vrid) === n ? 'master' : 'backup', holdsVips: this.masterOf(i.vrid) === n })) }
   }
 
   async control(s: SshSession, cmd: 'release' | 'takeover', instance: string): Promise<void> {
