@@ -5,7 +5,8 @@
 // ends with 'cluster.finished', and clusters.operation reads it (from disk after a restart).
 import type { CreateClusterRequest, KnownCluster, OperationKind, OperationReport } from '../../../api/cluster'
 import type { ApiParsedInput } from '../../../api/contract'
-import { ApiException } from '../../../api/errors'
+import { ApiException, type ApiError } from '../../../api/errors'
+import { DeployError } from '../../deploy/layout'
 import { toApiError } from '../../to-api-error'
 import { planAddNode, runAddNode } from './add-node'
 import { knownOrNotFound } from './cluster-nodes'
@@ -16,6 +17,12 @@ import { planDestroy, runDestroy } from './destroy-cluster'
 import { planEvict, runEvict } from './evict-node'
 import { OperationRun, type RunInit } from './operation-run'
 import { planRollback, runRollback } from './rollback'
+
+/** The error that ends an operation, as a value: the deploy service's errors keep their node and hint. */
+function operationError(err: unknown, method: string, log: OperationDeps['log']): ApiError {
+  if (err instanceof DeployError) return { kind: 'command-failed', message: err.message.slice(0, 8000), hint: err.hint.slice(0, 8000), node: err.node }
+  return toApiError(err, method, log)
+}
 
 export class ClusterOperations {
   private readonly runs = new Map<string, OperationRun>()
@@ -113,7 +120,7 @@ export class ClusterOperations {
         await body(run)
         run.finish('succeeded')
       } catch (err) {
-        run.finish('failed', toApiError(err, `clusters.${init.kind}`, this.deps.log))
+        run.finish('failed', operationError(err, `clusters.${init.kind}`, this.deps.log))
       } finally {
         this.busy.delete(init.clusterId)
         this.forgetOldRuns()
