@@ -96,12 +96,12 @@ const APP_DIRS = ['/opt/havip', '/etc/havip', '/run/havip', '/var/log/havip']
  */
 export async function snapshot(n: LabNode): Promise<string> {
   const files = await nodeExec(n, ['find', ...APP_DIRS, '-mindepth', '1', '-printf', '%p %m %s\n'])
-  const procs = await nodeExec(n, ['pgrep', '-a', '-f', 'havip-agent'])
+  // The lab's nodes share the host's pid space: only processes in this node's mount namespace are its own.
+  const procs = await nodeExec(n, ['sh', '-c', 'me=$(readlink /proc/self/ns/mnt); for p in $(pgrep -f havip-agent); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$me" ] && tr "\\000" " " < /proc/$p/cmdline && echo; done; true'])
   const addrs = await nodeExec(n, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'])
   const unit = await nodeExec(n, ['ls', '/etc/systemd/system/havip-agent.service'])
   const addresses = addrs.stdout.split('\n').map((l) => /inet (\S+)/.exec(l)?.[1]).filter(Boolean).sort()
-  // pgrep -f matches its own nsenter parent on some kernels: keep only processes of the agent.
-  const agents = procs.stdout.split('\n').filter((l) => /havip-agent\.cjs|supervise/.test(l) && !/pgrep/.test(l))
+  const agents = procs.stdout.split('\n').filter((l) => /havip-agent\.cjs|supervise/.test(l) && !/pgrep|sh -c/.test(l))
   return [`files:\n${files.stdout.split('\n').filter(Boolean).sort().join('\n')}`, `agents: ${agents.length}`, `eth0: ${addresses.join(' ')}`, `unit: ${unit.code === 0 ? 'present' : 'absent'}`].join('\n')
 }
 
@@ -120,7 +120,8 @@ export async function cleanupNodes(env: ClusterEnv, names: string[], vips: strin
   }
   for (const name of names) {
     const n = env.node(name)
-    await nodeExec(n, ['pkill', '-KILL', '-f', '/opt/havip/'])
+    // Only this node's agents (its mount namespace): the other nodes share the pid space.
+    await nodeExec(n, ['sh', '-c', 'me=$(readlink /proc/self/ns/mnt); for p in $(pgrep -f ^/opt/havip/); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$me" ] && kill -9 $p; done; true'])
     for (const d of APP_DIRS) await nodeExec(n, ['find', d, '-mindepth', '1', '-delete'])
     for (const vip of vips) await nodeExec(n, ['ip', 'addr', 'del', vip, 'dev', 'eth0'])
   }

@@ -1,7 +1,7 @@
 // A cluster's life on real lab nodes, through the API, as a key-only user with NOPASSWD sudo
 // (as cloud images have it): Create on three nodes, one of them without Node.js (the runtime is
 // uploaded there); a second role with its own VIP and preferred owner; Add Node (a 4th); Evict
-// the owner of a role (the role moves first); Destroy. Every node ends as it was before.
+// the node that holds a role (the role moves first); Destroy. Every node ends as it was before.
 // One cluster is shared by the steps, in order (each step needs the one before): creating a
 // cluster per step would cost minutes of CI for the same proofs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +16,8 @@ let before: Map<string, string>
 let undoHide: Undo | undefined
 let clusterId = ''
 let keyUser: { name: string; privateKeyPath: string }
+/** Who holds vip2 once n4 joined (a reload that changes an instance's peers restarts it, so the role may move). */
+let vip2Owner = ''
 
 async function holders(vip: string, names: string[]): Promise<string[]> {
   const out: string[] = []
@@ -78,22 +80,25 @@ describe('a cluster from create to destroy, as havipkey', () => {
     const report = await env.run(() => env.call('clusters.addNode', { clusterId, node: { connectionId: n4! }, validation: { skipReason: 'lab lifecycle test' } }))
     expect(report.error?.message ?? '').toBe('')
     expect(report).toMatchObject({ outcome: 'succeeded', toGeneration: 3 })
+    vip2Owner = report.masters.find((m) => m.role === 'vip2')?.node ?? ''
+    expect(NODES).toContain(vip2Owner)
     const view = await env.call('clusters.get', { clusterId })
     expect(view.nodes.map((n) => [n.name, n.generation, n.generationMismatch])).toEqual(NODES.map((n) => [n, 3, false]))
   })
 
-  it('Evict n1, the owner of vip2: vip2 moves away first, and n1 is left as it was', async () => {
-    const report = await env.run(() => env.call('clusters.evictNode', { clusterId, node: 'n1' }))
+  it('Evict the owner of vip2: vip2 moves away first, and the node is left as it was', async () => {
+    const report = await env.run(() => env.call('clusters.evictNode', { clusterId, node: vip2Owner }))
     expect(report.error?.message ?? '').toBe('')
     expect(report.outcome).toBe('succeeded')
-    expect(report.steps.find((s) => s.step === 'release')?.message).toMatch(/moved vip2 → n[234]/)
+    expect(report.steps.find((s) => s.step === 'release')?.message).toMatch(/moved (vip1 → n\d, )?vip2 → n\d/)
+    const rest = NODES.filter((n) => n !== vip2Owner)
     const vip2Master = report.masters.find((m) => m.role === 'vip2')
     expect(vip2Master?.vipAnswers).toBe(true)
-    expect(['n2', 'n3', 'n4']).toContain(vip2Master?.node)
-    expect(await snapshot(env.node('n1'))).toBe(before.get('n1'))
+    expect(rest).toContain(vip2Master?.node)
+    expect(await snapshot(env.node(vip2Owner))).toBe(before.get(vip2Owner))
     const view = await env.call('clusters.get', { clusterId })
-    expect(view.definition.nodes.map((n) => n.name)).toEqual(['n2', 'n3', 'n4'])
-    expect(view.definition.roles.find((r) => r.name === 'vip2')?.preferredOwners).toEqual([])
+    expect(view.definition.nodes.map((n) => n.name)).toEqual(rest)
+    expect(view.definition.roles.find((r) => r.name === 'vip2')?.preferredOwners).toEqual(vip2Owner === 'n1' ? [] : ['n1'])
   })
 
   it('Destroy: every node as it was before, the runtime uploaded to n3 included', async () => {

@@ -62,10 +62,13 @@ export async function runRoleChange(run: OperationRun, deps: OperationDeps, know
   const handles = requireAll(await reachClusterNodes(deps, current, known), `Changing a role of ${current.name}`)
   run.setConnections(connectionIdsOf(handles))
   let target: ClusterDefinition
+  // Roles to place on their preferred owner once formed: a new one, or one whose owners changed.
+  let placed: string[] = []
   if (change.kind === 'add') {
     const vrid = await checkVrid(run, deps, handles, change.role)
     const role = roleFromInput(change.role, vrid ?? 0)
     target = nextGeneration(current, (d) => ({ ...d, roles: [...d.roles, role] }), deps.appVersion, deps.now())
+    placed = [role.name]
   } else if (change.kind === 'set') {
     const old = roleNamed(current, change.role)
     const changed = { ...old, ...change.changes }
@@ -73,6 +76,7 @@ export async function runRoleChange(run: OperationRun, deps: OperationDeps, know
     if (!parsed.success) throw new ApiException({ kind: 'invalid-input', field: `changes.${parsed.error.issues[0]?.path.join('.') ?? ''}`, message: `The role ${old.name} would not be valid: ${parsed.error.issues[0]?.message ?? 'invalid'}.`, hint: 'Correct the named field and try again.' })
     if (changed.vrid !== old.vrid) await checkVrid(run, deps, handles, changed)
     target = nextGeneration(current, (d) => ({ ...d, roles: d.roles.map((r) => (r.name === old.name ? parsed.data : r)) }), deps.appVersion, deps.now())
+    if (change.changes.preferredOwners !== undefined) placed = [old.name]
   } else {
     roleNamed(current, change.role)
     target = nextGeneration(current, (d) => ({ ...d, roles: d.roles.filter((r) => r.name !== change.role) }), deps.appVersion, deps.now())
@@ -83,7 +87,7 @@ export async function runRoleChange(run: OperationRun, deps: OperationDeps, know
   deps.known.upsert(knownEntry(target, connectionIdsOf(handles), deps.now()))
   try {
     await reloadAgents(run, deps, handles, target.generation)
-    await waitForFormation(run, deps, target, handles)
+    await waitForFormation(run, deps, target, handles, placed)
   } catch (err) {
     run.update({ rollback: 'previous-generation' })
     throw err

@@ -98,7 +98,7 @@ export async function runCreate(run: OperationRun, deps: OperationDeps, plan: Cr
   deps.known.upsert(knownEntry(def, connectionIdsOf(ready), deps.now()))
   try {
     allOrFirstError(await settleBounded(ready, (p) => startAgent(run, deps, p, p.install)))
-    const masters = await waitForFormation(run, deps, def, ready)
+    const masters = await waitForFormation(run, deps, def, ready, def.roles.map((r) => r.name))
     run.update({ masters })
   } catch (err) {
     await failWithLeftovers(err)

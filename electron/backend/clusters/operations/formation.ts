@@ -62,10 +62,6 @@ function formed(v: { views: RoleView[]; problems: string[] }): boolean {
   return v.problems.length === 0 && v.views.every((r) => r.masters.length === 1)
 }
 
-function settledOnOwners(v: { views: RoleView[] }): boolean {
-  return v.views.every((r) => r.expected === undefined || r.masters[0] === r.expected)
-}
-
 function describe(v: { views: RoleView[]; problems: string[] }): string {
   const roles = v.views.map((r) =>
     r.masters.length === 1 ? `${r.role.name}: master ${r.masters[0]}` : r.masters.length === 0 ? `${r.role.name}: no master` : `${r.role.name}: ${r.masters.length} masters (${r.masters.join(', ')}): the nodes do not hear each other's adverts`
@@ -73,7 +69,7 @@ function describe(v: { views: RoleView[]; problems: string[] }): string {
   return [...roles, ...v.problems].join('; ')
 }
 
-/** Waits until every role has exactly one master (preferring the moment the preferred owners hold theirs); returns them. */
+/** Waits until every role has exactly one master; returns them. */
 export async function waitForMasters(run: OperationRun, deps: OperationDeps, def: ClusterDefinition, handles: NodeHandle[]): Promise<Map<string, string>> {
   const bound = formationBoundMs(def, deps.timing.formationMarginMs)
   const title = def.roles.length === 1 ? `Wait until one node is master of ${def.roles[0]!.name}` : `Wait until one node is master of each role (${def.roles.map((r) => r.name).join(', ')})`
@@ -84,15 +80,10 @@ export async function waitForMasters(run: OperationRun, deps: OperationDeps, def
   return run.step('wait-master', title, undefined, async (note) => {
     const started = Date.now()
     let last: ReturnType<typeof judge> | undefined
-    let firstFormedAt: number | undefined
     for (;;) {
       const states = await settleBounded(handles, (h) => deps.deployer.status(h.session))
       last = judge(def, handles, states)
-      if (formed(last)) {
-        firstFormedAt ??= Date.now()
-        // A preferred owner may need a few adverts to take over from whoever won the first election.
-        if (settledOnOwners(last) || Date.now() - firstFormedAt > 3 * Math.max(...def.roles.map((r) => r.advertIntervalMs)) + deps.timing.pollMs * 2) break
-      } else firstFormedAt = undefined
+      if (formed(last)) break
       note(describe(last))
       if (Date.now() - started > bound) {
         throw new ApiException({
@@ -153,8 +144,53 @@ export async function checkVipsAnswer(run: OperationRun, deps: OperationDeps, de
   return out
 }
 
-/** Both waits, as one call: the masters with their VIPs answering. */
-export async function waitForFormation(run: OperationRun, deps: OperationDeps, def: ClusterDefinition, handles: NodeHandle[]): Promise<Masters> {
-  const masters = await waitForMasters(run, deps, def, handles)
+/**
+ * A new role (or one whose preferred owners changed) goes to its first preferred owner: the first
+ * election is won by whichever agent's timer fires first, and with failback 'never' the owner
+ * would not take it back by itself. A planned takeover (`ctl takeover`, then `release` once it
+ * holds the role) moves it without a lost ping. Roles already running are left where they are.
+ */
+async function placeOnPreferredOwners(run: OperationRun, deps: OperationDeps, def: ClusterDefinition, handles: NodeHandle[], masters: Map<string, string>, roles: readonly string[]): Promise<Map<string, string>> {
+  const moves = def.roles.flatMap((role) => {
+    if (!roles.includes(role.name)) return []
+    const owner = role.preferredOwners.find((o) => handles.some((h) => h.node.name === o))
+    const h = owner ? handles.find((x) => x.node.name === owner) : undefined
+    return h && masters.get(role.name) !== owner ? [{ role: role.name, h }] : []
+  })
+  if (moves.length === 0) return masters
+  return run.step('place-roles', 'Move new roles to their preferred owners', undefined, async () => {
+    for (const m of moves) await deps.deployer.control(m.h.session, 'takeover', m.role)
+    const bound = formationBoundMs(def, deps.timing.formationMarginMs)
+    const started = Date.now()
+    try {
+      for (;;) {
+        const states = await settleBounded(moves, (m) => deps.deployer.status(m.h.session))
+        const done = moves.every((m, i) => {
+          const s = states[i]!
+          return s.status === 'fulfilled' && s.value.instances.some((x) => x.name === m.role && isState(x, 'MASTER'))
+        })
+        if (done) break
+        if (Date.now() - started > bound) {
+          throw new ApiException({ kind: 'timeout', message: `${moves.map((m) => `${m.role} → ${m.h.node.name}`).join(', ')}: the preferred owner did not become master within ${(bound / 1000).toFixed(0)} s.`, hint: 'Read the agent log on that node (/var/log/havip/agent.log).' })
+        }
+        await sleep(deps.timing.pollMs)
+      }
+    } finally {
+      // Holding at 254 was only for the move: back to the configured priority.
+      for (const m of moves) await deps.deployer.control(m.h.session, 'release', m.role).catch(() => undefined)
+    }
+    const placed = new Map(masters)
+    for (const m of moves) placed.set(m.role, m.h.node.name)
+    return placed
+  }, () => moves.map((m) => `${m.role} → ${m.h.node.name}`).join(', '))
+}
+
+/**
+ * Both waits, as one call: the masters with their VIPs answering. `newRoles`: roles that did not
+ * run before this operation (they are placed on their preferred owner).
+ */
+export async function waitForFormation(run: OperationRun, deps: OperationDeps, def: ClusterDefinition, handles: NodeHandle[], newRoles: readonly string[] = []): Promise<Masters> {
+  const elected = await waitForMasters(run, deps, def, handles)
+  const masters = await placeOnPreferredOwners(run, deps, def, handles, elected, newRoles)
   return checkVipsAnswer(run, deps, def, handles, masters)
 }

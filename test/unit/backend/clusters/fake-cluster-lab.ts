@@ -34,8 +34,8 @@ export interface FakeNode {
   /** agent.json as written, and as the running agent loaded it (start/reload). */
   agentConfig: string | null
   loadedConfig: string | null
-  /** Instances that released (`ctl release`) and stay BACKUP until reloaded. */
-  released: Set<string>
+  /** Instances taken over (`ctl takeover`): they advertise 254 until released or reloaded. */
+  takenOver: Set<string>
   optFreeBytes: number
   reachable: boolean
   /** Left behind by removeAll (a removal that could not finish). */
@@ -124,7 +124,7 @@ export class FakeNodeDeployer implements NodeDeployer {
     const n = this.node(s, 'reload')
     if (!n.service?.running) throw new Error(`${n.hostname}: reload of an agent that is not running`)
     n.loadedConfig = n.agentConfig
-    n.released.clear()
+    n.takenOver.clear()
   }
 
   async stop(s: SshSession): Promise<void> {
@@ -140,7 +140,8 @@ export class FakeNodeDeployer implements NodeDeployer {
 
   async control(s: SshSession, cmd: 'release' | 'takeover', instance: string): Promise<void> {
     const n = this.node(s, 'control', `${cmd} ${instance}`)
-    if (cmd === 'release') n.released.add(instance)
+    if (cmd === 'takeover') n.takenOver.add(instance)
+    else n.takenOver.delete(instance)
   }
 
   async probe(s: SshSession, address: string, count: number): Promise<{ sent: number; answered: number }> {
@@ -174,7 +175,7 @@ export class FakeNodeDeployer implements NodeDeployer {
       if (!n.reachable || !n.service?.running) continue
       const inst = this.instancesOf(n).find((i) => i.vrid === vrid)
       if (!inst) continue
-      const prio = n.released.has(inst.name) ? 0 : inst.priority
+      const prio = n.takenOver.has(inst.name) ? 254 : inst.priority
       if (!best || prio > best.prio || (prio === best.prio && n.address > best.n.address)) best = { n, prio }
     }
     return best?.n
@@ -246,7 +247,7 @@ export function fakeLab(count: number, opts: { vridScan?: VridScan; dataDir?: st
       cluster: null,
       agentConfig: null,
       loadedConfig: null,
-      released: new Set(),
+      takenOver: new Set(),
       optFreeBytes: 10 * 1024 * 1024 * 1024,
       reachable: true,
       removeLeaves: []
