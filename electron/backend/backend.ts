@@ -24,6 +24,7 @@ import { ClusterDirectory } from './clusters/cluster-directory'
 import { KnownClusters } from './clusters/known-clusters'
 import { ClusterOperations } from './clusters/operations/cluster-operations'
 import { DEFAULT_TIMING, type OperationTiming } from './clusters/operations/deps'
+import { nodeAccessor } from './clusters/operations/node-access'
 import { OperationStore } from './clusters/operations/operation-store'
 import { validationVridScan } from './clusters/operations/vrid-scan'
 import { LinuxDeployer } from './deploy/linux-deployer'
@@ -103,6 +104,7 @@ export function createBackend(opts: BackendOptions): Backend {
   const operations = new ClusterOperations({
     deployer: new LinuxDeployer(),
     connections,
+    access: nodeAccessor(connections, log),
     facts,
     validation,
     vridScan: validationVridScan(validation),

@@ -7,7 +7,8 @@ import { ClusterNodeNameSchema, OperationIdSchema, RoleNameSchema } from '../api
 import { AdvertIntervalMsSchema, VipCidrSchema } from '../api/validation'
 import { intOption, optionValue, UsageError, type Parsed } from './args'
 import { connectAll, skipReasonOf } from './cluster-create-command'
-import { finishOperation, findCluster, followOperation } from './cluster-operation'
+import { clusterNamed } from './cluster-command'
+import { finishOperation, followOperation } from './cluster-operation'
 import { EXIT_FAILED } from './output'
 import { checkWith, validateWithProgress, type CommandEnv } from './validate-command'
 import { formatReport } from './validate-format'
@@ -30,7 +31,7 @@ async function connectClusterNodes(env: CommandEnv, known: KnownCluster): Promis
 }
 
 export async function runAddNode(env: CommandEnv, clusterName: string): Promise<number> {
-  const known = await findCluster(env.call, clusterName)
+  const known = await clusterNamed(env.call, clusterName)
   const skipReason = skipReasonOf(env)
   const added = await connectAll(env, 'havip cluster add-node')
   if (added.length !== 1) throw new UsageError('havip cluster add-node: give exactly one --node (add nodes one at a time).')
@@ -57,14 +58,14 @@ export async function runAddNode(env: CommandEnv, clusterName: string): Promise<
 
 export async function runEvict(env: CommandEnv, clusterName: string, nodeName: string): Promise<number> {
   checkWith(ClusterNodeNameSchema, nodeName, 'node name')
-  const known = await findCluster(env.call, clusterName)
+  const known = await clusterNamed(env.call, clusterName)
   await connectClusterNodes(env, { ...known, nodes: known.nodes.filter((n) => n.name !== nodeName) })
   const r = await followOperation(env.backend, env.call, env.out, () => env.call('clusters.evictNode', { clusterId: known.id, node: nodeName }))
   return finishOperation(env.out, r)
 }
 
 export async function runDestroy(env: CommandEnv, clusterName: string): Promise<number> {
-  const known = await findCluster(env.call, clusterName)
+  const known = await clusterNamed(env.call, clusterName)
   if (!env.parsed.flags.has('--yes')) throw new UsageError(`havip cluster destroy ${known.name}: destroying stops every agent and removes everything on ${known.nodes.map((n) => n.name).join(', ')}; it cannot be undone. Add --yes to confirm.`)
   const r = await followOperation(env.backend, env.call, env.out, () => env.call('clusters.destroy', { clusterId: known.id, confirmName: known.name }))
   return finishOperation(env.out, r)
@@ -100,7 +101,7 @@ function roleOptions(p: Parsed): { vip?: string; vrid?: number; advertIntervalMs
 
 export async function runRole(env: CommandEnv, action: 'add' | 'set' | 'remove', clusterName: string, role: string): Promise<number> {
   checkWith(RoleNameSchema, role, 'role name')
-  const known = await findCluster(env.call, clusterName)
+  const known = await clusterNamed(env.call, clusterName)
   const o = action === 'remove' ? {} : roleOptions(env.parsed)
   await connectClusterNodes(env, known)
   const r = await followOperation(env.backend, env.call, env.out, () => {

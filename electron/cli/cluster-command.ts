@@ -26,7 +26,7 @@ function refuseNodeOption(p: Parsed, command: string): void {
 }
 
 /** A known cluster by its name (case-insensitive) or id. */
-async function clusterNamed(call: CallApi, name: string): Promise<KnownCluster> {
+export async function clusterNamed(call: CallApi, name: string): Promise<KnownCluster> {
   const list = await call('clusters.list', {})
   const byId = list.find((c) => c.id === name)
   if (byId) return byId

@@ -1,19 +1,8 @@
-// What every cluster command that changes nodes shares: finding the cluster by name, following
-// an operation (each step per node on stderr as it changes) to its end, and the summary.
-import type { KnownCluster, OperationReport, OperationStep } from '../api/cluster'
+// What every cluster command that changes nodes shares: following an operation (each step per node on stderr as it changes) to its end, and the summary.
+import type { OperationReport, OperationStep } from '../api/cluster'
 import type { Backend } from '../backend/backend'
 import type { CallApi } from './api-client'
-import { UsageError } from './args'
 import { EXIT_FAILED, EXIT_OK, type Output } from './output'
-
-export async function findCluster(call: CallApi, name: string): Promise<KnownCluster> {
-  const all = await call('clusters.list', {})
-  const c = all.find((k) => k.name.toLowerCase() === name.toLowerCase())
-  if (!c) {
-    throw new UsageError(`this desktop knows no cluster named ${name}${all.length ? ` (it knows ${all.map((k) => k.name).join(', ')})` : ''}; connect to it first: havip cluster connect HOST.`)
-  }
-  return c
-}
 
 function stepLine(s: OperationStep): string | undefined {
   if (s.state === 'pending') return undefined

@@ -15,7 +15,7 @@ export interface ReachResult {
 
 /** Reaches every node of `def` (connection ids from the desktop's record where it has them). */
 export async function reachClusterNodes(deps: OperationDeps, def: ClusterDefinition, known?: KnownCluster): Promise<ReachResult> {
-  const results = await settleBounded(def.nodes, (n) => reachNode(deps.connections, n, known?.nodes.find((k) => k.name === n.name)?.connectionId))
+  const results = await settleBounded(def.nodes, (n) => reachNode(deps.access, n))
   const reached: NodeHandle[] = []
   const unreachable: ReachResult['unreachable'] = []
   results.forEach((r, i) => {

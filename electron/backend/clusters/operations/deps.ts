@@ -8,6 +8,7 @@ import type { NodeDeployer } from '../../deploy/node-deployer'
 import type { EventHub } from '../../events'
 import type { NodeFactsSource } from '../../facts/facts-service'
 import type { BackendLog } from '../../log'
+import type { NodeAccessor } from '../node-access'
 import type { ConnectionsForOperations } from './node-access'
 import type { OperationStore } from './operation-store'
 
@@ -42,6 +43,8 @@ export const DEFAULT_TIMING: OperationTiming = { pollMs: 500, formationMarginMs:
 export interface OperationDeps {
   deployer: NodeDeployer
   connections: ConnectionsForOperations
+  /** Reaches a node through its saved connection (nodeAccessor(connections, log)). */
+  access: NodeAccessor
   facts: NodeFactsSource
   validation: { report(runId: string): ValidationReport }
   vridScan?: VridScan

@@ -20,7 +20,7 @@ type Leftover = { node: string; what: string }
 
 /** Stops every agent, then removes everything on every node; returns what is left where. */
 export async function removeEverywhere(run: OperationRun, deps: OperationDeps, nodes: { name: string; host: string; port: number; username: string; connectionId?: string }[]): Promise<Leftover[]> {
-  const reached = await settleBounded(nodes, (n) => reachNode(deps.connections, n, n.connectionId))
+  const reached = await settleBounded(nodes, (n) => reachNode(deps.access, n))
   const handles: { node: { name: string }; session: SshSession }[] = []
   const leftovers: Leftover[] = []
   reached.forEach((r, i) => {

@@ -39,7 +39,7 @@ export function provisionalName(host: string): string {
 /** Reaches a node the admin chose (a saved connection) and reads its facts (fresh: the node is judged as it is now). */
 export async function reachNewNode(deps: OperationDeps, input: ClusterNodeInput): Promise<{ session: SshSession; connectionId: string; facts: NodeFacts; host: string }> {
   const saved = deps.connections.savedOf(input.connectionId)
-  const { session, connectionId } = await reachNode(deps.connections, { name: saved.label, host: saved.host, port: saved.port, username: saved.username }, input.connectionId)
+  const { session, connectionId } = await reachNode(deps.access, { name: saved.label, host: saved.host, port: saved.port, username: saved.username })
   const facts = await deps.facts.factsOf(connectionId, { refresh: true })
   return { session, connectionId, facts, host: saved.host }
 }

@@ -20,6 +20,7 @@ import type { SshSession } from '../../../../electron/backend/ssh/session'
 import { ClusterOperations } from '../../../../electron/backend/clusters/operations/cluster-operations'
 import type { ClusterRegistry, OperationDeps, VridScan } from '../../../../electron/backend/clusters/operations/deps'
 import { OperationStore } from '../../../../electron/backend/clusters/operations/operation-store'
+import { nodeAccessor } from '../../../../electron/backend/clusters/operations/node-access'
 
 export interface FakeNode {
   host: string
@@ -277,6 +278,9 @@ export function fakeLab(count: number, opts: { vridScan?: VridScan; dataDir?: st
       return s
     },
     recordHostname: () => {},
+    connect: async (): Promise<ConnectResult> => {
+      throw new Error('the fake lab connects only through saved connections')
+    },
     reconnect: async (id: string): Promise<ConnectResult> => {
       const n = nodeByConn(id)
       if (!n.reachable) throw new SshError({ kind: 'unreachable', host: n.host, message: `${n.host} does not answer`, hint: 'Check the node.' })
@@ -290,6 +294,7 @@ export function fakeLab(count: number, opts: { vridScan?: VridScan; dataDir?: st
   const deps: OperationDeps = {
     deployer,
     connections,
+    access: nodeAccessor(connections, () => {}),
     facts: { factsOf: async (id) => factsOf(nodeByConn(id)) },
     validation: {
       report: (runId) => {
