@@ -154,7 +154,7 @@ describe('havip: errors of use exit 1 with a message that says what to do', () =
     ['a hostile node name', ['validate', '--node', 'root@n1$(reboot)', '--vip', VIP], /not a valid host name/],
     ['an unknown test id', ['validate', '--node', 'root@198.51.100.11', '--vip', VIP, '--test', 'network.nope'], /unknown test id network\.nope/],
     ['an unknown option', ['validate', '--vipp', VIP], /unknown option --vipp/],
-    ['a cluster command of a later feature', ['cluster', 'create', 'web', '--node', 'root@198.51.100.11', '--vip', VIP], /not in this build/],
+    ['a cluster create that skips validation without a VRID', ['cluster', 'create', 'web', '--node', 'root@198.51.100.11', '--vip', VIP, '--skip-validation', 'validated by hand'], /with --skip-validation, give --vrid N/],
     ['a missing password file', ['validate', '--node', 'root@198.51.100.11', '--vip', VIP, '--password-file', '/nonexistent/pw'], /cannot read the password file/]
   ]
   for (const [what, args, message] of cases) {
