@@ -8,7 +8,7 @@
 // count as this cluster's, not as "in another cluster", and every step just does again what is
 // missing. The desktop records the cluster before any agent starts, so no node ever runs a
 // cluster this desktop has no record of.
-import type { ClusterNode, ClusterNodeInput, CreateClusterRequest, OperationReport } from '../../../api/cluster'
+import type { CreateClusterRequest, OperationReport } from '../../../api/cluster'
 import { ApiException } from '../../../api/errors'
 import { agentConfigJson } from '../agent-config'
 import { buildDefinition, newClusterId, roleFromInput } from '../definition'
@@ -19,7 +19,7 @@ import { waitForFormation } from './formation'
 import { collectLeftovers } from './leftovers'
 import { installRelease, installService, startAgent } from './node-steps'
 import type { OperationRun } from './operation-run'
-import { clusterNodeOf, judgeInstall, provisionalName, reachNewNode, type PreparedNode } from './preflight'
+import { preflightNode } from './preflight'
 import { checkValidationGate, settleVrid } from './validation-gate'
 
 export interface CreatePlan {
@@ -104,25 +104,4 @@ export async function runCreate(run: OperationRun, deps: OperationDeps, plan: Cr
     await failWithLeftovers(err)
   }
   deps.known.upsert(knownEntry(def, connectionIdsOf(ready), deps.now()))
-}
-
-const PREFLIGHT_TITLE = 'Preflight: reach the node, read its facts and what is installed'
-
-/** Reaches, names and inspects one chosen server; judged for joining `clusterId`. Changes nothing. */
-export async function preflightNode(run: OperationRun, deps: OperationDeps, input: ClusterNodeInput, vip: string, clusterId: string): Promise<PreparedNode> {
-  const saved = deps.connections.savedOf(input.connectionId)
-  let reached: Awaited<ReturnType<typeof reachNewNode>>
-  let node: ClusterNode
-  try {
-    reached = await reachNewNode(deps, input)
-    node = clusterNodeOf(input, saved, reached.facts, vip)
-  } catch (err) {
-    // Not even named yet: the step carries the name asked for, or the host's.
-    return run.step('preflight', PREFLIGHT_TITLE, input.name ?? provisionalName(saved.host), () => Promise.reject(err))
-  }
-  return run.step('preflight', PREFLIGHT_TITLE, node.name, async () => {
-    const install = await deps.deployer.inspect(reached.session)
-    judgeInstall(node, install, clusterId, reached.facts)
-    return { node, session: reached.session, connectionId: reached.connectionId, facts: reached.facts, install }
-  }, (p) => `${p.node.interface} ${p.node.address}, Node.js ${p.facts.nodeVersion ?? 'absent (the runtime will be uploaded)'}${p.install.cluster && 'generation' in p.install.cluster ? `; holds generation ${p.install.cluster.generation} of this cluster from an earlier attempt: converging` : ''}`)
 }

@@ -30,14 +30,6 @@ export interface RunInit {
   validation?: OperationReport['validation']
 }
 
-/** Thrown by a step to end the operation: its ApiError is the report's error. */
-export class StepFailure extends Error {
-  constructor(readonly error: ApiError) {
-    super(error.message)
-    this.name = 'StepFailure'
-  }
-}
-
 const MESSAGE_MAX = 4000
 
 function clip(s: string): string {

@@ -13,6 +13,7 @@ import { chooseInterface } from '../../validation/node-resolver'
 import { ipv4InSubnet, parseCidr } from '../../validation/ipv4'
 import type { OperationDeps } from './deps'
 import { reachNode } from './node-access'
+import type { OperationRun } from './operation-run'
 
 /** A cluster node with the live session the operation uses for it. */
 export interface NodeHandle {
@@ -130,4 +131,25 @@ export function judgeInstall(node: ClusterNode, install: NodeInstallState, clust
 
 function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
+}
+
+const PREFLIGHT_TITLE = 'Preflight: reach the node, read its facts and what is installed'
+
+/** Reaches, names and inspects one chosen server; judged for joining `clusterId`. Changes nothing. */
+export async function preflightNode(run: OperationRun, deps: OperationDeps, input: ClusterNodeInput, vip: string, clusterId: string): Promise<PreparedNode> {
+  const saved = deps.connections.savedOf(input.connectionId)
+  let reached: Awaited<ReturnType<typeof reachNewNode>>
+  let node: ClusterNode
+  try {
+    reached = await reachNewNode(deps, input)
+    node = clusterNodeOf(input, saved, reached.facts, vip)
+  } catch (err) {
+    // Not even named yet: the step carries the name asked for, or the host's.
+    return run.step('preflight', PREFLIGHT_TITLE, input.name ?? provisionalName(saved.host), () => Promise.reject(err))
+  }
+  return run.step('preflight', PREFLIGHT_TITLE, node.name, async () => {
+    const install = await deps.deployer.inspect(reached.session)
+    judgeInstall(node, install, clusterId, reached.facts)
+    return { node, session: reached.session, connectionId: reached.connectionId, facts: reached.facts, install }
+  }, (p) => `${p.node.interface} ${p.node.address}, Node.js ${p.facts.nodeVersion ?? 'absent (the runtime will be uploaded)'}${p.install.cluster && 'generation' in p.install.cluster ? `; holds generation ${p.install.cluster.generation} of this cluster from an earlier attempt: converging` : ''}`)
 }
