@@ -103,16 +103,13 @@ export async function runRole(env: CommandEnv, action: 'add' | 'set' | 'remove',
   checkWith(RoleNameSchema, role, 'role name')
   const known = await clusterNamed(env.call, clusterName)
   const o = action === 'remove' ? {} : roleOptions(env.parsed)
+  // Errors of use before any node is contacted.
+  if (action === 'add' && !o.vip) throw new UsageError('havip cluster role add: --vip CIDR is required (e.g. --vip 198.51.100.211/24).')
+  if (action === 'set' && Object.keys(o).length === 0) throw new UsageError('havip cluster role set: say what to change (--vip, --vrid, --advert-ms, --preferred-owner, --failback).')
   await connectClusterNodes(env, known)
   const r = await followOperation(env.backend, env.call, env.out, () => {
-    if (action === 'add') {
-      if (!o.vip) throw new UsageError(`havip cluster role add: --vip CIDR is required (e.g. --vip 198.51.100.211/24).`)
-      return env.call('clusters.addRole', { clusterId: known.id, role: { name: role, ...o, vip: o.vip } })
-    }
-    if (action === 'set') {
-      if (Object.keys(o).length === 0) throw new UsageError('havip cluster role set: say what to change (--vip, --vrid, --advert-ms, --preferred-owner, --failback).')
-      return env.call('clusters.setRole', { clusterId: known.id, role, changes: o })
-    }
+    if (action === 'add') return env.call('clusters.addRole', { clusterId: known.id, role: { name: role, ...o, vip: o.vip! } })
+    if (action === 'set') return env.call('clusters.setRole', { clusterId: known.id, role, changes: o })
     return env.call('clusters.removeRole', { clusterId: known.id, role })
   })
   return finishOperation(env.out, r)
