@@ -11,6 +11,7 @@ import { text } from './limits'
 import type { ApiEventName, ApiMethodName } from './names'
 import { validationEvents, validationMethods } from './validation'
 import { clusterEvents, clusterMethods } from './cluster'
+import { consoleEvents, consoleMethods } from './console'
 
 export const ConnectionStateSchema = z.enum(['connecting', 'connected', 'disconnected', 'failed'])
 
@@ -117,7 +118,9 @@ export const apiMethods = {
   // Validate a Configuration (issue 10): catalogue, start, cancel, report, reportHtml.
   ...validationMethods,
   // Clusters (issue 11): list, get, connect, forget, export, and the operations on the nodes.
-  ...clusterMethods
+  ...clusterMethods,
+  // The console (issue 12): live state and the actions on a running cluster.
+  ...consoleMethods
 } as const satisfies Record<ApiMethodName, { input: z.ZodTypeAny; output: z.ZodTypeAny }>
 
 export const apiEvents = {
@@ -135,7 +138,9 @@ export const apiEvents = {
   // validation.progress, validation.finished
   ...validationEvents,
   // cluster.progress, cluster.finished
-  ...clusterEvents
+  ...clusterEvents,
+  // cluster.state
+  ...consoleEvents
 } as const satisfies Record<ApiEventName, z.ZodTypeAny>
 
 // names.ts must list exactly the table's keys (both directions); a mismatch fails to compile.
@@ -221,6 +226,7 @@ export type {
 } from './validation'
 
 export * from './cluster'
+export * from './console'
 
 export { ApiErrorSchema } from './errors'
 export type { ApiError, ApiErrorKind } from './errors'

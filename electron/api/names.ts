@@ -32,10 +32,15 @@ export const apiMethodNames = [
   'clusters.setRole',
   'clusters.removeRole',
   'clusters.rollback',
-  'clusters.operation'
+  'clusters.operation',
+  'clusters.state',
+  'clusters.move',
+  'clusters.pauseNode',
+  'clusters.resumeNode',
+  'clusters.nodeService'
 ] as const
 
-export const apiEventNames = ['connection.state', 'backend.log', 'validation.progress', 'validation.finished', 'cluster.progress', 'cluster.finished'] as const
+export const apiEventNames = ['connection.state', 'backend.log', 'validation.progress', 'validation.finished', 'cluster.progress', 'cluster.finished', 'cluster.state'] as const
 
 export type ApiMethodName = (typeof apiMethodNames)[number]
 export type ApiEventName = (typeof apiEventNames)[number]

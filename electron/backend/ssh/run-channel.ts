@@ -21,6 +21,13 @@ export class ExecTimeout extends Error {
   }
 }
 
+/** The caller aborted the command (ExecOptions.signal). */
+export class ExecAborted extends Error {
+  constructor(readonly pid: number | undefined) {
+    super('exec aborted')
+  }
+}
+
 /** The command wrote more than the cap to one stream and was stopped. */
 export class ExecOutputTooLarge extends Error {
   constructor(
@@ -76,6 +83,10 @@ export interface RunOptions {
   onStderr: ((chunk: string) => void) | undefined
   /** Bytes per stream before the command is stopped with ExecOutputTooLarge. */
   maxOutputBytes: number
+  /** Hand output to onStdout/onStderr only; keep none for the result. */
+  streamOnly?: boolean
+  /** Aborting stops the command: rejects with ExecAborted. */
+  signal?: AbortSignal
 }
 
 export interface ChannelResult extends ExecResult {
@@ -87,6 +98,7 @@ export interface ChannelResult extends ExecResult {
 
 /** Run one command on its own channel; resolves with the exit status (non-zero too). */
 export function runChannel(client: Client, command: string, o: RunOptions): Promise<ChannelResult> {
+  let unlisten = (): void => {}
   return new Promise<ChannelResult>((resolve, reject) => {
     let stream: ClientChannel | undefined
     let done = false
@@ -137,14 +149,23 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
     }
     const onOut = (s: string): void => {
       if (!s) return
-      stdout += s
+      if (!o.streamOnly) stdout += s
       o.onStdout?.(s)
     }
     const onErr = (s: string): void => {
       if (!s) return
-      stderr += s
+      if (!o.streamOnly) stderr += s
       o.onStderr?.(s)
     }
+    const onAbort = (): void => stop((p) => new ExecAborted(p))
+    if (o.signal?.aborted) {
+      clearTimeout(timer)
+      done = true
+      reject(new ExecAborted(undefined))
+      return
+    }
+    o.signal?.addEventListener('abort', onAbort, { once: true })
+    unlisten = () => o.signal?.removeEventListener('abort', onAbort)
     /** Ends our side of stdin, first writing the caller's bytes when `withInput`. */
     const closeStdin = (withInput: boolean): void => {
       if (stdinClosed || !stream) return
@@ -221,5 +242,5 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
       // Without sudo the caller's stdin goes at once; with sudo, when sudo has started the command.
       if (!sudoErr) closeStdin(true)
     })
-  })
+  }).finally(() => unlisten())
 }

@@ -10,7 +10,7 @@ import type { HostKeyStore } from '../store/host-key-store'
 import { mapSshError, SshError } from './errors'
 import { hostKeyInfoOf } from './host-key'
 import { buildRemoteCommand, classifySudoFailure, usesSudo } from './remote-command'
-import { ExecOutputTooLarge, ExecTimeout, MAX_EXEC_OUTPUT_BYTES, runChannel, type ChannelResult } from './run-channel'
+import { ExecAborted, ExecOutputTooLarge, ExecTimeout, MAX_EXEC_OUTPUT_BYTES, runChannel, type ChannelResult } from './run-channel'
 export { MAX_EXEC_OUTPUT_BYTES } from './run-channel'
 import { uploadAtomically, type UploadChannel } from './upload'
 import { newSudoMarkers, sudoFailureError, type SudoAnswer } from './sudo-dialogue'
@@ -30,6 +30,18 @@ export interface ExecOptions {
   stdin?: string | Buffer
   onStdout?(chunk: string): void
   onStderr?(chunk: string): void
+  /**
+   * For long-running streams read through onStdout/onStderr: do not also keep the output for
+   * the result (its stdout/stderr come back empty), so a stream that runs for hours holds no memory.
+   */
+  streamOnly?: boolean
+  /**
+   * Stops the command when aborted: the channel is closed and the command's process group
+   * killed on the node (as on a timeout); the exec rejects with an SshError saying it was stopped.
+   */
+  signal?: AbortSignal
+  /** Leave this command out of the session log (frequent background reads would drown it). */
+  quiet?: boolean
   /** Not supported on purpose: sshd drops most variables (AcceptEnv), so pass values as arguments. */
   env?: never
 }
@@ -417,7 +429,7 @@ export class Ssh2Session implements SshSession {
     const release = await this.slots.acquire()
     try {
       const client = await this.channel(argv)
-      this.cfg.log(`exec on ${host}${sudo ? ' (sudo)' : ''}: ${describeArgv(argv)}`)
+      if (!opts.quiet) this.cfg.log(`exec on ${host}${sudo ? ' (sudo)' : ''}: ${describeArgv(argv)}`)
       let run: ChannelResult
       try {
         run = await runChannel(client, command, {
@@ -426,9 +438,22 @@ export class Ssh2Session implements SshSession {
           stdin: opts.stdin,
           onStdout: opts.onStdout,
           onStderr: opts.onStderr,
-          maxOutputBytes: opts.maxOutputBytes ?? MAX_EXEC_OUTPUT_BYTES
+          maxOutputBytes: opts.maxOutputBytes ?? MAX_EXEC_OUTPUT_BYTES,
+          streamOnly: opts.streamOnly === true,
+          signal: opts.signal
         })
       } catch (e) {
+        if (e instanceof ExecAborted) {
+          release()
+          const stopped = e.pid !== undefined && (await this.killRemote(e.pid, sudo))
+          throw new SshError({
+            kind: 'command-failed',
+            host,
+            port,
+            message: `${describeArgv(argv)} on ${host} was stopped on request${stopped ? '' : '; it could not be confirmed stopped on the node'}.`,
+            hint: 'Nothing to do: the app stopped it.'
+          })
+        }
         if (e instanceof ExecTimeout || e instanceof ExecOutputTooLarge) {
           release() // the clean-up below needs a channel of its own
           const stopped = killOnTimeout && e.pid !== undefined && (await this.killRemote(e.pid, sudo))

@@ -11,6 +11,7 @@ import { clip, Limits } from '../../../electron/api/limits'
 import * as model from '../../../electron/api/model'
 import * as validation from '../../../electron/api/validation'
 import * as cluster from '../../../electron/api/cluster'
+import * as consoleApi from '../../../electron/api/console'
 
 /** Paths of unbounded strings (and of schema kinds the walk does not understand) under `schema`. */
 function unboundedStrings(schema: z.ZodTypeAny, at: string, seen = new Set<z.ZodTypeAny>()): string[] {
@@ -65,7 +66,8 @@ const everySchema: Array<[string, z.ZodTypeAny]> = [
   ...exportedSchemas(model, 'model'),
   ...exportedSchemas(errors, 'errors'),
   ...exportedSchemas(validation, 'validation'),
-  ...exportedSchemas(cluster, 'cluster')
+  ...exportedSchemas(cluster, 'cluster'),
+  ...exportedSchemas(consoleApi, 'console')
 ]
 
 describe('API string limits', () => {
