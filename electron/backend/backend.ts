@@ -21,6 +21,8 @@ import { CredentialStore, type SecretCodec } from './store/credential-store'
 import { HostKeyStore } from './store/host-key-store'
 import { toApiError } from './to-api-error'
 import { ClusterDirectory } from './clusters/cluster-directory'
+import { ConsoleService } from './live/console-service'
+import { LiveStateService } from './live/live-state-service'
 import { KnownClusters } from './clusters/known-clusters'
 import { ClusterOperations } from './clusters/operations/cluster-operations'
 import { DEFAULT_TIMING, type OperationTiming } from './clusters/operations/deps'
@@ -43,6 +45,8 @@ export interface BackendOptions {
   keepaliveIntervalMs?: number
   /** Time bound of one validation test on one node (tests of slow nodes use a short one). */
   validationTestTimeoutMs?: number
+  /** How often each watched node sends its full agent status (live state). Default 5 s. */
+  liveStatusPeriodMs?: number
   /** Waits of the cluster operations (tests of a slow lab may lengthen the margin). */
   operationTiming?: Partial<OperationTiming>
 }
@@ -101,8 +105,9 @@ export function createBackend(opts: BackendOptions): Backend {
     known,
     log
   })
+  const deployer = new LinuxDeployer()
   const operations = new ClusterOperations({
-    deployer: new LinuxDeployer(),
+    deployer,
     connections,
     access: nodeAccessor(connections, log),
     facts,
@@ -116,6 +121,27 @@ export function createBackend(opts: BackendOptions): Backend {
     appVersion: pkg.version,
     now: () => new Date(),
     timing: { ...DEFAULT_TIMING, ...opts.operationTiming }
+  })
+
+  const live = new LiveStateService({
+    read: (clusterId) => clusters.read(clusterId),
+    sessionFor: async (connectionId) => {
+      try {
+        return connections.sessionOf(connectionId)
+      } catch {
+        const r = await connections.reconnect(connectionId)
+        if (r.status !== 'connected') throw new Error(`the host key of ${r.hostKey.host}:${r.hostKey.port} is not trusted (${r.status})`)
+        return connections.sessionOf(connectionId)
+      }
+    },
+    events,
+    log,
+    ...(opts.liveStatusPeriodMs !== undefined ? { statusPeriodMs: opts.liveStatusPeriodMs } : {})
+  })
+  const consoleActions = new ConsoleService(live, { start: (s) => deployer.start(s), stop: (s) => deployer.stop(s) })
+  // A cluster destroyed (or no longer known) is not watched any more.
+  events.on('cluster.finished', ({ clusterId }) => {
+    if (!clusters.list().some((c) => c.id === clusterId)) void live.forget(clusterId)
   })
 
   const handlers: ApiHandlers = {
@@ -165,6 +191,7 @@ export function createBackend(opts: BackendOptions): Backend {
     'clusters.connect': (input) => clusters.connect(input),
     'clusters.forget': async ({ clusterId }) => {
       clusters.forget(clusterId)
+      await live.forget(clusterId)
       return {}
     },
     'clusters.export': ({ clusterId, format }) => clusters.export(clusterId, format),
@@ -176,7 +203,14 @@ export function createBackend(opts: BackendOptions): Backend {
     'clusters.setRole': async (request) => operations.setRole(request),
     'clusters.removeRole': async (request) => operations.removeRole(request),
     'clusters.rollback': async ({ operationId }) => operations.rollback(operationId),
-    'clusters.operation': async ({ operationId }) => operations.operation(operationId)
+    'clusters.operation': async ({ operationId }) => operations.operation(operationId),
+
+    // The console (issue 12): live state and actions.
+    'clusters.state': ({ clusterId }) => consoleActions.state(clusterId),
+    'clusters.move': ({ clusterId, role, to }) => consoleActions.move(clusterId, role, to),
+    'clusters.pauseNode': ({ clusterId, node, drain }) => consoleActions.pause(clusterId, node, drain),
+    'clusters.resumeNode': ({ clusterId, node, failback }) => consoleActions.resume(clusterId, node, failback),
+    'clusters.nodeService': ({ clusterId, node, action }) => consoleActions.nodeService(clusterId, node, action)
   }
 
   return {
@@ -186,6 +220,7 @@ export function createBackend(opts: BackendOptions): Backend {
     async dispose() {
       // Operations first: one stopped between two steps on a node is worse than a late exit.
       await operations.dispose()
+      await live.dispose()
       await validation.dispose()
       await connections.dispose()
       events.clear()

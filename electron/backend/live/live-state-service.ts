@@ -1,0 +1,90 @@
+// The live state of every cluster a client asked about (clusters.state): one ClusterWatch per
+// cluster, started on the first ask and kept running (its 'cluster.state' events go to every
+// client), stopped when the cluster is forgotten or the backend is disposed.
+import type { ClusterState } from '../../api/console'
+import type { ClusterReading } from '../clusters/cluster-directory'
+import type { EventHub } from '../events'
+import type { BackendLog } from '../log'
+import type { SshSession } from '../ssh/session'
+import type { AlertChange } from './cross-checks'
+import { ClusterWatch } from './cluster-watch'
+import { systemClock, type LiveClock } from './live-clock'
+
+export interface LiveStateDeps {
+  read: (clusterId: string) => Promise<ClusterReading>
+  sessionFor: (connectionId: string) => Promise<SshSession>
+  events: Pick<EventHub, 'emit'>
+  log: BackendLog
+  clock?: LiveClock
+  /** Full status period of each node's feed. Default 5 s. */
+  statusPeriodMs?: number
+  /** How long the first clusters.state waits for every node's first word. Default 6 s. */
+  firstWordMs?: number
+  onAlerts?: (clusterId: string, change: AlertChange) => void
+}
+
+export class LiveStateService {
+  private readonly watches = new Map<string, Promise<ClusterWatch>>()
+  private disposed = false
+
+  constructor(private readonly d: LiveStateDeps) {}
+
+  /** The cluster's live state now; starts watching it first if needed. */
+  async state(clusterId: string): Promise<ClusterState> {
+    return (await this.watch(clusterId)).snapshot()
+  }
+
+  /** The running watch of a cluster (started if needed): for the actions. */
+  async watch(clusterId: string): Promise<ClusterWatch> {
+    if (this.disposed) throw new Error('the backend is shutting down')
+    let w = this.watches.get(clusterId)
+    if (!w) {
+      w = this.startWatch(clusterId)
+      this.watches.set(clusterId, w)
+      w.catch(() => this.watches.delete(clusterId))
+    }
+    return w
+  }
+
+  /** Stops watching a cluster (it was forgotten). */
+  async forget(clusterId: string): Promise<void> {
+    const w = this.watches.get(clusterId)
+    this.watches.delete(clusterId)
+    if (w) await (await w.catch(() => undefined))?.stop()
+  }
+
+  get watching(): string[] {
+    return [...this.watches.keys()]
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true
+    const all = [...this.watches.values()]
+    this.watches.clear()
+    await Promise.all(all.map(async (w) => (await w.catch(() => undefined))?.stop()))
+  }
+
+  private async startWatch(clusterId: string): Promise<ClusterWatch> {
+    const w = new ClusterWatch({
+      clusterId,
+      read: this.d.read,
+      sessionFor: this.d.sessionFor,
+      clock: this.d.clock ?? systemClock,
+      statusPeriodMs: this.d.statusPeriodMs ?? 5000,
+      onState: (s) => this.d.events.emit('cluster.state', s),
+      onAlerts: (change) => {
+        for (const a of change.raised) this.d.log('warn', `cluster ${clusterId}: ALERT ${a.kind}: ${a.message}`)
+        for (const a of change.cleared) this.d.log('info', `cluster ${clusterId}: alert cleared: ${a.kind}${a.role ? ` (${a.role})` : ''}${a.node ? ` (${a.node})` : ''}`)
+        this.d.onAlerts?.(clusterId, change)
+      },
+      log: (level, line) => this.d.log(level, line)
+    })
+    await w.start()
+    if (this.disposed) {
+      await w.stop()
+      throw new Error('the backend is shutting down')
+    }
+    await w.firstWord(this.d.firstWordMs ?? 6000)
+    return w
+  }
+}
