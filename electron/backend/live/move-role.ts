@@ -60,13 +60,15 @@ function preemptsNow(role: Role, inst: AgentInstanceReport | undefined): boolean
 /** A node that would take the role straight back from `target` once the takeover is released. */
 function wouldFailBack(w: ClusterWatch, state: ClusterState, role: Role, target: string): { node: string; prio: number } | null {
   const mine = priorityOf(state.nodes.find((n) => n.name === target)!, role.name)
+  let best: { node: string; prio: number } | null = null
   for (const n of state.nodes) {
     if (n.name === target || n.state !== 'Up') continue
     const prio = priorityOf(n, role.name)
     const inst = w.observation(n.name)?.status?.instances.find((i) => i.name === role.name)
-    if (prio > mine && preemptsNow(role, inst)) return { node: n.name, prio }
+    // The highest of them wins the election that follows.
+    if (prio > mine && preemptsNow(role, inst) && (!best || prio > best.prio)) best = { node: n.name, prio }
   }
-  return null
+  return best
 }
 
 /**
