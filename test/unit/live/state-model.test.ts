@@ -66,10 +66,10 @@ describe('live state from recorded agent output', () => {
 
   it('watch events recorded from n2 move the state at once, before the next status', () => {
     const obs = world({ n1: recorded.statusSteady.n1, n2: recorded.statusSteady.n2 })
-    const events = recorded.watchLines.map((l) => parseFeedLine(line(l))).filter((p) => p.kind === 'event')
+    const events = recorded.watchLines.flatMap((l) => { const p = parseFeedLine(line(l)); return p.kind === 'event' ? [p.event] : [] })
     expect(events.length).toBeGreaterThanOrEqual(4)
-    const takeover = events.find((e) => e.kind === 'event' && e.event.type === 'transition' && e.event.to === 'master')!
-    observe(obs.get('n2')!, { kind: 'event', event: (takeover as { event: never }).event, at: T0 + 10 })
+    const takeover = events.find((e) => e.type === 'transition' && e.to === 'master')!
+    observe(obs.get('n2')!, { kind: 'event', event: takeover, at: T0 + 10 })
     const s = computeState(input(obs), grace)
     expect(s.nodes[1]!.roles[0]).toMatchObject({ state: 'Master', holdsVip: true })
     // n1 has not said it stepped down yet: two claimants for a moment (the alert waits to settle, below).
