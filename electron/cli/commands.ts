@@ -87,6 +87,47 @@ export const COMMANDS: CommandSpec[] = [
     options: { ...NODE_OPTIONS },
     positionals: [1, 1],
     available: true
+  },
+  // The console (issue 12): live state and actions on a running cluster.
+  {
+    words: ['status'],
+    usage: 'status [CLUSTER] [--watch]',
+    summary: 'Live state of a cluster: roles (owner, state), nodes (Up/Paused/Down/Unreachable), alerts; --watch prints every change until Ctrl-C',
+    options: { '--watch': {} },
+    positionals: [0, 1],
+    available: true
+  },
+  {
+    words: ['move'],
+    usage: 'move ROLE [--to NODE] [--cluster NAME]',
+    summary: 'Move a role to NODE, or to the best possible node: a planned switchover; prints who holds it and the outage',
+    options: { '--to': { value: true }, '--cluster': { value: true } },
+    positionals: [1, 1],
+    available: true
+  },
+  {
+    words: ['pause'],
+    usage: 'pause NODE [--no-drain] [--cluster NAME]',
+    summary: 'Pause a node: its roles move away first (unless --no-drain), and it takes none until resumed',
+    options: { '--no-drain': {}, '--cluster': { value: true } },
+    positionals: [1, 1],
+    available: true
+  },
+  {
+    words: ['resume'],
+    usage: 'resume NODE [--failback] [--cluster NAME]',
+    summary: 'Resume a paused node; with --failback, the roles that prefer it move back to it',
+    options: { '--failback': {}, '--cluster': { value: true } },
+    positionals: [1, 1],
+    available: true
+  },
+  {
+    words: ['service'],
+    usage: 'service stop|start NODE [--cluster NAME]',
+    summary: 'Stop or start the Cluster Service (the agent) on one node',
+    options: { '--cluster': { value: true } },
+    positionals: [2, 2],
+    available: true
   }
 ]
 

@@ -11,6 +11,7 @@ import { COMMANDS, findCommand, helpText, type CommandSpec } from './commands'
 import { runClusterConnect, runClusterExport, runClusterList, runClusterShow } from './cluster-command'
 import { runAddNode, runDestroy, runEvict, runRole, runRollback } from './cluster-change-commands'
 import { runClusterCreate } from './cluster-create-command'
+import { runMove, runPause, runResume, runService, runStatus } from './console-command'
 import { runValidate } from './validate-command'
 import { EXIT_ERROR, EXIT_OK, makeOutput, reportError, type Output } from './output'
 
@@ -19,6 +20,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv
   stdout: NodeJS.WritableStream
   stderr: NodeJS.WritableStream
+  /** Ends long-running commands (status --watch); the real CLI aborts it on SIGINT/SIGTERM. */
+  signal?: AbortSignal
 }
 
 function allOptions(): OptionSpecs {
@@ -68,6 +71,17 @@ async function runCommand(cmd: CommandSpec, argv: string[], io: CliIo, out: Outp
         return await runRole(env, cmd.words[2] as 'add' | 'set' | 'remove', args[0]!, args[1]!)
       case 'cluster rollback':
         return await runRollback(env, args[0]!)
+        return await runClusterExport({ call, backend, parsed: p, out, env: io.env, args })
+      case 'status':
+        return await runStatus({ call, backend, parsed: p, out, env: io.env, args, ...(io.signal ? { signal: io.signal } : {}) })
+      case 'move':
+        return await runMove({ call, backend, parsed: p, out, env: io.env, args })
+      case 'pause':
+        return await runPause({ call, backend, parsed: p, out, env: io.env, args })
+      case 'resume':
+        return await runResume({ call, backend, parsed: p, out, env: io.env, args })
+      case 'service':
+        return await runService({ call, backend, parsed: p, out, env: io.env, args })
       default:
         throw new UsageError(`${name}: not implemented.`)
     }
@@ -95,7 +109,17 @@ export async function runCli(io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
-  void runCli({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr }).then((code) => {
+  // Ctrl-C ends `status --watch` cleanly (its node feeds are stopped on the way out); any other
+  // command, or a second Ctrl-C, exits at once as before.
+  const stop = new AbortController()
+  const watching = process.argv.includes('--watch')
+  const onSignal = (): void => {
+    if (!watching || stop.signal.aborted) process.exit(130)
+    stop.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  void runCli({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr, signal: stop.signal }).then((code) => {
     process.exitCode = code
   })
 }
