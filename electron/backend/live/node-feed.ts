@@ -13,12 +13,19 @@ import type { LiveClock, TimerHandle } from './live-clock'
 /**
  * $1 the Node.js link, $2 the agent, $3 the status period in seconds. The watch runs in a loop
  * of its own (an agent restart ends it; it comes back within a second and its ack carries a
- * full status) and leaves when this script is gone. A status that fails prints the marker line
- * with ctl's last words. One process group: stopping the exec kills both loops.
+ * full status). A status that fails prints the marker line with ctl's last words. One process
+ * group: stopping the exec kills both loops. When the SSH channel goes away without that (a cut
+ * link), the status loop dies on its next write (SIGPIPE), and the watch loop, which checks every
+ * second that the status loop still lives, stops its `ctl watch` (which writes only on events,
+ * so it would not notice by itself).
  */
 const FEED_SCRIPT = rootScript('live-feed', [
   'n="$1"; a="$2"; p="$3"; me=$$',
-  '( while kill -0 "$me" 2>/dev/null; do "$n" "$a" ctl watch --json 2>/dev/null; sleep 1; done ) &',
+  '( while kill -0 "$me" 2>/dev/null; do',
+  '    "$n" "$a" ctl watch --json 2>/dev/null & w=$!',
+  '    while kill -0 "$me" 2>/dev/null && kill -0 "$w" 2>/dev/null; do sleep 1; done',
+  '    kill "$w" 2>/dev/null || true; wait "$w" 2>/dev/null || true; sleep 1',
+  '  done ) &',
   'while :; do',
   '  if out=$("$n" "$a" ctl status --json 2>&1); then printf \'%s\\n\' "$out"',
   `  else printf '${AGENT_DOWN_MARK}%s\\n' "$(printf '%s' "$out" | tail -n 1)"; fi`,

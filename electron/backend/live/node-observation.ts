@@ -71,6 +71,8 @@ function applyEvent(s: AgentStatusReport, e: AgentEventReport): void {
   const inst = s.instances.find((i) => i.name === e.instance)
   if (!inst) return
   inst.state = e.to
+  // Maintenance is the paused state: entering it is a pause, leaving it a resume.
+  inst.paused = e.to === 'maintenance'
   inst.lastTransition = { from: e.from ?? inst.state, to: e.to, reason: e.reason ?? '', at: e.time }
   // The agent adds the VIP as it becomes master and removes it as it leaves.
   inst.vipsHeld = e.to === 'master' ? [...(inst.vips ?? inst.vipsHeld ?? [])] : []
