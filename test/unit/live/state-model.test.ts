@@ -77,6 +77,14 @@ describe('live state from recorded agent output', () => {
     expect(s.roles[0]!.lastTransition?.cause).toMatch(/planned takeover by admin/)
   })
 
+  it('a resume streamed as a transition out of Maintenance shows the node Up at once (not Paused until the next status)', () => {
+    const obs = world({ n1: recorded.statusPaused.n1, n2: recorded.statusPaused.n2 })
+    expect(computeState(input(obs), grace).nodes[0]!.state).toBe('Paused')
+    observe(obs.get('n1')!, { kind: 'event', event: { time: '2026-12-01T22:07:23.000Z', type: 'transition', instance: 'vip1', from: 'maintenance', to: 'backup', reason: 'resumed by admin' }, at: T0 + 1 })
+    const s = computeState(input(obs), grace)
+    expect(s.nodes[0]).toMatchObject({ state: 'Up', roles: [{ state: 'Backup' }] })
+  })
+
   it('the watch ack carries a full status; a stopped agent (ctl status fails) reads as agent-down, and a garbled line is skipped', () => {
     expect(parseFeedLine(line(recorded.watchLines[0])).kind).toBe('status')
     const down = parseFeedLine(`havip-live: agent-down ${recorded.statusNoAgent.stderr.trim()}`)
