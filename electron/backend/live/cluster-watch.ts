@@ -8,6 +8,7 @@ import type { ClusterState } from '../../api/console'
 import { ApiException, apiError } from '../../api/errors'
 import type { ClusterReading } from '../clusters/cluster-directory'
 import type { SshSession } from '../ssh/session'
+import type { AgentEventReport } from './agent-report'
 import { computeState, noMasterGraceMs, type ComputedState } from './cluster-state-model'
 import { AlertBook, type AlertChange } from './cross-checks'
 import type { LiveClock, TimerHandle } from './live-clock'
@@ -24,6 +25,8 @@ export interface ClusterWatchDeps {
   onState: (s: ClusterState) => void
   /** Alerts raised and cleared (for the cluster's events). */
   onAlerts?: (change: AlertChange) => void
+  /** Every event a node's agent streamed (transitions, admin commands, errors), as it came. */
+  onAgentEvent?: (node: string, event: AgentEventReport) => void
   log: (level: 'info' | 'warn', line: string) => void
 }
 
@@ -148,6 +151,7 @@ export class ClusterWatch {
     if (!o) return
     if (u.kind === 'unreachable' && o.reach !== 'unreachable') this.d.log('warn', `${node} is unreachable for the live view: ${u.why}`)
     observe(o, u)
+    if (u.kind === 'event') this.d.onAgentEvent?.(node, u.event)
     this.recompute()
   }
 

@@ -6,6 +6,7 @@ import type { ClusterReading } from '../clusters/cluster-directory'
 import type { EventHub } from '../events'
 import type { BackendLog } from '../log'
 import type { SshSession } from '../ssh/session'
+import type { AgentEventReport } from './agent-report'
 import type { AlertChange } from './cross-checks'
 import { ClusterWatch } from './cluster-watch'
 import { systemClock, type LiveClock } from './live-clock'
@@ -21,6 +22,8 @@ export interface LiveStateDeps {
   /** How long the first clusters.state waits for every node's first word. Default 6 s. */
   firstWordMs?: number
   onAlerts?: (clusterId: string, change: AlertChange) => void
+  /** Each node's agent events as they stream in (for the cluster's events view). */
+  onAgentEvent?: (clusterId: string, node: string, event: AgentEventReport) => void
 }
 
 export class LiveStateService {
@@ -77,7 +80,8 @@ export class LiveStateService {
         for (const a of change.cleared) this.d.log('info', `cluster ${clusterId}: alert cleared: ${a.kind}${a.role ? ` (${a.role})` : ''}${a.node ? ` (${a.node})` : ''}`)
         this.d.onAlerts?.(clusterId, change)
       },
-      log: (level, line) => this.d.log(level, line)
+      log: (level, line) => this.d.log(level, line),
+      ...(this.d.onAgentEvent ? { onAgentEvent: (node: string, e: AgentEventReport) => this.d.onAgentEvent!(clusterId, node, e) } : {})
     })
     await w.start()
     if (this.disposed) {

@@ -22,21 +22,23 @@ function setup() {
   }
   const emitted: ClusterState[] = []
   const logs: string[] = []
+  const agentEvents: string[] = []
   const service = new LiveStateService({
     read: async () => reading,
     sessionFor: async (id) => ssh[id.slice(2) as 'n1'].session,
     events: { emit: (_e, s) => emitted.push(s as ClusterState) },
     log: (_l, m) => logs.push(m),
     clock,
-    firstWordMs: 6000
+    firstWordMs: 6000,
+    onAgentEvent: (cid, node, e) => agentEvents.push(`${cid} ${node} ${e.type} ${e.to ?? e.message ?? ''}`)
   })
   const feed = (n: 'n1' | 'n2' | 'n3') => ssh[n].open[0]!
-  return { clock, ssh, service, emitted, logs, feed }
+  return { clock, ssh, service, emitted, logs, feed, agentEvents }
 }
 
 describe('live state service', () => {
   it('answers clusters.state once every node said something (or after the bound), with the recorded state', async () => {
-    const { clock, service, feed } = setup()
+    const { clock, service, feed, agentEvents } = setup()
     const p = service.state(definition.id)
     await clock.advance(0)
     feed('n1').write(line(recorded.statusSteady.n1))
@@ -46,6 +48,9 @@ describe('live state service', () => {
     const s = await p
     expect(s.nodes.map((n) => n.state)).toEqual(['Up', 'Up', 'Down'])
     expect(s.roles[0]).toMatchObject({ owner: 'n1', state: 'Online' })
+    // The agent's events go on to whoever keeps the cluster's events, as they come.
+    for (const l of recorded.watchLines.slice(1, 3)) feed('n2').write(line(l))
+    expect(agentEvents).toEqual([`${definition.id} n2 admin takeover`, `${definition.id} n2 transition master`])
     await service.dispose()
   })
 
