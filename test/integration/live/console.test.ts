@@ -260,8 +260,7 @@ describe('console on a live 3-node cluster', () => {
 
   it('forgetting the cluster stops every node\'s feed on the nodes (no exec left running)', async () => {
     // Also after the SSH block above cut one feed off: its processes on n3 went away by themselves.
-    await waitFor('one feed per node', async () => (await feedsRunning()).feeds === 3, 15_000, 500)
-    expect(await feedsRunning()).toEqual({ feeds: 3, watches: 3 })
+    await waitFor('one feed and one watch per node', async () => { const f = await feedsRunning(); return f.feeds === 3 && f.watches === 3 }, 15_000, 500)
     await env.call('clusters.forget', { clusterId })
     await waitFor('no live feed left on the nodes', async () => { const f = await feedsRunning(); return f.feeds === 0 && f.watches === 0 }, 15_000, 200)
     // Known again, so afterAll destroys it through the API.
