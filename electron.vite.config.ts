@@ -6,7 +6,9 @@ import vue from '@vitejs/plugin-vue'
 // browser mode serves, so the browser tests exercise the exact bundle the app ships.
 export default defineConfig({
   main: {
-    plugins: [externalizeDepsPlugin()],
+    // node-pty is an optionalDependency, which the plugin does not externalize by itself: a
+    // native module must stay a run-time require (and may be missing: local-pty.ts).
+    plugins: [externalizeDepsPlugin({ include: ['node-pty'] })],
     build: { rollupOptions: { input: { index: resolve(__dirname, 'electron/main/index.ts') } } }
   },
   preload: {

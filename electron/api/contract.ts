@@ -12,6 +12,7 @@ import type { ApiEventName, ApiMethodName } from './names'
 import { validationEvents, validationMethods } from './validation'
 import { clusterEvents, clusterMethods } from './cluster'
 import { consoleEvents, consoleMethods } from './console'
+import { terminalEvents, terminalMethods } from './terminal'
 
 export const ConnectionStateSchema = z.enum(['connecting', 'connected', 'disconnected', 'failed'])
 
@@ -120,7 +121,9 @@ export const apiMethods = {
   // Clusters (issue 11): list, get, connect, forget, export, and the operations on the nodes.
   ...clusterMethods,
   // The console (issue 12): live state and the actions on a running cluster.
-  ...consoleMethods
+  ...consoleMethods,
+  // Terminals (issue 12): a shell on a node over its SSH connection, or a local one.
+  ...terminalMethods
 } as const satisfies Record<ApiMethodName, { input: z.ZodTypeAny; output: z.ZodTypeAny }>
 
 export const apiEvents = {
@@ -140,7 +143,9 @@ export const apiEvents = {
   // cluster.progress, cluster.finished
   ...clusterEvents,
   // cluster.state
-  ...consoleEvents
+  ...consoleEvents,
+  // terminal.output, terminal.exit
+  ...terminalEvents
 } as const satisfies Record<ApiEventName, z.ZodTypeAny>
 
 // names.ts must list exactly the table's keys (both directions); a mismatch fails to compile.
@@ -227,6 +232,7 @@ export type {
 
 export * from './cluster'
 export * from './console'
+export * from './terminal'
 
 export { ApiErrorSchema } from './errors'
 export type { ApiError, ApiErrorKind } from './errors'

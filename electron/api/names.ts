@@ -37,10 +37,27 @@ export const apiMethodNames = [
   'clusters.move',
   'clusters.pauseNode',
   'clusters.resumeNode',
-  'clusters.nodeService'
+  'clusters.nodeService',
+  'terminal.capabilities',
+  'terminal.open',
+  'terminal.input',
+  'terminal.resize',
+  'terminal.ack',
+  'terminal.close',
+  'terminal.list'
 ] as const
 
-export const apiEventNames = ['connection.state', 'backend.log', 'validation.progress', 'validation.finished', 'cluster.progress', 'cluster.finished', 'cluster.state'] as const
+export const apiEventNames = [
+  'connection.state',
+  'backend.log',
+  'validation.progress',
+  'validation.finished',
+  'cluster.progress',
+  'cluster.finished',
+  'cluster.state',
+  'terminal.output',
+  'terminal.exit'
+] as const
 
 export type ApiMethodName = (typeof apiMethodNames)[number]
 export type ApiEventName = (typeof apiEventNames)[number]

@@ -32,6 +32,8 @@ import { validationVridScan } from './clusters/operations/vrid-scan'
 import { LinuxDeployer } from './deploy/linux-deployer'
 import { allTests } from './validation/groups/catalogue'
 import { ValidationService } from './validation/validation-service'
+import { LocalPtyLoader } from './terminal/local-pty'
+import { TerminalService } from './terminal/terminal-service'
 
 export interface BackendOptions {
   /** Where host keys, saved connections and credentials live (created 0700). */
@@ -49,6 +51,8 @@ export interface BackendOptions {
   liveStatusPeriodMs?: number
   /** Waits of the cluster operations (tests of a slow lab may lengthen the margin). */
   operationTiming?: Partial<OperationTiming>
+  /** How node-pty is loaded for the local shell (tests pass a failing one). */
+  localPty?: LocalPtyLoader
 }
 
 export interface Backend extends DispatchTarget {
@@ -144,6 +148,13 @@ export function createBackend(opts: BackendOptions): Backend {
     if (!clusters.list().some((c) => c.id === clusterId)) void live.forget(clusterId)
   })
 
+  const terminals = new TerminalService({
+    sessions: connections,
+    events,
+    log,
+    ...(opts.localPty ? { localPty: opts.localPty } : {})
+  })
+
   const handlers: ApiHandlers = {
     // secretStorage is asked each time: in Electron, safeStorage's answer can change after start.
     'app.info': async () => ({ version: pkg.version, mode: opts.mode, secretStorage: credentials.protection }),
@@ -152,10 +163,13 @@ export function createBackend(opts: BackendOptions): Backend {
     'connections.connect': (input) => connections.connect(input),
     'connections.reconnect': ({ id }) => connections.reconnect(id),
     'connections.disconnect': async ({ id }) => {
+      // Its terminals end first, saying why (not as a dropped link).
+      terminals.closeForConnection(id, 'The connection was disconnected, so this terminal was closed.')
       await connections.disconnect(id)
       return {}
     },
     'connections.forget': async ({ id }) => {
+      terminals.closeForConnection(id, 'The connection was forgotten, so this terminal was closed.')
       await connections.forget(id)
       return {}
     },
@@ -210,7 +224,28 @@ export function createBackend(opts: BackendOptions): Backend {
     'clusters.move': ({ clusterId, role, to }) => consoleActions.move(clusterId, role, to),
     'clusters.pauseNode': ({ clusterId, node, drain }) => consoleActions.pause(clusterId, node, drain),
     'clusters.resumeNode': ({ clusterId, node, failback }) => consoleActions.resume(clusterId, node, failback),
-    'clusters.nodeService': ({ clusterId, node, action }) => consoleActions.nodeService(clusterId, node, action)
+    'clusters.nodeService': ({ clusterId, node, action }) => consoleActions.nodeService(clusterId, node, action),
+
+    // Terminals (issue 12): a shell on a node over its connection, or a local one.
+    'terminal.capabilities': () => terminals.capabilities(),
+    'terminal.open': (request) => terminals.open(request),
+    'terminal.input': async ({ id, data }) => {
+      terminals.input(id, data)
+      return {}
+    },
+    'terminal.resize': async ({ id, cols, rows }) => {
+      terminals.resize(id, cols, rows)
+      return {}
+    },
+    'terminal.ack': async ({ id, chars }) => {
+      terminals.ack(id, chars)
+      return {}
+    },
+    'terminal.close': async ({ id }) => {
+      terminals.close(id)
+      return {}
+    },
+    'terminal.list': async () => terminals.list()
   }
 
   return {
@@ -221,6 +256,7 @@ export function createBackend(opts: BackendOptions): Backend {
       // Operations first: one stopped between two steps on a node is worse than a late exit.
       await operations.dispose()
       await live.dispose()
+      terminals.dispose()
       await validation.dispose()
       await connections.dispose()
       events.clear()

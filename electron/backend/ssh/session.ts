@@ -4,7 +4,7 @@
 // checksum and placed atomically (upload.ts).
 import * as fs from 'node:fs'
 import type { Duplex } from 'node:stream'
-import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2'
+import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2'
 import type { HostKeyInfo, SshErrorInfo, SshTarget } from '../../api/model'
 import type { HostKeyStore } from '../store/host-key-store'
 import { mapSshError, SshError } from './errors'
@@ -77,6 +77,19 @@ export interface SshSession {
   ): Promise<{ sha256: string; bytes: number }>
   close(): Promise<void>
   isConnected(): boolean
+  /**
+   * An interactive login shell with a PTY (RFC 4254 §6.2, §6.5) on this connection, as its
+   * login user (no sudo). Optional: only real SSH sessions carry one. The caller owns the
+   * channel and must close it; it also closes when the connection does.
+   */
+  openShell?(pty: ShellPty): Promise<ClientChannel>
+}
+
+export interface ShellPty {
+  cols: number
+  rows: number
+  /** TERM for the remote side, e.g. 'xterm-256color'. */
+  term: string
 }
 
 /**
@@ -385,6 +398,22 @@ export class Ssh2Session implements SshSession {
     const c = this.client
     if (!c) throw mapSshError(new Error('Not connected'), { host: this.target.host, port: this.target.port, phase: 'exec' })
     return c
+  }
+
+  async openShell(pty: ShellPty): Promise<ClientChannel> {
+    const { host, port } = this.target
+    const client = await this.channel(['shell'])
+    this.cfg.log(`opening an interactive shell on ${this.where}`)
+    return new Promise<ClientChannel>((resolve, reject) => {
+      try {
+        client.shell({ term: pty.term, cols: pty.cols, rows: pty.rows, width: 0, height: 0 }, {}, (err, channel) =>
+          err ? reject(mapSshError(err, { host, port, phase: 'exec' })) : resolve(channel)
+        )
+      } catch (e) {
+        // ssh2 throws synchronously when the connection ended between the check and the request.
+        reject(mapSshError(e, { host, port, phase: 'exec' }))
+      }
+    })
   }
 
   private sudoPassword(): string | undefined {

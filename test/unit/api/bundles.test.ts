@@ -44,4 +44,22 @@ describe('bundle boundaries', () => {
       .map((f) => path.relative(root, f))
     expect(offenders).toEqual([])
   })
+
+  it('the browser-mode bundle keeps node-pty (optional, native) a run-time require, loaded only when asked', async () => {
+    const out = await build({
+      absWorkingDir: root,
+      entryPoints: [path.join(root, 'electron/web/main.ts')],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'silent'
+    })
+    const code = out.outputFiles[0]!.text
+    // Required when the local shell is first asked for, never at the top where a missing module would stop the backend.
+    expect(code).toMatch(/async \(\) => \(0, import_node_module\.createRequire\)\(__filename\)\("node-pty"\)/)
+    expect(code).not.toMatch(/^\S.*require\("node-pty"\)/m)
+  })
 })

@@ -23,6 +23,8 @@ interface BuilderConfig {
   linux?: { target?: Target[]; category?: string; maintainer?: string }
   win?: { target?: Target[] }
   asar?: boolean
+  asarUnpack?: string[]
+  npmRebuild?: boolean
   electronFuses?: Record<string, boolean>
 }
 
@@ -73,5 +75,16 @@ describe('electron-builder.yml', () => {
     // The main bundle's entry is where package.json says.
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { main: string }
     expect(pkg.main).toBe('out/main/index.js')
+  })
+
+  it('unpacks node-pty (the local shell) from the archive and rebuilds it for Electron; it stays an optional dependency', () => {
+    expect(config.asarUnpack).toContain('node_modules/node-pty/**')
+    expect(config.npmRebuild).toBe(true)
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>
+      optionalDependencies?: Record<string, string>
+    }
+    expect(pkg.optionalDependencies?.['node-pty']).toBeDefined()
+    expect(pkg.dependencies?.['node-pty']).toBeUndefined()
   })
 })

@@ -12,6 +12,7 @@ import * as model from '../../../electron/api/model'
 import * as validation from '../../../electron/api/validation'
 import * as cluster from '../../../electron/api/cluster'
 import * as consoleApi from '../../../electron/api/console'
+import * as terminal from '../../../electron/api/terminal'
 
 /** Paths of unbounded strings (and of schema kinds the walk does not understand) under `schema`. */
 function unboundedStrings(schema: z.ZodTypeAny, at: string, seen = new Set<z.ZodTypeAny>()): string[] {
@@ -67,7 +68,8 @@ const everySchema: Array<[string, z.ZodTypeAny]> = [
   ...exportedSchemas(errors, 'errors'),
   ...exportedSchemas(validation, 'validation'),
   ...exportedSchemas(cluster, 'cluster'),
-  ...exportedSchemas(consoleApi, 'console')
+  ...exportedSchemas(consoleApi, 'console'),
+  ...exportedSchemas(terminal, 'terminal')
 ]
 
 describe('API string limits', () => {
