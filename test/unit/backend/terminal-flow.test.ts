@@ -138,7 +138,7 @@ class FakeChannel extends PassThrough {
   readonly stderr = new PassThrough()
   readonly written: string[] = []
   readonly windows: Array<[number, number]> = []
-  closed = false
+  closeCalled = false
   constructor() {
     super({ highWaterMark: 64 * 1024 })
   }
@@ -150,8 +150,8 @@ class FakeChannel extends PassThrough {
     this.windows.push([rows, cols])
   }
   close(): void {
-    if (this.closed) return
-    this.closed = true
+    if (this.closeCalled) return
+    this.closeCalled = true
     this.emit('exit', null)
     this.emit('close')
   }
@@ -257,7 +257,7 @@ describe('TerminalService over a channel', () => {
     const { service, exits } = serviceWith(channel)
     const t = await service.open({ kind: 'node', connectionId: 'c-1', cols: 80, rows: 24 })
     service.closeForConnection('c-1', 'The connection was disconnected, so this terminal was closed.')
-    expect(channel.closed).toBe(true)
+    expect(channel.closeCalled).toBe(true)
     await waitFor('exit', () => exits.length === 1, 2000, 5)
     expect(exits[0]).toMatchObject({ id: t.id, reason: 'closed', message: /disconnected/ })
     service.close(t.id) // closing an ended terminal is not an error
