@@ -10,8 +10,9 @@ import { useNodeFactsStore } from '../stores/facts'
 import { useSelectionStore, type Selection } from '../stores/selection'
 import { useValidationStore } from '../stores/validation'
 import { describeError, type ErrorView } from './useApiError'
+import { useTerminalActions } from './useTerminalActions'
 
-export type ActionIcon = 'connect' | 'refresh' | 'disconnect' | 'forget' | 'key' | 'cluster' | 'details' | 'validate' | 'report'
+export type ActionIcon = 'connect' | 'refresh' | 'disconnect' | 'forget' | 'key' | 'cluster' | 'details' | 'validate' | 'report' | 'terminal'
 
 export interface UiAction {
   id: string
@@ -44,6 +45,7 @@ export function useActions(): {
   const facts = useNodeFactsStore()
   const events = useEventsStore()
   const validation = useValidationStore()
+  const { openTerminalAction, localShellAction, terminalsSection } = useTerminalActions()
 
   async function runAction(a: UiAction): Promise<void> {
     if (a.disabledReason || busyActionId.value) return
@@ -96,6 +98,7 @@ export function useActions(): {
         icon: 'refresh',
         run: () => facts.load(c.id, true)
       })
+      list.push(...openTerminalAction(c))
     }
     if (!asTreeSelection) {
       list.push({
@@ -182,7 +185,8 @@ export function useActions(): {
               ...reportAction(),
               connectAction,
               { id: 'create-cluster', label: 'Create Cluster...', icon: 'cluster', disabledReason: laterClusters, run: () => {} },
-              refreshConnectionsAction()
+              refreshConnectionsAction(),
+              localShellAction()
             ]
           }
         ]
@@ -211,7 +215,7 @@ export function useActions(): {
         ]
       case 'connections': {
         const out: ActionSection[] = [
-          { title: 'Connections', actions: [connectAction, validateAction, ...reportAction(), refreshConnectionsAction()] }
+          { title: 'Connections', actions: [connectAction, validateAction, ...reportAction(), refreshConnectionsAction(), localShellAction()] }
         ]
         const picked = selection.listConnectionId ? connections.byId(selection.listConnectionId) : undefined
         if (picked) out.push({ title: displayName(picked), actions: connectionActions(picked, false) })
@@ -225,7 +229,7 @@ export function useActions(): {
     }
   }
 
-  const sections = computed(() => sectionsFor(selection.selected))
+  const sections = computed(() => [...sectionsFor(selection.selected), ...terminalsSection()])
 
   return { sections, actionError, busyActionId, runAction }
 }

@@ -1,0 +1,120 @@
+// End to end, as an admin would (issue 12): browser mode (`node out/node/web.cjs`) in Debian's
+// Chromium against the lab. With n1 connected, "Open Terminal" in the node's Actions opens a
+// terminal tab; a typed command's output appears in the xterm, fitted to the pane; the tree
+// hides the terminals and the Actions pane brings them back; closing the tab ends the shell.
+// The console must run clean under its strict CSP (xterm's styles included). Screenshot:
+// docs/screenshots/terminal-node.png.
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { LabState } from '../lab/lab'
+import { callApi } from './support/api-client'
+import { launchChromium } from './support/chromium'
+import { currentLab, labNode } from './support/lab-state'
+import { ConsolePages, shot } from './support/console-pages'
+import { startWebServer, type RunningWebServer } from './support/web-server'
+
+let lab: LabState
+let server: RunningWebServer | undefined
+let browser: Browser | undefined
+const pages = new ConsolePages(() => browser)
+
+beforeAll(async () => {
+  lab = currentLab()
+  server = await startWebServer()
+  browser = await launchChromium()
+})
+
+afterEach(async () => {
+  await pages.closeAll()
+})
+
+afterAll(async () => {
+  await browser?.close().catch(() => {})
+  await server?.stop()
+})
+
+/** The text xterm rendered (its rows), without the trailing blanks of each row. */
+async function screenText(page: Page): Promise<string> {
+  return page.locator('.xterm-rows').first().evaluate((rows) => [...rows.children].map((r) => (r.textContent ?? '').trimEnd()).join('\n'))
+}
+
+describe('terminals in the console', () => {
+  it('opens a terminal on n1 from the Actions pane, runs a command and shows its output', async () => {
+    const n1 = labNode('n1')
+    const user = lab.keyUsers.nopasswdSudo
+    // Arranged through the API: the host key and the connection (the Connect dialog has its own tests).
+    await callApi(server!.baseUrl, server!.token, 'hostKeys.trust', { host: n1.address, port: n1.sshPort, keyType: 'ssh-ed25519', fingerprint: n1.hostKeyFingerprint })
+    await callApi(server!.baseUrl, server!.token, 'connections.connect', {
+      host: n1.address,
+      port: n1.sshPort,
+      username: user.name,
+      auth: { kind: 'key', privateKeyPath: user.privateKeyPath }
+    })
+
+    const page = await pages.open(server!.url)
+    await page.getByRole('treeitem', { name: new RegExp(`${user.name}@${n1.address.replace(/\./g, '\\.')}|n1`) }).click()
+    const actions = page.getByRole('complementary', { name: 'Actions' })
+    await actions.getByRole('button', { name: 'Open Terminal' }).click()
+
+    // A tab for the node, and a live shell in it.
+    const tab = page.getByRole('tab', { name: new RegExp(`${user.name}@`) })
+    await tab.waitFor()
+    await page.locator('.xterm-rows').first().waitFor()
+    await expect.poll(() => screenText(page), { timeout: 20_000 }).toMatch(/\$\s*$/m)
+    await page.locator('.xterm').first().click()
+    await page.keyboard.type('echo "E2E=$((6*7)) on $(hostname) as $(id -un)"')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => screenText(page), { timeout: 20_000 }).toContain(`E2E=42 on n1 as ${user.name}`)
+
+    // The PTY has the size xterm was fitted to (wider than the 100 columns it opened with).
+    await page.keyboard.type('stty size')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => screenText(page)).toMatch(/^\d+ \d+$/m)
+    const [rows, cols] = (/^(\d+) (\d+)$/m.exec(await screenText(page)) ?? []).slice(1).map(Number)
+    expect(cols).toBeGreaterThan(100)
+    expect(rows).toBeGreaterThan(10)
+    // Colours come through (xterm's styles under the CSP): ls --color marks a directory.
+    await page.keyboard.type('printf "\\033[32mGREEN\\033[0m\\n"')
+    await page.keyboard.press('Enter')
+    const green = page.locator('.xterm-rows span', { hasText: /^GREEN$/ }).first()
+    await green.waitFor()
+    expect(await green.evaluate((el) => getComputedStyle(el).color)).not.toBe(await page.locator('.xterm-rows').first().evaluate((el) => getComputedStyle(el).color))
+    await shot(page, 'terminal-node.png', true)
+
+    // The tree shows its selection; the Actions pane's Terminals section brings the terminal back, screen kept.
+    await page.getByRole('treeitem', { name: /Connections/ }).first().click()
+    await expect.poll(() => page.locator('.xterm-rows').first().isVisible()).toBe(false)
+    await actions.getByRole('button', { name: new RegExp(`^${user.name}@`) }).click()
+    await expect.poll(() => screenText(page)).toContain(`E2E=42 on n1 as ${user.name}`)
+
+    // Closing the tab ends the shell in the backend.
+    await page.getByRole('button', { name: /^Close terminal/ }).click()
+    await expect.poll(() => page.getByRole('tab').count()).toBe(0)
+    await expect.poll(async () => (await callApi(server!.baseUrl, server!.token, 'terminal.list', {})) as unknown[]).toEqual([])
+    expect(pages.problems).toEqual([])
+  })
+
+  it('opens a local shell on this computer (node-pty is built here)', async () => {
+    const caps = (await callApi(server!.baseUrl, server!.token, 'terminal.capabilities', {})) as { localShell: { available: boolean } }
+    const page = await pages.open(server!.url)
+    const actions = page.getByRole('complementary', { name: 'Actions' })
+    const local = actions.getByRole('button', { name: 'Local Shell' })
+    await local.waitFor()
+    if (!caps.localShell.available) {
+      // Where node-pty could not be built, the action says why instead.
+      expect(await local.isDisabled()).toBe(true)
+      expect(await actions.textContent()).toMatch(/needs node-pty/)
+      return
+    }
+    await expect.poll(() => local.isEnabled()).toBe(true)
+    await local.click()
+    await page.getByRole('tab', { name: /Local shell/ }).waitFor()
+    await page.locator('.xterm').first().click()
+    await page.keyboard.type('echo "LOCAL=$((40+2))"')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => screenText(page), { timeout: 20_000 }).toContain('LOCAL=42')
+    await page.getByRole('button', { name: /^Close terminal/ }).click()
+    await expect.poll(() => page.getByRole('tab').count()).toBe(0)
+    expect(pages.problems).toEqual([])
+  })
+})
