@@ -78,7 +78,9 @@ describe('terminals in the console', () => {
     await page.keyboard.press('Enter')
     const green = page.locator('.xterm-rows span', { hasText: /^GREEN$/ }).first()
     await green.waitFor()
-    expect(await green.evaluate((el) => getComputedStyle(el).color)).not.toBe(await page.locator('.xterm-rows').first().evaluate((el) => getComputedStyle(el).color))
+    // xterm's default ANSI green and the theme's foreground: both come from its mirrored styles.
+    expect(await green.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).color)).toBe('rgb(78, 154, 6)')
+    expect(await page.locator('.xterm-rows').first().evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).color)).toBe('rgb(212, 212, 212)')
     await shot(page, 'terminal-node.png', true)
 
     // The tree shows its selection; the Actions pane's Terminals section brings the terminal back, screen kept.
