@@ -34,7 +34,7 @@ export function useTerminalActions(): {
     if (terminals.tabs.length === 0) return []
     const actions: UiAction[] = terminals.tabs.map((t) => ({
       id: `show-terminal-${t.id}`,
-      label: `${t.title}${t.ended ? ' (ended)' : ''}`,
+      label: `${terminals.titleOf(t)}${t.ended ? ' (ended)' : ''}`,
       icon: 'terminal',
       run: () => terminals.show(t.id)
     }))

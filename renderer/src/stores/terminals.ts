@@ -3,7 +3,7 @@ import { computed, ref } from 'vue'
 import type { ApiEventPayload, ApiOutput } from '@api/contract'
 import { api } from '../services/api'
 import { forgetTerminalOutput } from '../composables/terminalOutput'
-import { displayName, type Connection } from './connections'
+import { displayName, useConnectionsStore, type Connection } from './connections'
 import { useEventsStore } from './events'
 
 export type LocalShellAvailability = ApiOutput<'terminal.capabilities'>['localShell']
@@ -46,14 +46,14 @@ export const useTerminalsStore = defineStore('terminals', () => {
     }
   }
 
-  async function openTerminal(request: { kind: 'node'; connectionId: string } | { kind: 'local' }, title?: string): Promise<TerminalTab> {
+  async function openTerminal(request: { kind: 'node'; connectionId: string } | { kind: 'local' }): Promise<TerminalTab> {
     opening.value += 1
     try {
       const info = await api.call('terminal.open', { ...request, ...INITIAL_SIZE })
       const tab: TerminalTab = {
         id: info.id,
         kind: info.kind,
-        title: title ?? info.title,
+        title: info.title,
         user: info.user,
         ...(info.connectionId ? { connectionId: info.connectionId } : {})
       }
@@ -66,9 +66,15 @@ export const useTerminalsStore = defineStore('terminals', () => {
   }
 
   function openForConnection(c: Connection): Promise<TerminalTab> {
-    // The admin knows the node by its display name (its hostname once facts were read).
+    return openTerminal({ kind: 'node', connectionId: c.id })
+  }
+
+  /** The tab's name: user@ the node as the tree names it (its hostname once its facts are read, which may be after the terminal opened). */
+  function titleOf(tab: TerminalTab): string {
+    const c = tab.connectionId ? useConnectionsStore().byId(tab.connectionId) : undefined
+    if (!c) return tab.title
     const name = displayName(c)
-    return openTerminal({ kind: 'node', connectionId: c.id }, name.includes('@') ? name : `${c.username}@${name}`)
+    return name.includes('@') ? name : `${tab.user}@${name}`
   }
 
   function openLocal(): Promise<TerminalTab> {
@@ -119,10 +125,10 @@ export const useTerminalsStore = defineStore('terminals', () => {
       useEventsStore().push({
         at: new Date().toISOString(),
         level: e.reason === 'dropped' || e.reason === 'error' ? 'warn' : 'info',
-        message: `Terminal ${tab.title}: ${e.message}`
+        message: `Terminal ${titleOf(tab)}: ${e.message}`
       })
     }
   }
 
-  return { tabs, activeId, active, shown, localShell, opening, has, loadCapabilities, openForConnection, openLocal, show, hide, close, adopt, applyExit }
+  return { tabs, activeId, active, shown, localShell, opening, has, titleOf, loadCapabilities, openForConnection, openLocal, show, hide, close, adopt, applyExit }
 })
