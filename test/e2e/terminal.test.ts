@@ -1,12 +1,14 @@
 // End to end, as an admin would (issue 12): browser mode (`node out/node/web.cjs`) in Debian's
 // Chromium against the lab. With n1 connected, "Open Terminal" in the node's Actions opens a
 // terminal tab; a typed command's output appears in the xterm, fitted to the pane; the tree
-// hides the terminals and the Actions pane brings them back; closing the tab ends the shell.
+// hides the terminals and the Actions pane brings them back; closing the tab ends the shell; a
+// flood of output leaves the console usable and the backend's buffer bounded.
 // The console must run clean under its strict CSP (xterm's styles included). Screenshot:
 // docs/screenshots/terminal-node.png.
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { LabState } from '../lab/lab'
+import type { LabNode, LabState } from '../lab/lab'
+import { TERMINAL_HIGH_WATERMARK, TERMINAL_OUTPUT_MAX_CHARS } from '../../electron/api/terminal'
 import { callApi } from './support/api-client'
 import { launchChromium } from './support/chromium'
 import { currentLab, labNode } from './support/lab-state'
@@ -33,6 +35,23 @@ afterAll(async () => {
   await server?.stop()
 })
 
+/**
+ * Arranged through the API: n1's host key and a connection as the lab's key user (the Connect
+ * dialog has its own tests). Connecting again replaces an earlier session of the same target.
+ */
+async function connectN1(): Promise<{ n1: LabNode; user: LabState['keyUsers']['nopasswdSudo'] }> {
+  const n1 = labNode('n1')
+  const user = lab.keyUsers.nopasswdSudo
+  await callApi(server!.baseUrl, server!.token, 'hostKeys.trust', { host: n1.address, port: n1.sshPort, keyType: 'ssh-ed25519', fingerprint: n1.hostKeyFingerprint })
+  await callApi(server!.baseUrl, server!.token, 'connections.connect', {
+    host: n1.address,
+    port: n1.sshPort,
+    username: user.name,
+    auth: { kind: 'key', privateKeyPath: user.privateKeyPath }
+  })
+  return { n1, user }
+}
+
 /** The text xterm rendered (its rows), without the trailing blanks of each row. */
 async function screenText(page: Page): Promise<string> {
   return page.locator('.xterm-rows').first().evaluate((rows) => [...rows.children].map((r) => (r.textContent ?? '').trimEnd()).join('\n'))
@@ -40,16 +59,7 @@ async function screenText(page: Page): Promise<string> {
 
 describe('terminals in the console', () => {
   it('opens a terminal on n1 from the Actions pane, runs a command and shows its output', async () => {
-    const n1 = labNode('n1')
-    const user = lab.keyUsers.nopasswdSudo
-    // Arranged through the API: the host key and the connection (the Connect dialog has its own tests).
-    await callApi(server!.baseUrl, server!.token, 'hostKeys.trust', { host: n1.address, port: n1.sshPort, keyType: 'ssh-ed25519', fingerprint: n1.hostKeyFingerprint })
-    await callApi(server!.baseUrl, server!.token, 'connections.connect', {
-      host: n1.address,
-      port: n1.sshPort,
-      username: user.name,
-      auth: { kind: 'key', privateKeyPath: user.privateKeyPath }
-    })
+    const { n1, user } = await connectN1()
 
     const page = await pages.open(server!.url)
     await page.getByRole('treeitem', { name: new RegExp(`${user.name}@${n1.address.replace(/\./g, '\\.')}|n1`) }).click()
@@ -93,6 +103,63 @@ describe('terminals in the console', () => {
     await page.getByRole('button', { name: /^Close terminal/ }).click()
     await expect.poll(() => page.getByRole('tab').count()).toBe(0)
     await expect.poll(async () => (await callApi(server!.baseUrl, server!.token, 'terminal.list', {})) as unknown[]).toEqual([])
+    expect(pages.problems).toEqual([])
+  })
+
+  it('a flood of output does not freeze the console: xterm acknowledges as it writes, the backend stays bounded, the shell answers after', async () => {
+    const { n1, user } = await connectN1()
+    const page = await pages.open(server!.url)
+    await page.getByRole('treeitem', { name: new RegExp(`${user.name}@${n1.address.replace(/\./g, '\\.')}|n1`) }).click()
+    const actions = page.getByRole('complementary', { name: 'Actions' })
+    await actions.getByRole('button', { name: 'Open Terminal' }).click()
+    await page.getByRole('tab', { name: new RegExp(`${user.name}@`) }).waitFor()
+    await expect.poll(() => screenText(page), { timeout: 20_000 }).toMatch(/\$\s*$/m)
+    await page.locator('.xterm').first().click()
+    await page.keyboard.type('yes | head -c 10000000; echo "FLOOD-$((40+2))"')
+    await page.keyboard.press('Enter')
+
+    // While it floods: the backend never holds more than the watermark unacknowledged, and the
+    // console answers clicks (the tree, then back to the terminal from the Actions pane).
+    let maxUnacked = 0
+    let sawFlow = false
+    const flowOf = async () =>
+      ((await callApi(server!.baseUrl, server!.token, 'terminal.list', {})) as Array<{ flow: { unackedChars: number; totalChars: number } }>)[0]?.flow
+    await expect
+      .poll(
+        async () => {
+          const f = await flowOf()
+          if (f) {
+            maxUnacked = Math.max(maxUnacked, f.unackedChars)
+            sawFlow ||= f.totalChars > 1_000_000
+          }
+          return sawFlow
+        },
+        { timeout: 60_000, interval: 100 }
+      )
+      .toBe(true)
+    await page.getByRole('treeitem', { name: /Connections/ }).first().click()
+    await expect.poll(() => page.locator('.xterm-rows').first().isVisible()).toBe(false)
+    await actions.getByRole('button', { name: new RegExp(`^${user.name}@`) }).click()
+    await expect
+      .poll(
+        async () => {
+          const f = await flowOf()
+          if (f) maxUnacked = Math.max(maxUnacked, f.unackedChars)
+          return screenText(page)
+        },
+        { timeout: 90_000, interval: 250 }
+      )
+      .toMatch(/^FLOOD-42$/m)
+    const total = (await flowOf())?.totalChars ?? 0
+    console.log(`terminal flood in Chromium: ${total} characters written by xterm; backend max unacknowledged ${maxUnacked}`)
+    expect(total).toBeGreaterThanOrEqual(15_000_000) // 10 MB of "y\n", each "\n" sent as "\r\n"
+    expect(maxUnacked).toBeLessThanOrEqual(TERMINAL_HIGH_WATERMARK + TERMINAL_OUTPUT_MAX_CHARS)
+    await page.keyboard.type('echo "AFTER=$((6*7))"')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => screenText(page), { timeout: 20_000 }).toMatch(/^AFTER=42$/m)
+    // Once output stops, the renderer acknowledges the rest: nothing stays outstanding.
+    await expect.poll(async () => (await flowOf())?.unackedChars).toBe(0)
+    await page.getByRole('button', { name: /^Close terminal/ }).click()
     expect(pages.problems).toEqual([])
   })
 
