@@ -31,6 +31,8 @@ import { InputBacklogFull, type SourceEnd, type TerminalSource } from './termina
  */
 export const MAX_TERMINALS_PER_CONNECTION = 2
 export const MAX_LOCAL_TERMINALS = 8
+/** How long a closed terminal waits for its channel's or PTY's own end before it is reported ended anyway. */
+const CLOSE_CONFIRM_MS = 5000
 
 export interface TerminalServiceDeps {
   sessions: NodeSessions
@@ -189,11 +191,12 @@ export class TerminalService {
     return this.infoOf(t)
   }
 
-  /** End a terminal on purpose; its source's end reports it. */
+  /** End a terminal on purpose; its source's end reports it (or, if a hung link never confirms, the timer). */
   private end(t: OpenTerminal, message: string): void {
     if (t.closing) return
     t.closing = { message }
     t.source.close()
+    setTimeout(() => this.finish(t, {}), CLOSE_CONFIRM_MS).unref()
   }
 
   private finish(t: OpenTerminal, end: SourceEnd): void {
