@@ -26,6 +26,14 @@ export function attachTerminalOutput(id: string, sink: Sink): () => void {
   }
 }
 
+/**
+ * No terminal.open is in flight any more: output that waited for a terminal that is not one of
+ * `ids` (another browser tab's, which arrived while ours was opening) will never be shown; drop it.
+ */
+export function dropUnclaimedTerminalOutput(ids: ReadonlySet<string>): void {
+  for (const id of [...early.keys()]) if (!ids.has(id)) early.delete(id)
+}
+
 /** The terminal ended and its tab closed: drop whatever still waits for it. */
 export function forgetTerminalOutput(id: string): void {
   sinks.delete(id)

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { ApiEventPayload, ApiOutput } from '@api/contract'
 import { api } from '../services/api'
-import { forgetTerminalOutput } from '../composables/terminalOutput'
+import { dropUnclaimedTerminalOutput, forgetTerminalOutput } from '../composables/terminalOutput'
 import { displayName, useConnectionsStore, type Connection } from './connections'
 import { useEventsStore } from './events'
 
@@ -62,6 +62,7 @@ export const useTerminalsStore = defineStore('terminals', () => {
       return tab
     } finally {
       opening.value -= 1
+      if (opening.value === 0) dropUnclaimedTerminalOutput(new Set(tabs.value.map((t) => t.id)))
     }
   }
 
