@@ -11,8 +11,26 @@ import { useSelectionStore, type Selection } from '../stores/selection'
 import { useValidationStore } from '../stores/validation'
 import { describeError, type ErrorView } from './useApiError'
 import { useTerminalActions } from './useTerminalActions'
+import { useClustersStore } from '../stores/clusters'
+import { useClusterActions } from './useClusterActions'
 
-export type ActionIcon = 'connect' | 'refresh' | 'disconnect' | 'forget' | 'key' | 'cluster' | 'details' | 'validate' | 'report' | 'terminal'
+export type ActionIcon =
+  | 'connect'
+  | 'refresh'
+  | 'disconnect'
+  | 'forget'
+  | 'key'
+  | 'cluster'
+  | 'details'
+  | 'validate'
+  | 'report'
+  | 'add'
+  | 'remove'
+  | 'export'
+  | 'destroy'
+  | 'roles'
+  | 'server'
+  | 'terminal'
 
 export interface UiAction {
   id: string
@@ -46,6 +64,8 @@ export function useActions(): {
   const events = useEventsStore()
   const validation = useValidationStore()
   const { openTerminalAction, localShellAction, terminalsSection } = useTerminalActions()
+  const clusters = useClustersStore()
+  const { createClusterAction, connectClusterAction, clusterSections } = useClusterActions()
 
   async function runAction(a: UiAction): Promise<void> {
     if (a.disabledReason || busyActionId.value) return
@@ -86,8 +106,6 @@ export function useActions(): {
   function refreshConnectionsAction(): UiAction {
     return { id: 'refresh-connections', label: 'Refresh', icon: 'refresh', run: () => connections.load() }
   }
-
-  const laterClusters = 'Comes with the cluster wizards in a later version.'
 
   function connectionActions(c: Connection, asTreeSelection: boolean): UiAction[] {
     const list: UiAction[] = []
@@ -183,8 +201,9 @@ export function useActions(): {
             actions: [
               validateAction,
               ...reportAction(),
+              createClusterAction,
+              connectClusterAction,
               connectAction,
-              { id: 'create-cluster', label: 'Create Cluster...', icon: 'cluster', disabledReason: laterClusters, run: () => {} },
               refreshConnectionsAction(),
               localShellAction()
             ]
@@ -197,22 +216,16 @@ export function useActions(): {
             actions: [
               validateAction,
               ...reportAction(),
-              { id: 'create-cluster', label: 'Create Cluster...', icon: 'cluster', disabledReason: laterClusters, run: () => {} },
-              { id: 'connect-cluster', label: 'Connect to Cluster...', icon: 'cluster', disabledReason: laterClusters, run: () => {} },
-              connectAction
+              createClusterAction,
+              connectClusterAction,
+              connectAction,
+              { id: 'refresh-clusters', label: 'Refresh', icon: 'refresh', run: () => clusters.load() }
             ]
           }
         ]
-      case 'cluster-preview':
+      case 'cluster':
       case 'cluster-part':
-        return [
-          {
-            title: 'Cluster',
-            actions: [
-              { id: 'create-cluster', label: 'Create Cluster...', icon: 'cluster', disabledReason: laterClusters, run: () => {} }
-            ]
-          }
-        ]
+        return clusterSections(sel)
       case 'connections': {
         const out: ActionSection[] = [
           { title: 'Connections', actions: [connectAction, validateAction, ...reportAction(), refreshConnectionsAction(), localShellAction()] }

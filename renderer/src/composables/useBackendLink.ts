@@ -5,6 +5,8 @@ import { api, type ApiLinkStatus } from '../services/api'
 import { STATE_TEXT, displayName, useConnectionsStore } from '../stores/connections'
 import { useEventsStore } from '../stores/events'
 import { useValidationStore } from '../stores/validation'
+import { useClustersStore } from '../stores/clusters'
+import { OPERATION_TITLES } from '../stores/operation-model'
 
 export function useBackendLink(): Ref<ApiLinkStatus> {
   const status = ref<ApiLinkStatus>(api.status)
@@ -17,7 +19,8 @@ export function useBackendLink(): Ref<ApiLinkStatus> {
 
 /**
  * Feeds `backend.log` and `connection.state` into the events strip and the connections store,
- * and a validation run's `validation.progress` / `validation.finished` into its store.
+ * a validation run's `validation.progress` / `validation.finished` into its store, and the
+ * cluster operations' `cluster.progress` / `cluster.finished` into the clusters store.
  */
 export function useBackendEvents(): void {
   const events = useEventsStore()
@@ -49,7 +52,22 @@ export function useBackendEvents(): void {
       message: `Validation ${e.cancelled ? 'cancelled' : 'finished'}: ${s.overall} (${s.success} success, ${s.warning} warning, ${s.failed} failed, ${s.notRun} not run)`
     })
   })
+  const clusters = useClustersStore()
+  const offClusterProgress = api.on('cluster.progress', (e) => clusters.applyProgress(e))
+  const offClusterFinished = api.on('cluster.finished', (e) => {
+    clusters.applyFinished(e)
+    const op = Object.values(clusters.operations).find((o) => o.id === e.operationId)
+    const what = op ? `${OPERATION_TITLES[op.kind]} on ${op.clusterName}` : `Cluster operation ${e.operationId}`
+    events.push({
+      at: new Date().toISOString(),
+      level: e.outcome === 'failed' ? 'error' : 'info',
+      message: `${what} ${e.outcome}${e.error ? `: ${e.error.message}` : ''}`,
+      ...(e.error?.node ? { node: e.error.node } : {})
+    })
+  })
   onBeforeUnmount(() => {
+    offClusterProgress()
+    offClusterFinished()
     offLog()
     offState()
     offProgress()

@@ -22,11 +22,28 @@ export interface ConfirmRequest {
   danger?: boolean
 }
 
+/** The cluster dialogs (one at a time); Evict, Remove Role and Forget ask through ask(). */
+export type ClusterDialog =
+  | { kind: 'connect-cluster' }
+  | { kind: 'add-node'; clusterId: string }
+  | { kind: 'configure-role'; clusterId: string; role: string | null }
+  | { kind: 'export'; clusterId: string }
+  | { kind: 'destroy'; clusterId: string }
+
 /** Modal dialogs are app-wide state so any action (pane, menu, tree) can open them. */
 export const useDialogsStore = defineStore('dialogs', () => {
   const connectOpen = ref(false)
   const connectPrefill = ref<ConnectPrefill>({})
   const confirm = shallowRef<(ConfirmRequest & { resolve: (ok: boolean) => void }) | null>(null)
+  const cluster = shallowRef<ClusterDialog | null>(null)
+
+  function openCluster(d: ClusterDialog): void {
+    cluster.value = d
+  }
+
+  function closeCluster(): void {
+    cluster.value = null
+  }
 
   function openConnect(prefill: ConnectPrefill = {}): void {
     connectPrefill.value = prefill
@@ -64,5 +81,5 @@ export const useDialogsStore = defineStore('dialogs', () => {
     pending?.resolve(ok)
   }
 
-  return { connectOpen, connectPrefill, confirm, openConnect, openReconnect, closeConnect, ask, answer }
+  return { connectOpen, connectPrefill, confirm, cluster, openConnect, openReconnect, closeConnect, ask, answer, openCluster, closeCluster }
 })

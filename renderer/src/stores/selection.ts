@@ -1,26 +1,28 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
 
-/** The cluster sub-entries FCM shows under a cluster; here they are placeholders until clusters exist. */
-export type ClusterPart = 'roles' | 'nodes' | 'networks' | 'events'
+/** The entries FCM shows under a cluster (the console issue adds its events and networks). */
+export type ClusterPart = 'roles' | 'nodes'
 
 /** What the navigation tree has selected; drives the centre pane and the Actions pane. */
 export type Selection =
   | { kind: 'root' }
   | { kind: 'clusters' }
-  /** The greyed "Cluster" entry that shows what a cluster will hold once clusters exist. */
-  | { kind: 'cluster-preview' }
-  | { kind: 'cluster-part'; part: ClusterPart }
+  | { kind: 'cluster'; id: string }
+  | { kind: 'cluster-part'; id: string; part: ClusterPart }
   | { kind: 'connections' }
   | { kind: 'connection'; id: string }
+
+/** A row picked in a centre list of a cluster (FCM's second Actions section: a node, a role). */
+export type ListPick = { kind: 'cluster-node'; name: string } | { kind: 'cluster-role'; name: string }
 
 /** A stable string for a selection, used as tree item key and for comparisons. */
 export function selectionKey(s: Selection): string {
   switch (s.kind) {
+    case 'cluster':
+      return `cluster:${s.id}`
     case 'cluster-part':
-      return `cluster-part:${s.part}`
-    case 'cluster-preview':
-      return 'cluster-preview'
+      return `cluster:${s.id}:${s.part}`
     case 'connection':
       return `connection:${s.id}`
     default:
@@ -32,19 +34,26 @@ export const useSelectionStore = defineStore('selection', () => {
   const selected = ref<Selection>({ kind: 'root' })
   /** The row picked in the centre list of the "Connections" view (FCM's second Actions section). */
   const listConnectionId = ref<string | null>(null)
+  /** The node or role picked in a cluster's centre lists. */
+  const listPick = ref<ListPick | null>(null)
 
   function select(s: Selection): void {
     selected.value = s
     listConnectionId.value = null
+    listPick.value = null
   }
 
   function pickListConnection(id: string | null): void {
     listConnectionId.value = id
   }
 
+  function pick(p: ListPick | null): void {
+    listPick.value = p
+  }
+
   function isSelected(s: Selection): boolean {
     return selectionKey(s) === selectionKey(selected.value)
   }
 
-  return { selected, listConnectionId, select, pickListConnection, isSelected }
+  return { selected, listConnectionId, listPick, select, pickListConnection, pick, isSelected }
 })
