@@ -266,18 +266,24 @@ describe('browser mode console against the lab', () => {
     await root.focus()
     await page.keyboard.press('ArrowDown')
     await page.getByRole('main').getByRole('heading', { name: 'Clusters', level: 1 }).waitFor()
-    await page.keyboard.press('ArrowDown') // the greyed "Cluster (none yet)" placeholder
-    await page.keyboard.press('ArrowRight') // expand it
+    // No cluster yet: the Clusters view says how to get one, and offers both ways.
+    expect(await page.getByRole('main').textContent()).toContain('No clusters yet')
+    expect(await page.getByRole('treeitem', { selected: true }).textContent()).toContain('Clusters')
+    // Left goes to the parent, Left again collapses it, Right expands it again.
+    await page.keyboard.press('ArrowLeft')
+    expect(await page.getByRole('treeitem', { selected: true }).textContent()).toContain('HAVIP Manager')
+    await page.keyboard.press('ArrowLeft')
+    await page.getByRole('treeitem', { name: /^Connections/ }).waitFor({ state: 'detached' })
+    await page.keyboard.press('ArrowRight')
+    await page.getByRole('treeitem', { name: /^Connections/ }).waitFor()
     await page.keyboard.press('ArrowDown')
-    await page.getByRole('main').getByRole('heading', { name: 'Roles', level: 1 }).waitFor()
-    expect(await page.getByRole('treeitem', { selected: true }).textContent()).toContain('Roles')
-    // Placeholders say what will be there and offer nothing that pretends to work.
-    expect(await page.getByRole('main').textContent()).toContain('later version')
+    await page.getByRole('main').getByRole('heading', { name: 'Clusters', level: 1 }).waitFor()
 
     await page.keyboard.press('Shift+F10')
     const menu = page.getByRole('menu')
     await menu.waitFor()
-    expect(await menu.getByRole('menuitem', { name: 'Create Cluster...' }).getAttribute('aria-disabled')).toBe('true')
+    expect(await menu.getByRole('menuitem', { name: 'Create Cluster...' }).getAttribute('aria-disabled')).not.toBe('true')
+    expect(await menu.getByRole('menuitem', { name: 'Connect to Cluster...' }).getAttribute('aria-disabled')).not.toBe('true')
     await page.keyboard.press('Escape')
     await menu.waitFor({ state: 'detached' })
     expect(await page.locator(':focus').getAttribute('role')).toBe('treeitem')

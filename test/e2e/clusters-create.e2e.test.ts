@@ -1,0 +1,286 @@
+// End to end, as an admin would: the Create Cluster wizard in Debian's Chromium (browser mode)
+// driven page by page against the lab's three real nodes, validation run from the wizard (the
+// Validate a Configuration wizard opens on the chosen servers and hands its run back), to a
+// running cluster whose Summary names the elected master; the VIP is then checked on the lab
+// itself. Then the cluster view, Export, Configure Role (a real change), and Destroy through
+// the UI, after which no node holds the VIP or the cluster's files. Every page is photographed
+// into docs/screenshots/.
+import * as os from 'node:os'
+import * as path from 'node:path'
+import type { Browser, Locator, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { nodeExec, type LabNode, type LabState } from '../lab/lab'
+import { waitFor } from '../support/wait-for'
+import { callApi } from './support/api-client'
+import { launchChromium } from './support/chromium'
+import { ConsolePages, shot } from './support/console-pages'
+import { currentLab, labNode } from './support/lab-state'
+import { startWebServer, type RunningWebServer } from './support/web-server'
+
+const VALIDATION_TIMEOUT_MS = 90_000
+const CREATE_TIMEOUT_MS = 120_000
+const CLUSTER = 'e2e-web'
+
+let lab: LabState
+let server: RunningWebServer | undefined
+let browser: Browser | undefined
+const pages = new ConsolePages(() => browser)
+
+beforeAll(async () => {
+  lab = currentLab()
+  server = await startWebServer()
+  browser = await launchChromium()
+})
+
+beforeEach(() => {
+  lab = currentLab()
+  pages.problems.splice(0)
+})
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') await pages.last?.screenshot({ path: path.join(os.tmpdir(), 'havip-e2e-clusters-failed.png') }).catch(() => {})
+  await pages.closeAll()
+})
+
+afterAll(async () => {
+  // A test that failed half way must not leave a cluster running on the lab's nodes.
+  if (server) await destroyLeftovers(server).catch((e) => console.error(`clusters e2e cleanup: ${(e as Error).message}`))
+  await browser?.close().catch(() => {})
+  await server?.stop()
+}, 180_000)
+
+async function destroyLeftovers(s: RunningWebServer): Promise<void> {
+  const known = (await callApi(s.baseUrl, s.token, 'clusters.list', {})) as { id: string; name: string }[]
+  for (const c of known) {
+    await callApi(s.baseUrl, s.token, 'clusters.destroy', { clusterId: c.id, confirmName: c.name }).catch(() => {})
+  }
+  if (known.length > 0) {
+    await waitFor('the leftover cluster to be gone from the lab nodes', async () => !(await anyClusterFile()), 120_000, 1000)
+  }
+}
+
+async function anyClusterFile(): Promise<boolean> {
+  for (const n of ['n1', 'n2', 'n3']) {
+    const r = await nodeExec(n, ['test', '-e', '/etc/havip/cluster.json'])
+    if (r.code === 0) return true
+  }
+  return false
+}
+
+async function holdersOf(address: string): Promise<string[]> {
+  const out: string[] = []
+  for (const n of ['n1', 'n2', 'n3']) {
+    const r = await nodeExec(n, ['ip', '-4', '-o', 'addr', 'show'])
+    if (r.stdout.includes(` ${address}/`)) out.push(n)
+  }
+  return out
+}
+
+/** The Connect dialog a wizard opened: key login as root, then the first-contact key check. */
+async function connectWithLabKey(page: Page, n: LabNode): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: 'Connect to Node' })
+  await dialog.waitFor()
+  expect(await dialog.getByLabel('Node address').inputValue()).toBe(n.address)
+  await dialog.getByLabel('Key file path').fill(lab.rootKeyPath)
+  await dialog.getByRole('button', { name: 'Connect', exact: true }).click()
+  const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
+  await keyDialog.waitFor()
+  expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(n.hostKeyFingerprint)
+  await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
+  await keyDialog.waitFor({ state: 'detached' })
+}
+
+function serverRow(wizard: Locator, n: LabNode): Locator {
+  return wizard.getByRole('table', { name: 'Servers' }).getByRole('row').filter({ hasText: n.address })
+}
+
+async function pageTitle(wizard: Locator, title: string, timeout?: number): Promise<void> {
+  await wizard.getByRole('heading', { name: title, exact: true }).waitFor({ timeout })
+  expect(await wizard.locator('[aria-current="step"]').textContent()).toContain(title)
+}
+
+/** The Operation dialog of Configure Role / Destroy, until its result; returns the outcome's text. */
+async function operationResult(page: Page, title: RegExp, picture?: string): Promise<string> {
+  const dialog = page.getByRole('dialog', { name: title })
+  await dialog.waitFor()
+  await dialog.locator('[data-step]').first().waitFor({ timeout: CREATE_TIMEOUT_MS })
+  const outcome = dialog.getByTestId('operation-outcome')
+  await outcome.waitFor({ timeout: CREATE_TIMEOUT_MS })
+  if (picture) await shot(page, picture, false)
+  const text = (await outcome.textContent()) ?? ''
+  await dialog.getByRole('button', { name: 'Close' }).last().click()
+  await dialog.waitFor({ state: 'detached' })
+  return text
+}
+
+describe('Create Cluster wizard against the lab', () => {
+  it('creates a 3-node cluster page by page (validation run from the wizard), shows its master, then exports, reconfigures and destroys it', async () => {
+    const [n1, n2, n3] = [labNode('n1'), labNode('n2'), labNode('n3')]
+    const vipAddress = lab.vipPool[12]!
+    const vip = `${vipAddress}/${lab.prefix}`
+    const page = await pages.open(server!.url)
+    const actions = page.getByRole('complementary', { name: 'Actions' })
+
+    // Global action, from the root's Actions pane.
+    await page.getByRole('treeitem', { name: /^HAVIP Manager/ }).click()
+    await actions.getByRole('button', { name: 'Create Cluster...' }).click()
+    const wizard = page.getByRole('dialog', { name: 'Create Cluster Wizard' })
+    const next = wizard.getByRole('button', { name: 'Next' })
+    await pageTitle(wizard, 'Before You Begin')
+    await shot(page, 'create-cluster-1-before-you-begin.png', false)
+    await next.click()
+
+    // Select Servers: nothing chosen is refused in place; the three nodes are added by address.
+    await pageTitle(wizard, 'Select Servers')
+    await next.click()
+    await wizard.getByText('choose at least one server for the cluster').waitFor()
+    for (const n of [n1, n2, n3]) {
+      await wizard.getByLabel('Add a server by address').fill(n.address)
+      await wizard.getByRole('button', { name: 'Add...' }).click()
+      await connectWithLabKey(page, n)
+      await serverRow(wizard, n).locator('input[type="checkbox"]:checked').waitFor()
+    }
+    await shot(page, 'create-cluster-2-select-servers.png', false)
+    await next.click()
+
+    // Validation Warning: Next without a run or a reason says what is missing.
+    await pageTitle(wizard, 'Validation Warning')
+    await next.click()
+    await wizard.getByText(/run the validation \(Run Validation\.\.\.\), or choose to skip it/).waitFor()
+    await wizard.getByRole('button', { name: 'Run Validation...' }).click()
+
+    // The Validate a Configuration wizard opens on the chosen servers; this one waits hidden.
+    const validate = page.getByRole('dialog', { name: 'Validate a Configuration Wizard' })
+    await validate.waitFor()
+    expect(await wizard.count()).toBe(0)
+    await validate.getByRole('button', { name: 'Next' }).click()
+    await pageTitle(validate, 'Select Servers')
+    for (const n of [n1, n2, n3]) expect(await serverRow(validate, n).getByRole('checkbox').isChecked()).toBe(true)
+    await validate.getByLabel('Virtual IP (CIDR)').fill(vip)
+    await validate.getByRole('button', { name: 'Next' }).click()
+    await pageTitle(validate, 'Testing Options')
+    await validate.getByRole('button', { name: 'Next' }).click()
+    await pageTitle(validate, 'Confirmation')
+    await validate.getByRole('button', { name: 'Next' }).click()
+    await pageTitle(validate, 'Summary', VALIDATION_TIMEOUT_MS)
+    expect(Number(await validate.getByTestId('count-failed').textContent()), (await validate.getByTestId('validation-verdict').textContent()) ?? '').toBe(0)
+    await validate.getByRole('button', { name: 'Finish' }).click()
+    await validate.waitFor({ state: 'detached' })
+
+    // Back on Validation Warning with the run.
+    await pageTitle(wizard, 'Validation Warning')
+    await wizard.getByTestId('gate-run').waitFor()
+    expect(await wizard.getByTestId('gate-run').textContent()).toMatch(/Validation run \S+\s+finished/)
+    await shot(page, 'create-cluster-3-validation-warning.png', false)
+    await next.click()
+
+    // Access Point: started from the validation (VIP, the VRID its scan proposed); bad input named at the field.
+    await pageTitle(wizard, 'Access Point')
+    expect(await wizard.getByLabel('Virtual IP (CIDR)').inputValue()).toBe(vip)
+    const vrid = await wizard.getByLabel('Router id (VRID)').inputValue()
+    expect(Number(vrid)).toBeGreaterThanOrEqual(1)
+    await wizard.getByLabel('Cluster name').fill('web vip;reboot')
+    await next.click()
+    await wizard.getByText(/a cluster name may use letters, digits and "-" only/).waitFor()
+    expect(await wizard.getByLabel('Cluster name').getAttribute('aria-invalid')).toBe('true')
+    await wizard.getByLabel('Cluster name').fill(CLUSTER)
+    const nodesTable = wizard.getByRole('table', { name: 'Nodes and their VIP interface' })
+    for (const n of [n1, n2, n3]) {
+      const row = nodesTable.locator(`tr[data-node="${n.name}"]`)
+      expect(await row.getByRole('combobox').locator('option:checked').textContent()).toContain('Proposed: eth0')
+      expect(await row.textContent()).toContain(n.address)
+    }
+    await wizard.getByLabel('Prefer n2').check()
+    await shot(page, 'create-cluster-4-access-point.png', false)
+    await next.click()
+
+    // Confirmation: what will be created.
+    await pageTitle(wizard, 'Confirmation')
+    const settings = wizard.getByRole('table', { name: 'Cluster to create' })
+    const confirmText = (await settings.textContent()) ?? ''
+    expect(confirmText).toContain(CLUSTER)
+    expect(confirmText).toContain(vip)
+    for (const n of ['n1', 'n2', 'n3']) expect(confirmText).toMatch(new RegExp(`${n}\\s*on\\s*eth0`))
+    await shot(page, 'create-cluster-5-confirmation.png', false)
+    await next.click()
+
+    // Creating: each step per node, live.
+    await pageTitle(wizard, 'Creating New Cluster')
+    await wizard.locator('[data-step]').first().waitFor({ timeout: CREATE_TIMEOUT_MS })
+    if (await wizard.getByRole('heading', { name: 'Creating New Cluster', exact: true }).isVisible()) await shot(page, 'create-cluster-6-creating.png', false)
+
+    // Summary: created, the master elected for vip1 (the preferred owner), the VIP answering.
+    await pageTitle(wizard, 'Summary', CREATE_TIMEOUT_MS)
+    const outcome = (await wizard.getByTestId('operation-outcome').textContent()) ?? ''
+    expect(outcome, `${outcome}\n${await wizard.textContent()}`).toContain(`The cluster ${CLUSTER} was created`)
+    const masterRow = wizard.getByRole('table', { name: 'Masters' }).locator('tr[data-role="vip1"]')
+    expect(await masterRow.getByTestId('master-node').textContent()).toBe('n2')
+    expect(await masterRow.textContent()).toContain('yes')
+    await wizard.getByRole('button', { name: 'View Validation Report...' }).waitFor()
+    await shot(page, 'create-cluster-7-summary.png', false)
+    // The lab agrees: exactly the master holds the VIP.
+    expect(await holdersOf(vipAddress)).toEqual(['n2'])
+    await wizard.getByRole('button', { name: 'Finish' }).click()
+    await wizard.waitFor({ state: 'detached' })
+
+    // The cluster in the tree, with Roles and Nodes; its view reads the definition from the nodes.
+    await page.getByRole('treeitem', { name: new RegExp(`^${CLUSTER}`) }).click()
+    const main = page.getByRole('main')
+    await main.getByTestId('cluster-name').waitFor()
+    expect(await main.getByTestId('cluster-name').textContent()).toBe(CLUSTER)
+    expect(await main.getByTestId('cluster-health').textContent()).toBe('3 of 3 nodes connected')
+    const roles = main.getByRole('table', { name: 'Roles' })
+    expect(await roles.textContent()).toContain(vip)
+    expect(await roles.textContent()).toContain('Prevent failback')
+    await main.locator('tr[data-node="n3"]').click()
+    await actions.getByRole('button', { name: 'Evict Node...' }).waitFor()
+    await shot(page, 'cluster-view.png', false)
+
+    // Export: each node's keepalived.conf, and the definition as JSON, in a read-only viewer.
+    await actions.getByRole('button', { name: 'Export...' }).click()
+    const exportDialog = page.getByRole('dialog', { name: `Export ${CLUSTER}` })
+    const content = exportDialog.getByRole('textbox')
+    await content.waitFor()
+    expect(await exportDialog.getByRole('tab').allTextContents()).toEqual(['n1', 'n2', 'n3'])
+    expect(await content.inputValue()).toMatch(new RegExp(`virtual_router_id\\s+${vrid}\\b`))
+    expect(await content.inputValue()).toContain(vipAddress)
+    expect(await content.getAttribute('readonly')).not.toBeNull()
+    await shot(page, 'cluster-export.png', false)
+    await exportDialog.getByLabel('Cluster definition (JSON)').check()
+    await waitFor('the JSON export', async () => (await content.inputValue()).includes(`"name": "${CLUSTER}"`) || (await content.inputValue()).includes(`"name":"${CLUSTER}"`), 10_000)
+    await exportDialog.getByRole('button', { name: 'Close' }).last().click()
+    await exportDialog.waitFor({ state: 'detached' })
+
+    // Configure Role: a real change (failback policy), applied on every node.
+    await main.locator('tr[data-role="vip1"]').click()
+    await actions.getByRole('button', { name: 'Configure Role...' }).first().click()
+    const roleDialog = page.getByRole('dialog', { name: `Configure Role: ${CLUSTER}` })
+    await roleDialog.waitFor()
+    expect(await roleDialog.getByLabel('Virtual IP (CIDR)').inputValue()).toBe(vip)
+    await roleDialog.getByLabel('Router id (VRID)').fill('0')
+    await roleDialog.getByRole('button', { name: 'Apply Changes' }).click()
+    await roleDialog.getByText('vrid must be 1..255').waitFor()
+    await roleDialog.getByLabel('Router id (VRID)').fill(vrid)
+    await roleDialog.getByLabel('Failback').selectOption('immediately')
+    await shot(page, 'cluster-configure-role.png', false)
+    await roleDialog.getByRole('button', { name: 'Apply Changes' }).click()
+    expect(await operationResult(page, /^Change Role/, 'cluster-operation.png')).toMatch(/Change Role finished on e2e-web: now at generation 2/)
+    await waitFor('the roles table to show the new failback', async () => (await roles.textContent())?.includes('Allow failback immediately'), 20_000, 200)
+
+    // Destroy: the name typed to confirm; afterwards no node holds the VIP or the cluster's files.
+    await page.getByRole('treeitem', { name: new RegExp(`^${CLUSTER}`) }).click()
+    await actions.getByRole('button', { name: 'Destroy Cluster...' }).click()
+    const destroy = page.getByRole('dialog', { name: 'Destroy Cluster' })
+    const destroyButton = destroy.getByRole('button', { name: 'Destroy Cluster' })
+    await destroy.getByLabel(/Type the cluster's name/).fill('e2e-we')
+    expect(await destroyButton.isDisabled()).toBe(true)
+    await destroy.getByLabel(/Type the cluster's name/).fill(CLUSTER)
+    expect(await destroyButton.isDisabled()).toBe(false)
+    await shot(page, 'cluster-destroy.png', false)
+    await destroyButton.click()
+    expect(await operationResult(page, /^Destroy Cluster/)).toContain(`${CLUSTER} was destroyed`)
+    expect(await holdersOf(vipAddress)).toEqual([])
+    expect(await anyClusterFile()).toBe(false)
+    expect(pages.problems).toEqual([])
+  })
+})
