@@ -113,10 +113,8 @@ export const useCreateClusterStore = defineStore('createCluster', () => {
       if (run.phase !== 'finished' || !run.id || !run.summary) return
       gate.mode = 'run'
       gate.run = { runId: run.id, overall: run.summary.overall, cancelled: run.cancelled, nodeIds: [...run.nodeIds] }
-      const req = run.request
-      if (req) {
-        for (const n of req.nodes) if ('connectionId' in n && n.interface && !interfaces.value[n.connectionId]) setInterface(n.connectionId, n.interface)
-      }
+      // Interfaces the admin chose there (not the proposals, which this wizard makes the same way).
+      for (const [id, name] of Object.entries(validation.interfaces)) if (name && chosenIds.value.includes(id)) setInterface(id, name)
       if (run.report) Object.assign(role, roleFromValidation(run.report, role))
     }
   )
