@@ -5,49 +5,23 @@
 // itself. Then the cluster view, Export, Configure Role (a real change), and Destroy through
 // the UI, after which no node holds the VIP or the cluster's files. Every page is photographed
 // into docs/screenshots/.
-import * as os from 'node:os'
-import * as path from 'node:path'
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { nodeExec, type LabNode, type LabState } from '../lab/lab'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { nodeExec } from '../lab/lab'
 import { waitFor } from '../support/wait-for'
 import { callApi } from './support/api-client'
-import { launchChromium } from './support/chromium'
-import { ConsolePages, shot } from './support/console-pages'
-import { currentLab, labNode } from './support/lab-state'
-import { startWebServer, type RunningWebServer } from './support/web-server'
+import { consoleSuite } from './support/console-suite'
+import { shot } from './support/console-pages'
+import { connectWithLabKey, pageTitle, serverRow } from './support/wizard-steps'
+import { labNode } from './support/lab-state'
+import type { RunningWebServer } from './support/web-server'
 
 const VALIDATION_TIMEOUT_MS = 90_000
 const CREATE_TIMEOUT_MS = 120_000
 const CLUSTER = 'e2e-web'
 
-let lab: LabState
-let server: RunningWebServer | undefined
-let browser: Browser | undefined
-const pages = new ConsolePages(() => browser)
-
-beforeAll(async () => {
-  lab = currentLab()
-  server = await startWebServer()
-  browser = await launchChromium()
-})
-
-beforeEach(() => {
-  lab = currentLab()
-  pages.problems.splice(0)
-})
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') await pages.last?.screenshot({ path: path.join(os.tmpdir(), 'havip-e2e-clusters-failed.png') }).catch(() => {})
-  await pages.closeAll()
-})
-
-afterAll(async () => {
-  // A test that failed half way must not leave a cluster running on the lab's nodes.
-  if (server) await destroyLeftovers(server).catch((e) => console.error(`clusters e2e cleanup: ${(e as Error).message}`))
-  await browser?.close().catch(() => {})
-  await server?.stop()
-}, 180_000)
+const suite = consoleSuite('clusters', destroyLeftovers)
+const pages = suite.pages
 
 async function destroyLeftovers(s: RunningWebServer): Promise<void> {
   const known = (await callApi(s.baseUrl, s.token, 'clusters.list', {})) as { id: string; name: string }[]
@@ -76,29 +50,6 @@ async function holdersOf(address: string): Promise<string[]> {
   return out
 }
 
-/** The Connect dialog a wizard opened: key login as root, then the first-contact key check. */
-async function connectWithLabKey(page: Page, n: LabNode): Promise<void> {
-  const dialog = page.getByRole('dialog', { name: 'Connect to Node' })
-  await dialog.waitFor()
-  expect(await dialog.getByLabel('Node address').inputValue()).toBe(n.address)
-  await dialog.getByLabel('Key file path').fill(lab.rootKeyPath)
-  await dialog.getByRole('button', { name: 'Connect', exact: true }).click()
-  const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
-  await keyDialog.waitFor()
-  expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(n.hostKeyFingerprint)
-  await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
-  await keyDialog.waitFor({ state: 'detached' })
-}
-
-function serverRow(wizard: Locator, n: LabNode): Locator {
-  return wizard.getByRole('table', { name: 'Servers' }).getByRole('row').filter({ hasText: n.address })
-}
-
-async function pageTitle(wizard: Locator, title: string, timeout?: number): Promise<void> {
-  await wizard.getByRole('heading', { name: title, exact: true }).waitFor({ timeout })
-  expect(await wizard.locator('[aria-current="step"]').textContent()).toContain(title)
-}
-
 /** The Operation dialog of Configure Role / Destroy, until its result; returns the outcome's text. */
 async function operationResult(page: Page, title: RegExp, picture?: string): Promise<string> {
   const dialog = page.getByRole('dialog', { name: title })
@@ -115,10 +66,11 @@ async function operationResult(page: Page, title: RegExp, picture?: string): Pro
 
 describe('Create Cluster wizard against the lab', () => {
   it('creates a 3-node cluster page by page (validation run from the wizard), shows its master, then exports, reconfigures and destroys it', async () => {
+    const lab = suite.lab()
     const [n1, n2, n3] = [labNode('n1'), labNode('n2'), labNode('n3')]
     const vipAddress = lab.vipPool[12]!
     const vip = `${vipAddress}/${lab.prefix}`
-    const page = await pages.open(server!.url)
+    const page = await pages.open(suite.server().url)
     const actions = page.getByRole('complementary', { name: 'Actions' })
 
     // Global action, from the root's Actions pane.

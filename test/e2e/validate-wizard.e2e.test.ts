@@ -5,67 +5,19 @@
 // run shows live progress, the summary its verdict and where the report files were saved, and
 // the report opens in the app. Every page is photographed into docs/screenshots/.
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { LabNode, LabState } from '../lab/lab'
-import { launchChromium } from './support/chromium'
-import { currentLab, labNode } from './support/lab-state'
-import { ConsolePages, shot } from './support/console-pages'
-import { startWebServer, type RunningWebServer } from './support/web-server'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { LabNode } from '../lab/lab'
+import { labNode } from './support/lab-state'
+import { consoleSuite } from './support/console-suite'
+import { shot } from './support/console-pages'
+import { connectWithLabKey, pageTitle, serverRow } from './support/wizard-steps'
 
 const RUN_TIMEOUT_MS = 90_000
 
-let lab: LabState
-let server: RunningWebServer | undefined
-let browser: Browser | undefined
-const pages = new ConsolePages(() => browser)
-
-beforeAll(async () => {
-  lab = currentLab()
-  server = await startWebServer()
-  browser = await launchChromium()
-})
-
-beforeEach(() => {
-  lab = currentLab()
-  pages.problems.splice(0)
-})
-
-afterEach(async (ctx) => {
-  // A failed run leaves a picture of where it stopped (not in docs/: it is no documentation).
-  if (ctx.task.result?.state === 'fail') await pages.last?.screenshot({ path: path.join(os.tmpdir(), 'havip-e2e-validate-failed.png') }).catch(() => {})
-  await pages.closeAll()
-})
-
-afterAll(async () => {
-  await browser?.close().catch(() => {})
-  await server?.stop()
-})
-
-/** The Connect dialog the wizard opened: key login as root, then the first-contact key check. */
-async function connectWithLabKey(page: Page, n: LabNode): Promise<void> {
-  const dialog = page.getByRole('dialog', { name: 'Connect to Node' })
-  await dialog.waitFor()
-  expect(await dialog.getByLabel('Node address').inputValue()).toBe(n.address)
-  await dialog.getByLabel('Key file path').fill(lab.rootKeyPath)
-  await dialog.getByRole('button', { name: 'Connect', exact: true }).click()
-  const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
-  await keyDialog.waitFor()
-  expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(n.hostKeyFingerprint)
-  await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
-  await keyDialog.waitFor({ state: 'detached' })
-}
-
-function serverRow(wizard: Locator, n: LabNode): Locator {
-  return wizard.getByRole('table', { name: 'Servers' }).getByRole('row').filter({ hasText: n.address })
-}
-
-async function pageTitle(wizard: Locator, title: string): Promise<void> {
-  await wizard.getByRole('heading', { name: title, exact: true }).waitFor()
-  expect(await wizard.locator('[aria-current="step"]').textContent()).toContain(title)
-}
+const suite = consoleSuite('validate')
+const pages = suite.pages
 
 /** Arranges n3 as a saved connection that is not connected: connect it, then disconnect. */
 async function savedButDisconnected(page: Page, n: LabNode): Promise<void> {
@@ -81,9 +33,10 @@ async function savedButDisconnected(page: Page, n: LabNode): Promise<void> {
 
 describe('Validate a Configuration wizard against the lab', () => {
   it('validates the three lab nodes page by page and opens the report in the app', async () => {
+    const lab = suite.lab()
     const [n1, n2, n3] = [labNode('n1'), labNode('n2'), labNode('n3')]
     const vip = `${lab.vipPool[7]}/${lab.prefix}`
-    const page = await pages.open(server!.url)
+    const page = await pages.open(suite.server().url)
     await savedButDisconnected(page, n3)
 
     // Standalone, before any cluster: from the Actions pane of the root.
@@ -186,7 +139,7 @@ describe('Validate a Configuration wizard against the lab', () => {
     expect(verdict).toMatch(counts.warning + counts.notRun > 0 ? /some tests gave warnings/ : /completed successfully/)
     const htmlPath = (await wizard.getByTestId('report-html-path').textContent()) ?? ''
     const jsonPath = (await wizard.getByTestId('report-json-path').textContent()) ?? ''
-    expect(path.resolve(htmlPath).startsWith(server!.dataDir)).toBe(true)
+    expect(path.resolve(htmlPath).startsWith(suite.server().dataDir)).toBe(true)
     const saved = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as { summary: typeof counts; tests: unknown[]; nodes: unknown[] }
     expect(saved.summary).toMatchObject(counts)
     expect(counts.success + counts.warning + counts.failed + counts.notRun).toBe(saved.tests.length * 3)
@@ -223,7 +176,8 @@ describe('Validate a Configuration wizard against the lab', () => {
   })
 
   it('Cancel while validating stops the run: what did not finish is Not run, and the summary says so', async () => {
-    const page = await pages.open(server!.url)
+    const lab = suite.lab()
+    const page = await pages.open(suite.server().url)
     // Same browser-mode backend as the test before: its three connections are saved and connected.
     await page.getByRole('button', { name: 'Action' }).click()
     await page.getByRole('menuitem', { name: 'Validate Configuration...' }).click()
