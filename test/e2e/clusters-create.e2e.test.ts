@@ -54,7 +54,7 @@ async function holdersOf(address: string): Promise<string[]> {
 async function operationResult(page: Page, title: RegExp, picture?: string): Promise<string> {
   const dialog = page.getByRole('dialog', { name: title })
   await dialog.waitFor()
-  await dialog.locator('[data-step]').first().waitFor({ timeout: CREATE_TIMEOUT_MS })
+  await dialog.locator('li[data-state]').first().waitFor({ timeout: CREATE_TIMEOUT_MS })
   const outcome = dialog.getByTestId('operation-outcome')
   await outcome.waitFor({ timeout: CREATE_TIMEOUT_MS })
   if (picture) await shot(page, picture, false)
@@ -159,7 +159,7 @@ describe('Create Cluster wizard against the lab', () => {
 
     // Creating: each step per node, live.
     await pageTitle(wizard, 'Creating New Cluster')
-    await wizard.locator('[data-step]').first().waitFor({ timeout: CREATE_TIMEOUT_MS })
+    await wizard.locator('li[data-state="done"]').first().waitFor({ timeout: CREATE_TIMEOUT_MS })
     if (await wizard.getByRole('heading', { name: 'Creating New Cluster', exact: true }).isVisible()) await shot(page, 'create-cluster-6-creating.png', false)
 
     // Summary: created, the master elected for vip1 (the preferred owner), the VIP answering.
@@ -206,7 +206,7 @@ describe('Create Cluster wizard against the lab', () => {
 
     // Configure Role: a real change (failback policy), applied on every node.
     await main.locator('tr[data-role="vip1"]').click()
-    await actions.getByRole('button', { name: 'Configure Role...' }).first().click()
+    await actions.getByRole('region', { name: 'Actions for Role vip1' }).getByRole('button', { name: 'Configure Role...' }).click()
     const roleDialog = page.getByRole('dialog', { name: `Configure Role: ${CLUSTER}` })
     await roleDialog.waitFor()
     expect(await roleDialog.getByLabel('Virtual IP (CIDR)').inputValue()).toBe(vip)

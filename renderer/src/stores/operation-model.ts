@@ -49,20 +49,25 @@ function groupState(steps: readonly OperationStep[]): GroupState {
   return 'pending'
 }
 
-/** The cluster's own steps first (in the order they came), then one group per node in order of first appearance. */
-export function groupSteps(steps: readonly OperationStep[]): StepGroup[] {
-  const order: (string | null)[] = []
+/**
+ * The cluster's own steps first (in the order they came), then one group per node: in `order`
+ * (the cluster's node names) when given, the others in order of first appearance (nodes work in
+ * parallel, so which one reports first says nothing).
+ */
+export function groupSteps(steps: readonly OperationStep[], order: readonly string[] = []): StepGroup[] {
+  const seen: (string | null)[] = []
   const byNode = new Map<string | null, OperationStep[]>()
   for (const s of steps) {
     const node = s.node ?? null
     if (!byNode.has(node)) {
       byNode.set(node, [])
-      order.push(node)
+      seen.push(node)
     }
     byNode.get(node)!.push(s)
   }
-  order.sort((a, b) => (a === null ? -1 : b === null ? 1 : 0))
-  return order.map((node) => ({ node, steps: byNode.get(node)!, state: groupState(byNode.get(node)!) }))
+  const rank = (n: string | null): number => (n === null ? -1 : order.includes(n) ? order.indexOf(n) : order.length)
+  seen.sort((a, b) => rank(a) - rank(b))
+  return seen.map((node) => ({ node, steps: byNode.get(node)!, state: groupState(byNode.get(node)!) }))
 }
 
 export interface StepCounts {

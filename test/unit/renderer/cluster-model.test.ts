@@ -239,6 +239,8 @@ describe('operation steps', () => {
       ['n1', 'done'],
       ['n2', 'failed']
     ])
+    // In the cluster's order when given (nodes report in parallel, in any order).
+    expect(groupSteps(steps, ['n2', 'n1']).map((g) => g.node)).toEqual([null, 'n2', 'n1'])
     expect(stepCounts(steps)).toEqual({ total: 3, done: 1, failed: 1, running: 0 })
     expect(failedStepText(steps)).toBe('on n2: preflight: disk full')
   })
