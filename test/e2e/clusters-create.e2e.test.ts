@@ -3,7 +3,8 @@
 // Validate a Configuration wizard opens on the chosen servers and hands its run back), to a
 // running cluster whose Summary names the elected master; the VIP is then checked on the lab
 // itself. Then the cluster view, Export, Configure Role (a real change), and Destroy through
-// the UI, after which no node holds the VIP or the cluster's files. Every page is photographed
+// the UI, after which no node holds the VIP or the cluster's files. Connect to Cluster is proven
+// from a second, fresh desktop (its own data dir) before the Destroy. Every page is photographed
 // into docs/screenshots/.
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
@@ -14,7 +15,7 @@ import { consoleSuite } from './support/console-suite'
 import { shot } from './support/console-pages'
 import { connectWithLabKey, pageTitle, serverRow } from './support/wizard-steps'
 import { labNode } from './support/lab-state'
-import type { RunningWebServer } from './support/web-server'
+import { startWebServer, type RunningWebServer } from './support/web-server'
 
 const VALIDATION_TIMEOUT_MS = 90_000
 const CREATE_TIMEOUT_MS = 120_000
@@ -219,6 +220,37 @@ describe('Create Cluster wizard against the lab', () => {
     await roleDialog.getByRole('button', { name: 'Apply Changes' }).click()
     expect(await operationResult(page, /^Change Role/, 'cluster-operation.png')).toMatch(/Change Role finished on e2e-web: now at generation 2/)
     await waitFor('the roles table to show the new failback', async () => (await roles.textContent())?.includes('Allow failback immediately'), 20_000, 200)
+
+    // Connect to Cluster from a fresh desktop (its own data dir) by n1's address: n1 through the
+    // Connect dialog, the other nodes shown as needing their host keys trusted, then connected
+    // from the same dialog, one by one.
+    const fresh = await startWebServer()
+    try {
+      const other = await pages.open(fresh.url)
+      await other.getByRole('treeitem', { name: /^Clusters/ }).click()
+      await other.getByRole('complementary', { name: 'Actions' }).getByRole('button', { name: 'Connect to Cluster...' }).click()
+      const connectCluster = other.getByRole('dialog', { name: 'Connect to Cluster' })
+      await connectCluster.getByLabel('Address of a cluster node').fill(n1.address)
+      await connectCluster.getByRole('button', { name: 'Connect...' }).click()
+      await connectWithLabKey(other, n1)
+      const reached = (name: string) => connectCluster.locator(`tr[data-node="${name}"] [data-reach]`).getAttribute('data-reach')
+      await connectCluster.getByRole('table', { name: 'Nodes' }).waitFor()
+      expect(await reached('n1')).toBe('connected')
+      expect(await reached('n2')).toBe('host-key-unknown')
+      expect(await reached('n3')).toBe('host-key-unknown')
+      await shot(other, 'connect-to-cluster.png', false)
+      for (const n of [n2, n3]) {
+        await connectCluster.getByRole('button', { name: `Connect ${n.name}` }).click()
+        await connectWithLabKey(other, n)
+        await expect.poll(() => reached(n.name), { timeout: 20_000 }).toBe('connected')
+      }
+      expect(await connectCluster.getByTestId('connect-cluster-health').textContent()).toBe('3 of 3 nodes connected')
+      await connectCluster.getByRole('button', { name: 'Open Cluster' }).click()
+      await other.getByRole('main').getByTestId('cluster-name').waitFor()
+      expect(await other.getByRole('main').getByTestId('cluster-generation').textContent()).toMatch(/^2 /)
+    } finally {
+      await fresh.stop()
+    }
 
     // Destroy: the name typed to confirm; afterwards no node holds the VIP or the cluster's files.
     await page.getByRole('treeitem', { name: new RegExp(`^${CLUSTER}`) }).click()
