@@ -9,6 +9,7 @@
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { nodeExec } from '../lab/lab'
+import { dropVrrpWithNft } from '../lab/shapes'
 import { waitFor } from '../support/wait-for'
 import { callApi } from './support/api-client'
 import { consoleSuite } from './support/console-suite'
@@ -270,5 +271,63 @@ describe('Create Cluster wizard against the lab', () => {
     expect(await holdersOf(vipAddress)).toEqual([])
     expect(await anyClusterFile()).toBe(false)
     expect(pages.problems).toEqual([])
+  })
+  it('a cluster that cannot form (VRRP dropped on every node; validation skipped with a reason) shows what is left where, and Remove Everything leaves the nodes as before', async () => {
+    const lab = suite.lab()
+    const [n1, n2, n3] = [labNode('n1'), labNode('n2'), labNode('n3')]
+    const vipAddress = lab.vipPool[13]!
+    // Every node drops VRRP on input: each one makes itself master, so the cluster never forms.
+    const undo = [await dropVrrpWithNft(n1), await dropVrrpWithNft(n2), await dropVrrpWithNft(n3)]
+    try {
+      const page = await pages.open(suite.server().url)
+      await page.getByRole('button', { name: 'Action' }).click()
+      await page.getByRole('menuitem', { name: 'Create Cluster...' }).click()
+      const wizard = page.getByRole('dialog', { name: 'Create Cluster Wizard' })
+      const next = wizard.getByRole('button', { name: 'Next' })
+      await pageTitle(wizard, 'Before You Begin')
+      await next.click()
+      // The first test's connections are saved and connected: tick them.
+      await pageTitle(wizard, 'Select Servers')
+      for (const n of [n1, n2, n3]) await serverRow(wizard, n).getByRole('checkbox').check()
+      await next.click()
+      await pageTitle(wizard, 'Validation Warning')
+      await wizard.getByLabel(/^No\./).check()
+      await wizard.getByLabel('Why is validation skipped?').fill('x')
+      await next.click()
+      await wizard.getByText('say in a few words why validation is skipped').waitFor()
+      await wizard.getByLabel('Why is validation skipped?').fill('lab test: VRRP is dropped on purpose')
+      await next.click()
+      await pageTitle(wizard, 'Access Point')
+      await wizard.getByLabel('Cluster name').fill('e2e-fail')
+      await wizard.getByLabel('Virtual IP (CIDR)').fill(`${vipAddress}/${lab.prefix}`)
+      // No scan ran, so the VRID is asked for, at its field.
+      await next.click()
+      await wizard.getByText(/validation is skipped, so no router id scan proposes a free VRID/).waitFor()
+      await wizard.getByLabel('Router id (VRID)').fill('213')
+      await next.click()
+      await pageTitle(wizard, 'Confirmation')
+      expect(await wizard.getByRole('table', { name: 'Cluster to create' }).textContent()).toContain('skipped: lab test: VRRP is dropped on purpose')
+      await next.click()
+
+      // The Summary says it failed, what is left on which node, and offers Remove Everything.
+      await pageTitle(wizard, 'Summary', CREATE_TIMEOUT_MS)
+      expect(await wizard.getByTestId('operation-outcome').textContent()).toMatch(/^Create Cluster failed on e2e-fail/)
+      const left = wizard.getByRole('region', { name: 'Left on the nodes' })
+      for (const n of ['n1', 'n2', 'n3']) expect(await left.textContent()).toContain(`${n}:`)
+      expect(await wizard.textContent()).toContain('Skipped by the administrator: "lab test: VRRP is dropped on purpose"')
+      await shot(page, 'create-cluster-failed-summary.png', false)
+      await wizard.getByRole('button', { name: 'Remove Everything' }).click()
+      const rollback = wizard.getByRole('region', { name: 'Rollback' })
+      await rollback.getByTestId('operation-outcome').waitFor({ timeout: CREATE_TIMEOUT_MS })
+      expect(await rollback.getByTestId('operation-outcome').textContent()).toMatch(/Roll Back finished|was/)
+      await shot(page, 'create-cluster-failed-removed.png', false)
+      expect(await holdersOf(vipAddress)).toEqual([])
+      expect(await anyClusterFile()).toBe(false)
+      await wizard.getByRole('button', { name: 'Finish' }).click()
+      await wizard.waitFor({ state: 'detached' })
+      expect(pages.problems).toEqual([])
+    } finally {
+      for (const u of undo) await u()
+    }
   })
 })

@@ -312,6 +312,10 @@ export function checkCreate(clusterName: string, role: RoleForm, nodes: readonly
   const nameIssue = firstIssue(ClusterNameSchema.safeParse(clusterName))
   if (nameIssue) fields.clusterName = nameIssue
   if (!gate) fields.validation = 'go back to Validation Warning: run the validation or skip it with a reason'
+  // Without a validation run there is no router id scan to take a free VRID from.
+  if (gate && 'skipReason' in gate && role.vrid.trim() === '' && !fields.vrid) {
+    fields.vrid = 'validation is skipped, so no router id scan proposes a free VRID: give the role one (1..255) no other VRRP router on this segment uses'
+  }
   const servers = checkServers(nodes)
   if (servers.error) fields.nodes = servers.error
   const nodeErrors: Record<string, string> = { ...servers.nodes }

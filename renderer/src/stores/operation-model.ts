@@ -108,6 +108,11 @@ export function outcomeText(r: Pick<OperationReport, 'kind' | 'outcome' | 'clust
   }
   if (r.kind === 'destroy') return `${r.clusterName} was destroyed: its agents, VIPs, services and files are gone from every node.`
   if (r.kind === 'create') return `The cluster ${r.clusterName} was created (generation ${r.toGeneration}).`
+  if (r.kind === 'rollback') {
+    return r.toGeneration > 0
+      ? `Roll Back finished on ${r.clusterName}: every node is back on generation ${r.toGeneration}.`
+      : `Roll Back finished on ${r.clusterName}: what the failed attempt put on the nodes was removed.`
+  }
   return `${what} finished on ${r.clusterName}: now at generation ${r.toGeneration}.`
 }
 

@@ -164,6 +164,12 @@ describe('Create Cluster', () => {
     expect(c.nodes.c2).toBe('198.51.100.12 is n2\'s own address on eth0: a VIP must be a free address')
   })
 
+  it('asks for a VRID when validation is skipped (no scan proposes one)', () => {
+    expect(checkCreate('web-vip', role(), three, { skipReason: 'validated yesterday' }).fields.vrid).toMatch(/^validation is skipped, so no router id scan/)
+    expect(checkCreate('web-vip', role({ vrid: '42' }), three, { skipReason: 'validated yesterday' }).request?.role.vrid).toBe(42)
+    expect(checkCreate('web-vip', role(), three, gate).fields.vrid).toBeUndefined()
+  })
+
   it('Select Servers: a disconnected server, two servers with one host name, a host name that cannot name a node', () => {
     const r = checkServers([node('c1', 'n1', '198.51.100.11/24'), node('c2', 'n1', '198.51.100.12/24'), node('c3', 'n3', '198.51.100.13/24', { connected: false }), node('c4', 'web_01', '198.51.100.14/24')])
     expect(r.nodes.c2).toMatch(/same host name \(n1\)/)
@@ -254,5 +260,7 @@ describe('operation steps', () => {
     const base = { clusterName: 'web-vip', fromGeneration: 3, toGeneration: 3 }
     expect(outcomeText({ ...base, kind: 'add-node', outcome: 'failed' })).toBe('Add Node failed on web-vip; the cluster\'s definition was not changed (generation 3).')
     expect(outcomeText({ ...base, kind: 'create', outcome: 'succeeded', fromGeneration: 0, toGeneration: 1 })).toBe('The cluster web-vip was created (generation 1).')
+    expect(outcomeText({ ...base, kind: 'rollback', outcome: 'succeeded', toGeneration: 2 })).toBe('Roll Back finished on web-vip: every node is back on generation 2.')
+    expect(outcomeText({ ...base, kind: 'rollback', outcome: 'succeeded', fromGeneration: 1, toGeneration: 0 })).toMatch(/was removed\.$/)
   })
 })
