@@ -32,6 +32,7 @@ const TITLES: Record<string, string> = {
   disconnected: 'Connection lost',
   'invalid-input': 'Check the input',
   'not-found': 'Not found',
+  conflict: 'In conflict with what exists',
   internal: 'Internal error',
   transport: 'Backend not reachable'
 }

@@ -102,6 +102,7 @@ export function outcomeText(r: Pick<OperationReport, 'kind' | 'outcome' | 'clust
   const what = OPERATION_TITLES[r.kind]
   if (r.outcome === 'running') return `${what} is running on the nodes of ${r.clusterName}...`
   if (r.outcome === 'failed') {
+    if (r.kind === 'create' && r.toGeneration === 0) return `Create Cluster failed on ${r.clusterName} before anything was written to the nodes.`
     return r.toGeneration === r.fromGeneration
       ? `${what} failed on ${r.clusterName}; the cluster's definition was not changed (generation ${r.fromGeneration}).`
       : `${what} failed on ${r.clusterName} after generation ${r.toGeneration} was written.`
