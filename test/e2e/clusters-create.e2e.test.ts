@@ -6,10 +6,13 @@
 // the UI, after which no node holds the VIP or the cluster's files. Connect to Cluster is proven
 // from a second, fresh desktop (its own data dir) before the Destroy. Every page is photographed
 // into docs/screenshots/.
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { nodeExec } from '../lab/lab'
-import { dropVrrpWithNft } from '../lab/shapes'
+import { hideNodeJs } from '../lab/shapes'
 import { waitFor } from '../support/wait-for'
 import { callApi } from './support/api-client'
 import { consoleSuite } from './support/console-suite'
@@ -275,30 +278,45 @@ describe('Create Cluster wizard against the lab', () => {
     expect(await anyClusterFile()).toBe(false)
     expect(pages.problems).toEqual([])
   })
-  it('a cluster that cannot form (VRRP dropped on every node; validation skipped with a reason) shows what is left where, and Remove Everything leaves the nodes as before', async () => {
+  it('a create that fails on one node (no Node.js there, and no runtime to upload) says what is left on which node; Remove Everything leaves the nodes as before', async () => {
     const lab = suite.lab()
     const [n1, n2, n3] = [labNode('n1'), labNode('n2'), labNode('n3')]
     const vipAddress = lab.vipPool[13]!
-    // Every node drops VRRP on input: each one makes itself master, so the cluster never forms.
-    const undo = [await dropVrrpWithNft(n1), await dropVrrpWithNft(n2), await dropVrrpWithNft(n3)]
+    // n3 has no Node.js, and this desktop has no runtime for linux-x64 to upload (its own runtime
+    // directory, with a manifest that lists none): n3's install fails after n1 and n2 got theirs.
+    const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-e2e-no-runtime-'))
+    fs.writeFileSync(path.join(runtimeDir, 'manifest.json'), JSON.stringify({ schema: 1, nodeVersion: 'v22.0.0', abi: '127', archives: {} }))
+    const before = process.env.HAVIP_RUNTIME_DIR
+    process.env.HAVIP_RUNTIME_DIR = runtimeDir
+    const desk = await startWebServer().finally(() => {
+      if (before === undefined) delete process.env.HAVIP_RUNTIME_DIR
+      else process.env.HAVIP_RUNTIME_DIR = before
+    })
+    const showNode = await hideNodeJs(n3)
+    let page: Page | undefined
     try {
-      const page = await pages.open(suite.server().url)
+      page = await pages.open(desk.url)
       await page.getByRole('button', { name: 'Action' }).click()
       await page.getByRole('menuitem', { name: 'Create Cluster...' }).click()
       const wizard = page.getByRole('dialog', { name: 'Create Cluster Wizard' })
       const next = wizard.getByRole('button', { name: 'Next' })
       await pageTitle(wizard, 'Before You Begin')
       await next.click()
-      // The first test's connections are saved and connected: tick them.
       await pageTitle(wizard, 'Select Servers')
-      for (const n of [n1, n2, n3]) await serverRow(wizard, n).getByRole('checkbox').check()
+      for (const n of [n1, n2, n3]) {
+        await wizard.getByLabel('Add a server by address').fill(n.address)
+        await wizard.getByRole('button', { name: 'Add...' }).click()
+        await connectWithLabKey(page, n)
+        await serverRow(wizard, n).locator('input[type="checkbox"]:checked').waitFor()
+      }
       await next.click()
+      // Skipping validation needs a reason of a few words.
       await pageTitle(wizard, 'Validation Warning')
       await wizard.getByLabel(/^No\./).check()
       await wizard.getByLabel('Why is validation skipped?').fill('x')
       await next.click()
       await wizard.getByText('say in a few words why validation is skipped').waitFor()
-      await wizard.getByLabel('Why is validation skipped?').fill('lab test: VRRP is dropped on purpose')
+      await wizard.getByLabel('Why is validation skipped?').fill('lab test: n3 has no Node.js on purpose')
       await next.click()
       await pageTitle(wizard, 'Access Point')
       await wizard.getByLabel('Cluster name').fill('e2e-fail')
@@ -309,20 +327,22 @@ describe('Create Cluster wizard against the lab', () => {
       await wizard.getByLabel('Router id (VRID)').fill('213')
       await next.click()
       await pageTitle(wizard, 'Confirmation')
-      expect(await wizard.getByRole('table', { name: 'Cluster to create' }).textContent()).toContain('skipped: lab test: VRRP is dropped on purpose')
+      expect(await wizard.getByRole('table', { name: 'Cluster to create' }).textContent()).toContain('skipped: lab test: n3 has no Node.js on purpose')
       await next.click()
 
-      // The Summary says it failed, what is left on which node, and offers Remove Everything.
+      // The Summary: failed, the error names n3 and what to do, what is left on which node, Remove Everything.
       await pageTitle(wizard, 'Summary', CREATE_TIMEOUT_MS)
-      expect(await wizard.getByTestId('operation-outcome').textContent()).toMatch(/^Create Cluster failed on e2e-fail/)
+      const outcome = (await wizard.getByTestId('operation-outcome').textContent()) ?? ''
+      expect(outcome, await wizard.textContent() ?? '').toMatch(/^Create Cluster failed on e2e-fail/)
+      expect(await wizard.getByRole('alert').first().textContent()).toMatch(/runtime/)
       const left = wizard.getByRole('region', { name: 'Left on the nodes' })
-      for (const n of ['n1', 'n2', 'n3']) expect(await left.textContent()).toContain(`${n}:`)
-      expect(await wizard.textContent()).toContain('Skipped by the administrator: "lab test: VRRP is dropped on purpose"')
+      for (const n of ['n1', 'n2']) expect(await left.textContent()).toContain(`${n}:`)
+      expect(await wizard.textContent()).toContain('Skipped by the administrator: "lab test: n3 has no Node.js on purpose"')
       await shot(page, 'create-cluster-failed-summary.png', false)
       await wizard.getByRole('button', { name: 'Remove Everything' }).click()
       const rollback = wizard.getByRole('region', { name: 'Rollback' })
       await rollback.getByTestId('operation-outcome').waitFor({ timeout: CREATE_TIMEOUT_MS })
-      expect(await rollback.getByTestId('operation-outcome').textContent()).toMatch(/Roll Back finished|was/)
+      expect(await rollback.getByTestId('operation-outcome').textContent()).toMatch(/^Roll Back finished on e2e-fail/)
       await shot(page, 'create-cluster-failed-removed.png', false)
       expect(await holdersOf(vipAddress)).toEqual([])
       expect(await anyClusterFile()).toBe(false)
@@ -330,7 +350,11 @@ describe('Create Cluster wizard against the lab', () => {
       await wizard.waitFor({ state: 'detached' })
       expect(pages.problems).toEqual([])
     } finally {
-      for (const u of undo) await u()
+      await page?.context().close()
+      await destroyLeftovers(desk).catch((e) => console.error(`e2e-fail clean-up: ${(e as Error).message}`))
+      await desk.stop()
+      await showNode()
+      fs.rmSync(runtimeDir, { recursive: true, force: true })
     }
   })
 })
