@@ -23,6 +23,8 @@ export interface OperationState {
   report: OperationReport | null
   /** Why it could not start, or the error it ended with. */
   error: ErrorView | null
+  /** A rollback: what it undoes (the failed operation's offer). */
+  undoes?: OperationReport['rollback']
 }
 
 type Progress = ApiEventPayload<'cluster.progress'>
@@ -215,7 +217,9 @@ export const useClustersStore = defineStore('clusters', () => {
     const failed = operations.value[failedKey]
     if (!failed?.id) return null
     const id = failed.id
-    return startOperation('rollback', failed.clusterName, failed.clusterId, () => api.call('clusters.rollback', { operationId: id }))
+    const key = startOperation('rollback', failed.clusterName, failed.clusterId, () => api.call('clusters.rollback', { operationId: id }))
+    if (failed.report) operations.value[key] = { ...operations.value[key]!, undoes: failed.report.rollback }
+    return key
   }
 
   /** Starts an operation and shows it in the Operation dialog. */

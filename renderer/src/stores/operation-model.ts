@@ -98,7 +98,11 @@ export const OPERATION_TITLES: Record<OperationKind, string> = {
 }
 
 /** The sentence at the top of a finished operation's result. */
-export function outcomeText(r: Pick<OperationReport, 'kind' | 'outcome' | 'clusterName' | 'fromGeneration' | 'toGeneration'>): string {
+export function outcomeText(
+  r: Pick<OperationReport, 'kind' | 'outcome' | 'clusterName' | 'fromGeneration' | 'toGeneration'>,
+  /** For a rollback: what it was asked to do (the failed operation's offer). */
+  undoes?: OperationReport['rollback']
+): string {
   const what = OPERATION_TITLES[r.kind]
   if (r.outcome === 'running') return `${what} is running on the nodes of ${r.clusterName}...`
   if (r.outcome === 'failed') {
@@ -110,7 +114,7 @@ export function outcomeText(r: Pick<OperationReport, 'kind' | 'outcome' | 'clust
   if (r.kind === 'destroy') return `${r.clusterName} was destroyed: its agents, VIPs, services and files are gone from every node.`
   if (r.kind === 'create') return `The cluster ${r.clusterName} was created (generation ${r.toGeneration}).`
   if (r.kind === 'rollback') {
-    return r.toGeneration > 0
+    return undoes !== 'remove-everything' && r.toGeneration > 0
       ? `Roll Back finished on ${r.clusterName}: every node is back on generation ${r.toGeneration}.`
       : `Roll Back finished on ${r.clusterName}: what the failed attempt put on the nodes was removed.`
   }

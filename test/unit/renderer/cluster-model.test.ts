@@ -262,5 +262,7 @@ describe('operation steps', () => {
     expect(outcomeText({ ...base, kind: 'create', outcome: 'succeeded', fromGeneration: 0, toGeneration: 1 })).toBe('The cluster web-vip was created (generation 1).')
     expect(outcomeText({ ...base, kind: 'rollback', outcome: 'succeeded', toGeneration: 2 })).toBe('Roll Back finished on web-vip: every node is back on generation 2.')
     expect(outcomeText({ ...base, kind: 'rollback', outcome: 'succeeded', fromGeneration: 1, toGeneration: 0 })).toMatch(/was removed\.$/)
+    // Removing everything a failed create left says so, whatever generation numbers its report carries.
+    expect(outcomeText({ ...base, kind: 'rollback', outcome: 'succeeded', fromGeneration: 1, toGeneration: 1 }, 'remove-everything')).toMatch(/was removed\.$/)
   })
 })
