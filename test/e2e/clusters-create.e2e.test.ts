@@ -38,13 +38,15 @@ async function destroyLeftovers(s: RunningWebServer): Promise<void> {
   }
 }
 
-async function anyClusterFile(): Promise<boolean> {
-  for (const n of ['n1', 'n2', 'n3']) {
+async function anyClusterFileOn(...nodes: string[]): Promise<boolean> {
+  for (const n of nodes) {
     const r = await nodeExec(n, ['test', '-e', '/etc/havip/cluster.json'])
     if (r.code === 0) return true
   }
   return false
 }
+
+const anyClusterFile = (): Promise<boolean> => anyClusterFileOn('n1', 'n2', 'n3')
 
 async function holdersOf(address: string): Promise<string[]> {
   const out: string[] = []
@@ -262,6 +264,33 @@ describe('Create Cluster wizard against the lab', () => {
       await fresh.stop()
     }
 
+    // Evict n3 (confirmed; progress in the Operation dialog), then Add Node brings it back
+    // (validation skipped with a reason): the cluster goes to generations 3 and 4 on every node.
+    await page.getByRole('treeitem', { name: new RegExp(`^${CLUSTER}`) }).click()
+    await main.locator('tr[data-node="n3"]').click()
+    await actions.getByRole('button', { name: 'Evict Node...' }).click()
+    const evict = page.getByRole('dialog', { name: 'Evict Node' })
+    expect(await evict.textContent()).toContain(`Evict n3 from the cluster ${CLUSTER}?`)
+    await shot(page, 'cluster-evict.png', false)
+    await evict.getByRole('button', { name: 'Evict Node' }).click()
+    expect(await operationResult(page, /^Evict Node/)).toBe(`Evict Node finished on ${CLUSTER}: now at generation 3.`)
+    await expect.poll(() => main.locator('tr[data-node]').count(), { timeout: 20_000 }).toBe(2)
+    expect(await anyClusterFileOn('n3')).toBe(false)
+
+    await actions.getByRole('button', { name: 'Add Node...' }).click()
+    const addNode = page.getByRole('dialog', { name: `Add Node to ${CLUSTER}` })
+    await addNode.getByLabel('Server', { exact: true }).selectOption({ label: `n3 (root@${n3.address})` })
+    await addNode.getByText(`Node name n3, heartbeat source ${n3.address}.`).waitFor()
+    await addNode.getByRole('button', { name: 'Add Node' }).click()
+    await addNode.getByText(/run the validation \(Run Validation\.\.\.\), or choose to skip it/).waitFor()
+    await addNode.getByLabel(/^Skip validation/).check()
+    await addNode.getByLabel('Why validation is skipped').fill('n3 was in this cluster a minute ago')
+    await shot(page, 'cluster-add-node.png', false)
+    await addNode.getByRole('button', { name: 'Add Node' }).click()
+    expect(await operationResult(page, /^Add Node/)).toBe(`Add Node finished on ${CLUSTER}: now at generation 4.`)
+    await expect.poll(() => main.locator('tr[data-node]').count(), { timeout: 20_000 }).toBe(3)
+    expect(await anyClusterFileOn('n3')).toBe(true)
+
     // Destroy: the name typed to confirm; afterwards no node holds the VIP or the cluster's files.
     await page.getByRole('treeitem', { name: new RegExp(`^${CLUSTER}`) }).click()
     await actions.getByRole('button', { name: 'Destroy Cluster...' }).click()
@@ -342,7 +371,7 @@ describe('Create Cluster wizard against the lab', () => {
       await wizard.getByRole('button', { name: 'Remove Everything' }).click()
       const rollback = wizard.getByRole('region', { name: 'Rollback' })
       await rollback.getByTestId('operation-outcome').waitFor({ timeout: CREATE_TIMEOUT_MS })
-      expect(await rollback.getByTestId('operation-outcome').textContent()).toMatch(/^Roll Back finished on e2e-fail/)
+      expect(await rollback.getByTestId('operation-outcome').textContent()).toBe('Roll Back finished on e2e-fail: what the failed attempt put on the nodes was removed.')
       await shot(page, 'create-cluster-failed-removed.png', false)
       expect(await holdersOf(vipAddress)).toEqual([])
       expect(await anyClusterFile()).toBe(false)
