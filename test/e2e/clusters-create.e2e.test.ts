@@ -46,6 +46,11 @@ async function anyClusterFileOn(...nodes: string[]): Promise<boolean> {
   return false
 }
 
+/** [outcome, everything the dialog said]: expect's message on a failure. */
+function outcomeOf(r: { outcome: string; all: string }): [string, string] {
+  return [r.outcome, r.all]
+}
+
 const anyClusterFile = (): Promise<boolean> => anyClusterFileOn('n1', 'n2', 'n3')
 
 async function holdersOf(address: string): Promise<string[]> {
@@ -57,18 +62,21 @@ async function holdersOf(address: string): Promise<string[]> {
   return out
 }
 
-/** The Operation dialog of Configure Role / Destroy, until its result; returns the outcome's text. */
-async function operationResult(page: Page, title: RegExp, picture?: string): Promise<string> {
+/**
+ * The Operation dialog of an action, until its result: the outcome's sentence, and all the
+ * dialog said (the steps, the error naming the node) for a failure message.
+ */
+async function operationResult(page: Page, title: RegExp, picture?: string): Promise<{ outcome: string; all: string }> {
   const dialog = page.getByRole('dialog', { name: title })
   await dialog.waitFor()
   await dialog.locator('li[data-state]').first().waitFor({ timeout: CREATE_TIMEOUT_MS })
   const outcome = dialog.getByTestId('operation-outcome')
   await outcome.waitFor({ timeout: CREATE_TIMEOUT_MS })
   if (picture) await shot(page, picture, false)
-  const text = (await outcome.textContent()) ?? ''
+  const result = { outcome: (await outcome.textContent()) ?? '', all: (await dialog.textContent()) ?? '' }
   await dialog.getByRole('button', { name: 'Close' }).last().click()
   await dialog.waitFor({ state: 'detached' })
-  return text
+  return result
 }
 
 describe('Create Cluster wizard against the lab', () => {
@@ -227,7 +235,7 @@ describe('Create Cluster wizard against the lab', () => {
     await roleDialog.getByLabel('Failback').selectOption('immediately')
     await shot(page, 'cluster-configure-role.png', false)
     await roleDialog.getByRole('button', { name: 'Apply Changes' }).click()
-    expect(await operationResult(page, /^Change Role/, 'cluster-operation.png')).toMatch(/Change Role finished on e2e-web: now at generation 2/)
+    expect(...outcomeOf(await operationResult(page, /^Change Role/, 'cluster-operation.png'))).toMatch(/Change Role finished on e2e-web: now at generation 2/)
     await waitFor('the roles table to show the new failback', async () => (await roles.textContent())?.includes('Allow failback immediately'), 20_000, 200)
 
     // Connect to Cluster from a fresh desktop (its own data dir) by n1's address: n1 through the
@@ -273,7 +281,7 @@ describe('Create Cluster wizard against the lab', () => {
     expect(await evict.textContent()).toContain(`Evict n3 from the cluster ${CLUSTER}?`)
     await shot(page, 'cluster-evict.png', false)
     await evict.getByRole('button', { name: 'Evict Node' }).click()
-    expect(await operationResult(page, /^Evict Node/)).toBe(`Evict Node finished on ${CLUSTER}: now at generation 3.`)
+    expect(...outcomeOf(await operationResult(page, /^Evict Node/))).toBe(`Evict Node finished on ${CLUSTER}: now at generation 3.`)
     await expect.poll(() => main.locator('tr[data-node]').count(), { timeout: 20_000 }).toBe(2)
     expect(await anyClusterFileOn('n3')).toBe(false)
 
@@ -287,7 +295,7 @@ describe('Create Cluster wizard against the lab', () => {
     await addNode.getByLabel('Why validation is skipped').fill('n3 was in this cluster a minute ago')
     await shot(page, 'cluster-add-node.png', false)
     await addNode.getByRole('button', { name: 'Add Node' }).click()
-    expect(await operationResult(page, /^Add Node/)).toBe(`Add Node finished on ${CLUSTER}: now at generation 4.`)
+    expect(...outcomeOf(await operationResult(page, /^Add Node/))).toBe(`Add Node finished on ${CLUSTER}: now at generation 4.`)
     await expect.poll(() => main.locator('tr[data-node]').count(), { timeout: 20_000 }).toBe(3)
     expect(await anyClusterFileOn('n3')).toBe(true)
 
@@ -302,7 +310,7 @@ describe('Create Cluster wizard against the lab', () => {
     expect(await destroyButton.isDisabled()).toBe(false)
     await shot(page, 'cluster-destroy.png', false)
     await destroyButton.click()
-    expect(await operationResult(page, /^Destroy Cluster/)).toContain(`${CLUSTER} was destroyed`)
+    expect(...outcomeOf(await operationResult(page, /^Destroy Cluster/))).toContain(`${CLUSTER} was destroyed`)
     expect(await holdersOf(vipAddress)).toEqual([])
     expect(await anyClusterFile()).toBe(false)
     expect(pages.problems).toEqual([])
