@@ -73,16 +73,17 @@ describe('newerSnapshot', () => {
 
 describe('roleRows', () => {
   it('shows owner, preferred owners, failback and the last transition with its cause', () => {
-    const [r] = roleRows(snapshot(), NOW)
+    const r = roleRows(snapshot(), NOW)[0]!
     expect(r).toMatchObject({ name: 'web', owner: 'n1', tone: 'ok', preferredOwners: 'n1, n2', failback: 'Prevent failback', transition: 'n1: BACKUP → MASTER', transitionCause: 'master down timer expired' })
     expect(r.transitionAt).not.toBe('')
   })
   it('names every claimant of a split role and says when nobody owns it', () => {
     const s = snapshot()
-    const split = roleRows({ ...s, roles: [{ ...s.roles[0], state: 'Split', owner: null, claimants: ['n1', 'n2'] }] }, NOW)[0]
+    const web = s.roles[0]!
+    const split = roleRows({ ...s, roles: [{ ...web, state: 'Split', owner: null, claimants: ['n1', 'n2'] }] }, NOW)[0]!
     expect(split.owner).toBe('n1 + n2 (all claim it)')
     expect(split.tone).toBe('bad')
-    const failed = roleRows({ ...s, roles: [{ ...s.roles[0], state: 'Failed', owner: null, claimants: [], lastTransition: null }] }, NOW)[0]
+    const failed = roleRows({ ...s, roles: [{ ...web, state: 'Failed', owner: null, claimants: [], lastTransition: null }] }, NOW)[0]!
     expect(failed.owner).toBe('(none)')
     expect(failed.transition).toBe('')
   })
@@ -92,11 +93,11 @@ describe('nodeRows', () => {
   it('shows an Unreachable node as Unknown per role with since when it was last seen', () => {
     const s = snapshot()
     // Even if a stale entry were still present, an Unreachable node must not show it.
-    const rows = nodeRows({ ...s, nodes: [node('n1', 'Up', 'Master'), { ...node('n3', 'Unreachable', 'Master') }] }, NOW)
-    expect(rows[0].lastSeen).toBe('')
-    expect(rows[0].roles[0]).toMatchObject({ state: 'Master', priority: '100', holdsVip: true, lastAdvert: '1 s ago from 198.51.100.1' })
-    expect(rows[1].roles[0]).toMatchObject({ state: 'Unknown', priority: '', holdsVip: false })
-    expect(rows[1].lastSeen).toContain('2 min ago')
+    const [up, gone] = nodeRows({ ...s, nodes: [node('n1', 'Up', 'Master'), { ...node('n3', 'Unreachable', 'Master') }] }, NOW)
+    expect(up?.lastSeen).toBe('')
+    expect(up?.roles[0]).toMatchObject({ state: 'Master', priority: '100', holdsVip: true, lastAdvert: '1 s ago from 198.51.100.1' })
+    expect(gone?.roles[0]).toMatchObject({ state: 'Unknown', priority: '', holdsVip: false })
+    expect(gone?.lastSeen).toContain('2 min ago')
   })
 })
 
