@@ -10,6 +10,8 @@ import { useDialogsStore } from '../stores/dialogs'
 import { useSelectionStore, type Selection } from '../stores/selection'
 import { useValidationStore } from '../stores/validation'
 import type { ActionSection, UiAction } from './useActions'
+import { useLiveActions } from './useLiveActions'
+import { useLiveStateStore } from '../stores/live-state'
 
 export function useClusterActions(): {
   createClusterAction: UiAction
@@ -23,6 +25,8 @@ export function useClusterActions(): {
   const dialogs = useDialogsStore()
   const selection = useSelectionStore()
   const validation = useValidationStore()
+  const live = useLiveStateStore()
+  const liveActions = useLiveActions()
 
   const createClusterAction: UiAction = { id: 'create-cluster', label: 'Create Cluster...', icon: 'cluster', run: () => create.open() }
   const connectClusterAction: UiAction = {
@@ -146,10 +150,10 @@ export function useClusterActions(): {
     const pick = selection.listPick
     if (view && pick?.kind === 'cluster-node') {
       const n = view.nodes.find((x) => x.name === pick.name)
-      if (n) out.push({ title: `Node ${n.name}`, actions: nodeActions(view, n) })
+      if (n) out.push({ title: `Node ${n.name}`, actions: [...(live.clusterId === sel.id ? liveActions.nodeActions(n.name) : []), ...nodeActions(view, n)] })
     }
     if (view && pick?.kind === 'cluster-role' && view.definition.roles.some((r) => r.name === pick.name)) {
-      out.push({ title: `Role ${pick.name}`, actions: roleActions(view, pick.name) })
+      out.push({ title: `Role ${pick.name}`, actions: [...(live.clusterId === sel.id ? liveActions.roleActions(pick.name) : []), ...roleActions(view, pick.name)] })
     }
     return out
   }

@@ -35,7 +35,7 @@ export function useLiveActions(): {
       {
         id: 'live-move-best',
         label: 'Move → Best Possible Node',
-        icon: 'cluster',
+        icon: 'roles',
         disabledReason: blocked,
         run: async () => {
           const ok = await dialogs.ask({
@@ -50,7 +50,7 @@ export function useLiveActions(): {
       {
         id: 'live-move-select',
         label: 'Move → Select Node...',
-        icon: 'cluster',
+        icon: 'roles',
         disabledReason: blocked,
         run: () => void (live.movePick = { role, targets: moveTargets(s, role) })
       }
@@ -65,7 +65,7 @@ export function useLiveActions(): {
     const act = (id: string, label: string, blocked: string | undefined, confirm: (() => Promise<boolean>) | null, progress: string, call: () => Promise<Parameters<typeof nodeActionText>[0]>): UiAction => ({
       id,
       label,
-      icon: 'cluster',
+      icon: 'server',
       disabledReason: blocked,
       run: async () => {
         if (confirm && !(await confirm())) return

@@ -34,7 +34,7 @@ export const useLiveStateStore = defineStore('live-state', () => {
 
   /** Watch a cluster (null: stop). Idempotent for the cluster already watched. */
   async function watch(id: string | null): Promise<void> {
-    if (id === clusterId.value && (state.value || loadError.value === null)) return
+    if (id === clusterId.value) return
     stop()
     clusterId.value = id
     if (!id) return
