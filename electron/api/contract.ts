@@ -13,6 +13,7 @@ import { validationEvents, validationMethods } from './validation'
 import { clusterEvents, clusterMethods } from './cluster'
 import { consoleEvents, consoleMethods } from './console'
 import { terminalEvents, terminalMethods } from './terminal'
+import { eventEvents, eventMethods } from './events'
 
 export const ConnectionStateSchema = z.enum(['connecting', 'connected', 'disconnected', 'failed'])
 
@@ -123,7 +124,9 @@ export const apiMethods = {
   // The console (issue 12): live state and the actions on a running cluster.
   ...consoleMethods,
   // Terminals (issue 12): a shell on a node over its SSH connection, or a local one.
-  ...terminalMethods
+  ...terminalMethods,
+  // Cluster Events (issue 12): query, export, read back from the agent logs, flapping settings.
+  ...eventMethods
 } as const satisfies Record<ApiMethodName, { input: z.ZodTypeAny; output: z.ZodTypeAny }>
 
 export const apiEvents = {
@@ -145,7 +148,9 @@ export const apiEvents = {
   // cluster.state
   ...consoleEvents,
   // terminal.output, terminal.exit
-  ...terminalEvents
+  ...terminalEvents,
+  // cluster.event
+  ...eventEvents
 } as const satisfies Record<ApiEventName, z.ZodTypeAny>
 
 // names.ts must list exactly the table's keys (both directions); a mismatch fails to compile.
@@ -233,6 +238,7 @@ export type {
 export * from './cluster'
 export * from './console'
 export * from './terminal'
+export * from './events'
 
 export { ApiErrorSchema } from './errors'
 export type { ApiError, ApiErrorKind } from './errors'

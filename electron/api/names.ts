@@ -44,7 +44,11 @@ export const apiMethodNames = [
   'terminal.resize',
   'terminal.ack',
   'terminal.close',
-  'terminal.list'
+  'terminal.list',
+  'events.query',
+  'events.export',
+  'events.readBack',
+  'events.setFlapping'
 ] as const
 
 export const apiEventNames = [
@@ -56,7 +60,8 @@ export const apiEventNames = [
   'cluster.finished',
   'cluster.state',
   'terminal.output',
-  'terminal.exit'
+  'terminal.exit',
+  'cluster.event'
 ] as const
 
 export type ApiMethodName = (typeof apiMethodNames)[number]

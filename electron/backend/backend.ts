@@ -34,6 +34,9 @@ import { allTests } from './validation/groups/catalogue'
 import { ValidationService } from './validation/validation-service'
 import { LocalPtyLoader } from './terminal/local-pty'
 import { TerminalService } from './terminal/terminal-service'
+import { ClusterEventsService } from './cluster-events/cluster-events-service'
+import { nodeActionOutcome, recordedAction } from './cluster-events/action-events'
+import { agentWatchEvent, alertEvent, operationEvent } from './cluster-events/event-sources'
 
 export interface BackendOptions {
   /** Where host keys, saved connections and credentials live (created 0700). */
@@ -128,6 +131,15 @@ export function createBackend(opts: BackendOptions): Backend {
   })
 
   const live = new LiveStateService({
+    // Cluster Events: the agents' events as they stream, and the cross-checks' alerts.
+    onAgentEvent: (clusterId, node, e) => {
+      const input = agentWatchEvent(node, e)
+      if (input) clusterEvents.record(clusterId, [input])
+    },
+    onAlerts: (clusterId, change) => {
+      const now = Date.now()
+      clusterEvents.record(clusterId, [...change.raised.map((a) => alertEvent(a, true, now)), ...change.cleared.map((a) => alertEvent(a, false, now))])
+    },
     read: (clusterId) => clusters.read(clusterId),
     sessionFor: async (connectionId) => {
       try {
@@ -153,6 +165,33 @@ export function createBackend(opts: BackendOptions): Backend {
     events,
     log,
     ...(opts.localPty ? { localPty: opts.localPty } : {})
+  })
+
+  // Cluster Events (issue 12): the nodes' agent logs are read through each node's saved connection.
+  const clusterEvents = new ClusterEventsService({
+    dataDir: opts.dataDir,
+    events,
+    log,
+    nodesOf: async (clusterId) => {
+      const reading = await clusters.read(clusterId)
+      return Object.entries(reading.connectionIds).map(([node, id]) => ({
+        node,
+        session: async () => {
+          try {
+            return connections.sessionOf(id)
+          } catch {
+            await connections.reconnect(id) // a node not connected since the app started
+            return connections.sessionOf(id)
+          }
+        }
+      }))
+    }
+  })
+  // The admin's cluster operations are events of their cluster.
+  const unsubscribeOperations = events.on('cluster.finished', (done) => {
+    void handlers['clusters.operation']({ operationId: done.operationId })
+      .catch(() => undefined)
+      .then((report) => clusterEvents.record(done.clusterId, [operationEvent(done, report, Date.now())]))
   })
 
   const handlers: ApiHandlers = {
@@ -221,10 +260,20 @@ export function createBackend(opts: BackendOptions): Backend {
 
     // The console (issue 12): live state and actions.
     'clusters.state': ({ clusterId }) => consoleActions.state(clusterId),
-    'clusters.move': ({ clusterId, role, to }) => consoleActions.move(clusterId, role, to),
-    'clusters.pauseNode': ({ clusterId, node, drain }) => consoleActions.pause(clusterId, node, drain),
-    'clusters.resumeNode': ({ clusterId, node, failback }) => consoleActions.resume(clusterId, node, failback),
-    'clusters.nodeService': ({ clusterId, node, action }) => consoleActions.nodeService(clusterId, node, action),
+    // Each action is also an event of its cluster (its result, or its error naming the node).
+    'clusters.move': ({ clusterId, role, to }) =>
+      recordedAction(clusterEvents, { clusterId, what: `Move role ${role}${to ? ` to ${to}` : ' (best possible node)'}`, role }, () => consoleActions.move(clusterId, role, to), (r) => ({ message: r.message })),
+    'clusters.pauseNode': ({ clusterId, node, drain }) =>
+      recordedAction(clusterEvents, { clusterId, what: `Pause node ${node}${drain ? ' (drain roles)' : ' (do not drain)'}`, node }, () => consoleActions.pause(clusterId, node, drain), nodeActionOutcome),
+    'clusters.resumeNode': ({ clusterId, node, failback }) =>
+      recordedAction(clusterEvents, { clusterId, what: `Resume node ${node}${failback ? ' (fail roles back)' : ''}`, node }, () => consoleActions.resume(clusterId, node, failback), nodeActionOutcome),
+    'clusters.nodeService': ({ clusterId, node, action }) =>
+      recordedAction(clusterEvents, { clusterId, what: `${action === 'stop' ? 'Stop' : 'Start'} Cluster Service on ${node}`, node }, () => consoleActions.nodeService(clusterId, node, action), nodeActionOutcome),
+
+    'events.query': async (q) => clusterEvents.query(q),
+    'events.export': async (f) => clusterEvents.export(f),
+    'events.readBack': ({ clusterId }) => clusterEvents.readBack(clusterId),
+    'events.setFlapping': async ({ clusterId, ...settings }) => clusterEvents.setFlapping(clusterId, settings),
 
     // Terminals (issue 12): a shell on a node over its connection, or a local one.
     'terminal.capabilities': () => terminals.capabilities(),
@@ -257,6 +306,7 @@ export function createBackend(opts: BackendOptions): Backend {
       await operations.dispose()
       await live.dispose()
       terminals.dispose()
+      unsubscribeOperations()
       await validation.dispose()
       await connections.dispose()
       events.clear()

@@ -128,6 +128,14 @@ export const COMMANDS: CommandSpec[] = [
     options: { '--cluster': { value: true } },
     positionals: [2, 2],
     available: true
+  },
+  {
+    words: ['events'],
+    usage: 'events CLUSTER [--since T] [--follow] [--level info|warn|error]... [--role ROLE]... [--on NODE]... [--search WORDS] [--no-read-back]',
+    summary: "Cluster Events: every node's transitions, alerts, actions and agent errors in time order (the agent logs read back first); --follow watches live",
+    options: { '--since': { value: true }, '--follow': {}, '--level': { value: true, repeat: true }, '--role': { value: true, repeat: true }, '--on': { value: true, repeat: true }, '--search': { value: true }, '--no-read-back': {} },
+    positionals: [1, 1],
+    available: true
   }
 ]
 

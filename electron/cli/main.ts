@@ -13,6 +13,7 @@ import { runAddNode, runDestroy, runEvict, runRole, runRollback } from './cluste
 import { runClusterCreate } from './cluster-create-command'
 import { runMove, runPause, runResume, runService, runStatus } from './console-command'
 import { runValidate } from './validate-command'
+import { runEvents } from './events-command'
 import { EXIT_ERROR, EXIT_OK, makeOutput, reportError, type Output } from './output'
 
 export interface CliIo {
@@ -82,6 +83,8 @@ async function runCommand(cmd: CommandSpec, argv: string[], io: CliIo, out: Outp
         return await runResume({ call, backend, parsed: p, out, env: io.env, args })
       case 'service':
         return await runService({ call, backend, parsed: p, out, env: io.env, args })
+      case 'events':
+        return await runEvents({ call, backend, parsed: p, out, env: io.env, args, ...(io.signal ? { signal: io.signal } : {}), startLive: (clusterId) => call('clusters.state', { clusterId }) })
       default:
         throw new UsageError(`${name}: not implemented.`)
     }
@@ -112,7 +115,7 @@ if (require.main === module) {
   // Ctrl-C ends `status --watch` cleanly (its node feeds are stopped on the way out); any other
   // command, or a second Ctrl-C, exits at once as before.
   const stop = new AbortController()
-  const watching = process.argv.includes('--watch')
+  const watching = process.argv.includes('--watch') || process.argv.includes('--follow')
   const onSignal = (): void => {
     if (!watching || stop.signal.aborted) process.exit(130)
     stop.abort()

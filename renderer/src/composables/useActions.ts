@@ -226,6 +226,8 @@ export function useActions(): {
       case 'cluster':
       case 'cluster-part':
         return clusterSections(sel)
+      case 'cluster-events':
+        return clusterSections({ kind: 'cluster', id: sel.id })
       case 'connections': {
         const out: ActionSection[] = [
           { title: 'Connections', actions: [connectAction, validateAction, ...reportAction(), refreshConnectionsAction(), localShellAction()] }

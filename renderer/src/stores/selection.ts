@@ -10,6 +10,8 @@ export type Selection =
   | { kind: 'clusters' }
   | { kind: 'cluster'; id: string }
   | { kind: 'cluster-part'; id: string; part: ClusterPart }
+  /** Cluster Events of a cluster (its own view: views/ClusterEventsView.vue). */
+  | { kind: 'cluster-events'; id: string }
   | { kind: 'connections' }
   | { kind: 'connection'; id: string }
 
@@ -23,6 +25,8 @@ export function selectionKey(s: Selection): string {
       return `cluster:${s.id}`
     case 'cluster-part':
       return `cluster:${s.id}:${s.part}`
+    case 'cluster-events':
+      return `cluster:${s.id}:events`
     case 'connection':
       return `connection:${s.id}`
     default:

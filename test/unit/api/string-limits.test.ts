@@ -13,6 +13,7 @@ import * as validation from '../../../electron/api/validation'
 import * as cluster from '../../../electron/api/cluster'
 import * as consoleApi from '../../../electron/api/console'
 import * as terminal from '../../../electron/api/terminal'
+import * as events from '../../../electron/api/events'
 
 /** Paths of unbounded strings (and of schema kinds the walk does not understand) under `schema`. */
 function unboundedStrings(schema: z.ZodTypeAny, at: string, seen = new Set<z.ZodTypeAny>()): string[] {
@@ -69,7 +70,8 @@ const everySchema: Array<[string, z.ZodTypeAny]> = [
   ...exportedSchemas(validation, 'validation'),
   ...exportedSchemas(cluster, 'cluster'),
   ...exportedSchemas(consoleApi, 'console'),
-  ...exportedSchemas(terminal, 'terminal')
+  ...exportedSchemas(terminal, 'terminal'),
+  ...exportedSchemas(events, 'events')
 ]
 
 describe('API string limits', () => {
