@@ -33,6 +33,8 @@ export const apiMethodNames = [
   'clusters.removeRole',
   'clusters.rollback',
   'clusters.operation',
+  'reachability.start',
+  'reachability.stop',
   'clusters.state',
   'clusters.move',
   'clusters.pauseNode',
@@ -56,7 +58,10 @@ export const apiEventNames = [
   'cluster.finished',
   'cluster.state',
   'terminal.output',
-  'terminal.exit'
+  'terminal.exit',
+  'reachability.samples',
+  'reachability.transition',
+  'reachability.sourceError'
 ] as const
 
 export type ApiMethodName = (typeof apiMethodNames)[number]
