@@ -92,6 +92,7 @@ export const ReachabilityTransitionSchema = z.object({
   transitionId: z.number().int().min(0),
   /** When the new owner took over (ms since the epoch; the agent's transition time when known). */
   at: z.number(),
+  /** null: the first owner known since probing started (no failover: no outage measured, outages empty). */
   from: ClusterNodeNameSchema.nullable(),
   to: ClusterNodeNameSchema.nullable(),
   outages: z.array(SourceOutageSchema).max(33)

@@ -183,6 +183,11 @@ export class ReachabilityService {
     const previous = from ?? s.lastOwner ?? null
     // The same owner back after a moment with none (the live state saw no master briefly) is no transition.
     if (previous === c.owner) return
+    if (previous === null) {
+      // The first owner known since probing started (a cluster still forming): a band, not a failover to measure.
+      this.d.events.emit('reachability.transition', { sessionId: s.info.sessionId, transitionId: s.nextTransition++, at: c.at, from: null, to: c.owner, outages: [] })
+      return
+    }
     const t: OpenTransition = { id: s.nextTransition++, at: c.at, from: previous, to: c.owner, last: '' }
     s.transitions.push(t)
     this.settle(s)

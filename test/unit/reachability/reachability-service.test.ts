@@ -41,7 +41,7 @@ function fakeCluster(clusterId: string): { reading: ClusterReading; runs: FakeRu
   return { reading, runs, sessionFor }
 }
 
-function setup(clusterId = 'cl-0123456789abcdef') {
+function setup(clusterId = 'cl-0123456789abcdef', firstOwner: string | null = 'n1') {
   const cluster = fakeCluster(clusterId)
   const events: Array<{ name: string; payload: unknown }> = []
   let ownerChange: ((c: OwnerChange) => void) | undefined
@@ -53,7 +53,7 @@ function setup(clusterId = 'cl-0123456789abcdef') {
     owners: {
       follow: async (_c, _r, onChange) => {
         ownerChange = onChange
-        return { owner: 'n1', stop: () => (ownerStopped = true) }
+        return { owner: firstOwner, stop: () => (ownerStopped = true) }
       }
     },
     events: { emit: (name, payload) => events.push({ name, payload }) },
@@ -104,6 +104,15 @@ describe('ReachabilityService', () => {
     expect(new Set(t.of('reachability.transition').map((x) => x.transitionId))).toEqual(new Set([0]))
     const tr = t.of('reachability.transition').pop()!
     expect(tr).toMatchObject({ from: 'n1', to: 'n3', at: 3000, outages: [{ sourceId: 'node:n2', outageMs: 2100, lostProbes: 21, status: 'measured' }] })
+    await t.service.dispose()
+  })
+
+  it('the first owner known after start (a forming cluster) is announced without an outage to measure', async () => {
+    const t = setup('cl-0123456789abcdef', null)
+    await t.service.start({ clusterId: 'cl-0123456789abcdef', role: 'vip1', nodes: ['n2'], intervalMs: 100, timeoutMs: 1000 })
+    t.changeOwner({ owner: null, at: 100 })
+    t.changeOwner({ owner: 'n3', at: 200 })
+    expect(t.of('reachability.transition')).toEqual([{ sessionId: expect.any(String), transitionId: 0, at: 200, from: null, to: 'n3', outages: [] }])
     await t.service.dispose()
   })
 
