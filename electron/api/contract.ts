@@ -11,6 +11,7 @@ import { text } from './limits'
 import type { ApiEventName, ApiMethodName } from './names'
 import { validationEvents, validationMethods } from './validation'
 import { clusterEvents, clusterMethods } from './cluster'
+import { reachabilityEvents, reachabilityMethods } from './reachability'
 import { consoleEvents, consoleMethods } from './console'
 import { terminalEvents, terminalMethods } from './terminal'
 import { eventEvents, eventMethods } from './events'
@@ -121,6 +122,8 @@ export const apiMethods = {
   ...validationMethods,
   // Clusters (issue 11): list, get, connect, forget, export, and the operations on the nodes.
   ...clusterMethods,
+  // The live reachability graph (issue 12): start/stop probing a role's VIP.
+  ...reachabilityMethods,
   // The console (issue 12): live state and the actions on a running cluster.
   ...consoleMethods,
   // Terminals (issue 12): a shell on a node over its SSH connection, or a local one.
@@ -145,6 +148,8 @@ export const apiEvents = {
   ...validationEvents,
   // cluster.progress, cluster.finished
   ...clusterEvents,
+  // reachability.samples, reachability.transition, reachability.sourceError
+  ...reachabilityEvents,
   // cluster.state
   ...consoleEvents,
   // terminal.output, terminal.exit

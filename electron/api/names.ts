@@ -33,6 +33,8 @@ export const apiMethodNames = [
   'clusters.removeRole',
   'clusters.rollback',
   'clusters.operation',
+  'reachability.start',
+  'reachability.stop',
   'clusters.state',
   'clusters.move',
   'clusters.pauseNode',
@@ -61,7 +63,10 @@ export const apiEventNames = [
   'cluster.state',
   'terminal.output',
   'terminal.exit',
-  'cluster.event'
+  'cluster.event',
+  'reachability.samples',
+  'reachability.transition',
+  'reachability.sourceError'
 ] as const
 
 export type ApiMethodName = (typeof apiMethodNames)[number]

@@ -37,6 +37,9 @@ import { TerminalService } from './terminal/terminal-service'
 import { ClusterEventsService } from './cluster-events/cluster-events-service'
 import { nodeActionOutcome, recordedAction } from './cluster-events/action-events'
 import { agentWatchEvent, alertEvent, operationEvent } from './cluster-events/event-sources'
+import { liveOwnership } from './reachability/live-ownership'
+import { ReachabilityService } from './reachability/reachability-service'
+import type { SshSession } from './ssh/session'
 
 export interface BackendOptions {
   /** Where host keys, saved connections and credentials live (created 0700). */
@@ -130,6 +133,16 @@ export function createBackend(opts: BackendOptions): Backend {
     timing: { ...DEFAULT_TIMING, ...opts.operationTiming }
   })
 
+  /** A node's SSH session by its saved connection, reconnecting once if it dropped. */
+  const sessionFor = async (connectionId: string): Promise<SshSession> => {
+    try {
+      return connections.sessionOf(connectionId)
+    } catch {
+      const r = await connections.reconnect(connectionId)
+      if (r.status !== 'connected') throw new Error(`the host key of ${r.hostKey.host}:${r.hostKey.port} is not trusted (${r.status})`)
+      return connections.sessionOf(connectionId)
+    }
+  }
   const live = new LiveStateService({
     // Cluster Events: the agents' events as they stream, and the cross-checks' alerts.
     onAgentEvent: (clusterId, node, e) => {
@@ -141,23 +154,25 @@ export function createBackend(opts: BackendOptions): Backend {
       clusterEvents.record(clusterId, [...change.raised.map((a) => alertEvent(a, true, now)), ...change.cleared.map((a) => alertEvent(a, false, now))])
     },
     read: (clusterId) => clusters.read(clusterId),
-    sessionFor: async (connectionId) => {
-      try {
-        return connections.sessionOf(connectionId)
-      } catch {
-        const r = await connections.reconnect(connectionId)
-        if (r.status !== 'connected') throw new Error(`the host key of ${r.hostKey.host}:${r.hostKey.port} is not trusted (${r.status})`)
-        return connections.sessionOf(connectionId)
-      }
-    },
+    sessionFor,
     events,
     log,
     ...(opts.liveStatusPeriodMs !== undefined ? { statusPeriodMs: opts.liveStatusPeriodMs } : {})
   })
   const consoleActions = new ConsoleService(live, { start: (s) => deployer.start(s), stop: (s) => deployer.stop(s) })
-  // A cluster destroyed (or no longer known) is not watched any more.
+  // The live reachability graph (issue 12): owners and transitions from the live state.
+  const reachability = new ReachabilityService({
+    read: (id) => clusters.read(id),
+    sessionFor,
+    owners: liveOwnership({ state: (id) => live.state(id), subscribe: (l) => events.on('cluster.state', l) }),
+    events,
+    log
+  })
+  // A cluster destroyed (or no longer known) is not watched nor probed any more.
   events.on('cluster.finished', ({ clusterId }) => {
-    if (!clusters.list().some((c) => c.id === clusterId)) void live.forget(clusterId)
+    if (clusters.list().some((c) => c.id === clusterId)) return
+    void live.forget(clusterId)
+    void reachability.stopCluster(clusterId)
   })
 
   const terminals = new TerminalService({
@@ -244,6 +259,7 @@ export function createBackend(opts: BackendOptions): Backend {
     'clusters.connect': (input) => clusters.connect(input),
     'clusters.forget': async ({ clusterId }) => {
       clusters.forget(clusterId)
+      await reachability.stopCluster(clusterId)
       await live.forget(clusterId)
       return {}
     },
@@ -294,7 +310,14 @@ export function createBackend(opts: BackendOptions): Backend {
       terminals.close(id)
       return {}
     },
-    'terminal.list': async () => terminals.list()
+    'terminal.list': async () => terminals.list(),
+
+    // The live reachability graph (issue 12).
+    'reachability.start': (request) => reachability.start(request),
+    'reachability.stop': async ({ sessionId }) => {
+      await reachability.stop(sessionId)
+      return {}
+    }
   }
 
   return {
@@ -302,7 +325,9 @@ export function createBackend(opts: BackendOptions): Backend {
     events,
     toApiError: (err, method) => toApiError(err, method, log),
     async dispose() {
-      // Operations first: one stopped between two steps on a node is worse than a late exit.
+      // Probes first: each is a process on a node until its channel is closed.
+      await reachability.dispose()
+      // Operations next: one stopped between two steps on a node is worse than a late exit.
       await operations.dispose()
       await live.dispose()
       terminals.dispose()

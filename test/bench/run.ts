@@ -12,9 +12,10 @@ import { agentBench } from './agent-failover'
 import { formatRows, type Bench } from './registry'
 import { validationBench } from './validation'
 import { clusterCreateBench } from './cluster-create'
+import { reachabilityGraphBench } from './reachability-graph'
 
 /** Every bench the runner knows. Other modules add theirs here. */
-export const BENCHES: Bench[] = [agentBench, validationBench, clusterCreateBench]
+export const BENCHES: Bench[] = [agentBench, validationBench, clusterCreateBench, reachabilityGraphBench]
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`)

@@ -241,6 +241,9 @@ export function useActions(): {
         if (!c) return [{ title: 'Connection', actions: [connectAction] }]
         return [{ title: displayName(c), actions: connectionActions(c, true) }]
       }
+      case 'reachability':
+        // The graph's own controls (start, stop, window, export) sit above it in the view.
+        return [{ title: `Reachability of ${sel.role}`, actions: [validateAction, connectAction] }]
     }
   }
 

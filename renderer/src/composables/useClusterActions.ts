@@ -76,6 +76,7 @@ export function useClusterActions(): {
     const id = view.definition.id
     const name = view.definition.name
     return [
+      { id: 'reachability-graph', label: 'Show Reachability Graph', icon: 'roles', run: () => selection.select({ kind: 'reachability', clusterId: id, role: roleName }) },
       { id: 'change-role', label: 'Configure Role...', icon: 'roles', run: () => dialogs.openCluster({ kind: 'configure-role', clusterId: id, role: roleName }) },
       {
         id: 'remove-role',

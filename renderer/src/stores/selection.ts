@@ -14,6 +14,8 @@ export type Selection =
   | { kind: 'cluster-events'; id: string }
   | { kind: 'connections' }
   | { kind: 'connection'; id: string }
+  /** The live reachability graph of one role (issue 12). */
+  | { kind: 'reachability'; clusterId: string; role: string }
 
 /** A row picked in a centre list of a cluster (FCM's second Actions section: a node, a role). */
 export type ListPick = { kind: 'cluster-node'; name: string } | { kind: 'cluster-role'; name: string }
@@ -29,6 +31,8 @@ export function selectionKey(s: Selection): string {
       return `cluster:${s.id}:events`
     case 'connection':
       return `connection:${s.id}`
+    case 'reachability':
+      return `reachability:${s.clusterId}:${s.role}`
     default:
       return s.kind
   }

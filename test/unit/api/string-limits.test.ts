@@ -11,6 +11,7 @@ import { clip, Limits } from '../../../electron/api/limits'
 import * as model from '../../../electron/api/model'
 import * as validation from '../../../electron/api/validation'
 import * as cluster from '../../../electron/api/cluster'
+import * as reachability from '../../../electron/api/reachability'
 import * as consoleApi from '../../../electron/api/console'
 import * as terminal from '../../../electron/api/terminal'
 import * as events from '../../../electron/api/events'
@@ -71,7 +72,8 @@ const everySchema: Array<[string, z.ZodTypeAny]> = [
   ...exportedSchemas(cluster, 'cluster'),
   ...exportedSchemas(consoleApi, 'console'),
   ...exportedSchemas(terminal, 'terminal'),
-  ...exportedSchemas(events, 'events')
+  ...exportedSchemas(events, 'events'),
+  ...exportedSchemas(reachability, 'reachability')
 ]
 
 describe('API string limits', () => {

@@ -1,0 +1,84 @@
+// Probes a VIP from a cluster node with the agent's own ICMP prober, `havip-agent probe
+// TARGET --interval-ms N --timeout-ms N --json`, run as root (raw ICMP socket) over the node's
+// SSH session as one long-running streamed command. Its JSON lines (agent/net/icmp-probe.ts:
+// {seq, sentAt, rttMs} or {seq, sentAt, lost: true}) become results. Stopping aborts the exec,
+// which closes the channel and kills the command's process group on the node.
+import { AGENT, NODE_LINK } from '../deploy/layout'
+import type { SshSession } from '../ssh/session'
+
+export interface NodeProbeOptions {
+  session: SshSession
+  node: string
+  target: string
+  intervalMs: number
+  timeoutMs: number
+  onResult(seq: number, sentAt: number, rttMs: number | null): void
+  /** The probe ended without stop() (link lost, agent missing, killed on the node). */
+  onEnded(message: string, hint: string): void
+}
+
+/** Upper bound of one probe run; the view restarts probing if it is still open after that. */
+const MAX_RUN_MS = 24 * 3600_000
+
+/** Parses one JSON line of `havip-agent probe --json`; undefined for anything else. */
+export function parseProbeLine(line: string): { seq: number; sentAt: number; rttMs: number | null } | undefined {
+  let o: unknown
+  try {
+    o = JSON.parse(line)
+  } catch {
+    return undefined
+  }
+  if (typeof o !== 'object' || o === null) return undefined
+  const r = o as { seq?: unknown; sentAt?: unknown; rttMs?: unknown; lost?: unknown }
+  if (typeof r.seq !== 'number' || typeof r.sentAt !== 'number') return undefined
+  if (r.lost === true) return { seq: r.seq, sentAt: r.sentAt, rttMs: null }
+  return typeof r.rttMs === 'number' ? { seq: r.seq, sentAt: r.sentAt, rttMs: r.rttMs } : undefined
+}
+
+export function startNodeProbe(o: NodeProbeOptions): { stop(): Promise<void> } {
+  const ac = new AbortController()
+  let partial = ''
+  let stderr = ''
+  const onStdout = (chunk: string): void => {
+    const lines = (partial + chunk).split('\n')
+    partial = lines.pop() ?? ''
+    if (partial.length > 4096) partial = '' // no probe line is this long: drop garbage
+    for (const line of lines) {
+      const r = parseProbeLine(line)
+      if (r) o.onResult(r.seq, r.sentAt, r.rttMs)
+    }
+  }
+  const argv = [NODE_LINK, AGENT, 'probe', o.target, '--interval-ms', String(o.intervalMs), '--timeout-ms', String(o.timeoutMs), '--json']
+  const run = o.session
+    .exec(argv, {
+      sudo: true,
+      timeoutMs: MAX_RUN_MS,
+      onStdout,
+      onStderr: (s) => {
+        stderr = (stderr + s).slice(-2000)
+      },
+      streamOnly: true,
+      quiet: true,
+      signal: ac.signal
+    })
+    .then(
+      (r) => {
+        if (ac.signal.aborted) return
+        const last = stderr.trim().split('\n').pop() ?? ''
+        o.onEnded(
+          `The probe on ${o.node} ended (exit code ${r.code})${last ? `: ${last}` : ''}.`,
+          'Check that the agent is installed on this node (Create Cluster installs it), then start probing again.'
+        )
+      },
+      (e: unknown) => {
+        if (ac.signal.aborted) return
+        o.onEnded(`The probe on ${o.node} stopped: ${(e as Error).message}`, 'Check the SSH connection to this node, then start probing again.')
+      }
+    )
+  return {
+    async stop() {
+      ac.abort()
+      await run
+    }
+  }
+}
