@@ -55,11 +55,29 @@ async function runOperation(b: Backend, start: () => Promise<{ operationId: stri
   }
 }
 
-async function timeCreate(lab: LabState, nodes: LabNode[], dir: string, run: number): Promise<{ ms: number; runtimeUploads: number }> {
+/**
+ * Where the time went, per step: from the first node's start of it to the last node's end, and
+ * the longest single node's duration (the span grows with node count when nodes wait on each
+ * other or share the CPU; the longest grows when one node's work gets slower).
+ */
+function stepTimes(steps: { step: string; startedAt?: string; finishedAt?: string }[], t0: number): string {
+  const by = new Map<string, { first: number; last: number; longest: number }>()
+  for (const s of steps) {
+    if (!s.startedAt || !s.finishedAt) continue
+    const a = Date.parse(s.startedAt) - t0
+    const b = Date.parse(s.finishedAt) - t0
+    const e = by.get(s.step) ?? { first: a, last: b, longest: 0 }
+    by.set(s.step, { first: Math.min(e.first, a), last: Math.max(e.last, b), longest: Math.max(e.longest, b - a) })
+  }
+  return [...by].map(([k, v]) => `${k} ${(v.first / 1000).toFixed(1)}..${(v.last / 1000).toFixed(1)}s (longest ${(v.longest / 1000).toFixed(1)})`).join(', ')
+}
+
+async function timeCreate(lab: LabState, nodes: LabNode[], dir: string, run: number): Promise<{ ms: number; runtimeUploads: number; steps: string }> {
   const { b, ids } = await connectedBackend(lab, nodes, dir)
   let clusterId: string | undefined
   try {
     const t0 = performance.now()
+    const wall0 = Date.now()
     const report = await runOperation(
       b,
       async () => {
@@ -77,7 +95,7 @@ async function timeCreate(lab: LabState, nodes: LabNode[], dir: string, run: num
     const ms = performance.now() - t0
     const runtimeUploads = report.steps.filter((s) => s.step === 'upload-runtime' && s.state === 'done').length
     if (!report.masters.every((m) => m.node && m.vipAnswers)) throw new Error(`create finished without a master answering: ${JSON.stringify(report.masters)}`)
-    return { ms, runtimeUploads }
+    return { ms, runtimeUploads, steps: stepTimes(report.steps, wall0) }
   } finally {
     if (clusterId) {
       const name = (await call(b, 'clusters.list', {})).find((c) => c.id === clusterId)?.name
@@ -110,7 +128,7 @@ export const clusterCreateBench: Bench = {
             const r = await timeCreate(lab, nodes, dir, i + 1)
             if (c.hideNode && r.runtimeUploads !== c.size) notes.add(`runtime uploaded to ${r.runtimeUploads} of ${c.size} nodes`)
             samples.push(r.ms)
-            ctx.log(`  ${c.subject} #${i + 1}: ${Math.round(r.ms)} ms`)
+            ctx.log(`  ${c.subject} #${i + 1}: ${Math.round(r.ms)} ms: ${r.steps}`)
           } catch (err) {
             notes.add((err as Error).message.slice(0, 300))
             samples.push(null)

@@ -14,6 +14,8 @@ import { removeAll } from './removal'
 import { writeConfigFiles } from './root-files'
 import { findRuntimeDir } from './runtime'
 import { installService, serviceAction } from './service'
+import { startSupervisor } from './supervisor'
+import { systemctl } from './systemd-unit'
 
 export interface LinuxDeployerOptions {
   /** The agent bundle (resources/agent); found like validation finds it when absent. */
@@ -60,7 +62,9 @@ export class LinuxDeployer implements NodeDeployer {
     return installService(session)
   }
 
-  start(session: SshSession): Promise<void> {
+  start(session: SshSession, kind?: ServiceKind): Promise<void> {
+    if (kind === 'systemd') return systemctl(session, 'start')
+    if (kind === 'supervisor') return startSupervisor(session)
     return serviceAction(session, 'start')
   }
 

@@ -65,11 +65,15 @@ export interface NodeDeployer {
    * Returns what it did, in words, for the operation report.
    */
   installRelease(session: SshSession, facts: NodeFacts, note: StepNote): Promise<{ runtime: 'system' | 'uploaded'; summary: string }>
-  /** Writes cluster.json and agent.json (each temp + rename, 0600 root); the agent config is validated on the node first (`havip-agent check-config`). */
+  /** Writes cluster.json and agent.json (each temp + rename, 0600 root); the agent config is checked first by the agent's own code (and by `havip-agent check-config` on the node where it has node-specific parts: track scripts, notify hooks). */
   writeConfig(session: SshSession, definition: ClusterDefinition, agentConfigJson: string): Promise<void>
   /** Installs and enables the service (systemd unit or supervisor), without starting it. */
   installService(session: SshSession): Promise<ServiceKind>
-  start(session: SshSession): Promise<void>
+  /**
+   * Starts the agent. `kind`: the service kind installService just returned in this same
+   * operation, which spares reading it back from the node (one root call less per node).
+   */
+  start(session: SshSession, kind?: ServiceKind): Promise<void>
   /** Makes a running agent re-read agent.json (instances unchanged keep their state). */
   reload(session: SshSession): Promise<void>
   stop(session: SshSession): Promise<void>

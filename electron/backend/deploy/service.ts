@@ -4,15 +4,28 @@
 // desktop, also after the app restarted.
 import type { SshSession } from '../ssh/session'
 import type { ServiceKind } from './node-deployer'
-import { DeployError, LOG_DIR, RUN_DIR } from './layout'
+import { DeployError, INSTALL_JSON, LOG_DIR, RUN_DIR } from './layout'
 import { readable } from './install-record'
 import { probeNode, type NodeProbe } from './node-probe'
 import { nodeOf, rootScript, runRoot, scriptFailure } from './remote-run'
-import { writeInstallRecord } from './root-files'
+import { installRecordText, writeInstallRecord } from './root-files'
 import { reloadSupervisor, startSupervisor, stopSupervisor } from './supervisor'
 import { installUnit, systemctl } from './systemd-unit'
 
-const MAKE_DIRS = rootScript('service-dirs', ['mkdir -p "$@"'])
+/**
+ * The supervisor's directories, and install.json rewritten (stdin, temp + rename) when $3 names
+ * it: one sudo call for the whole step (each costs a round trip, and a password round where sudo
+ * asks every time).  $1 log dir  $2 run dir  $3 install.json or ''
+ */
+const SUPERVISOR_SERVICE = rootScript('service-supervisor', [
+  'logd=$1; rund=$2; rec=$3; t=',
+  'mkdir -p "$logd" "$rund"',
+  '[ -n "$rec" ] || exit 0',
+  `trap 'rm -f -- "$t"' EXIT`,
+  "trap 'exit 1' HUP INT TERM PIPE",
+  't=$(mktemp "$rec.XXXXXX")',
+  'cat > "$t"; chmod 0644 "$t"; mv -f -- "$t" "$rec"; t='
+])
 
 export async function installService(session: SshSession): Promise<ServiceKind> {
   const probe = await probeNode(session, { askNode: false })
@@ -21,12 +34,14 @@ export async function installService(session: SshSession): Promise<ServiceKind> 
     throw new DeployError({ node: nodeOf(session), what: 'Installing the agent service', why: 'no agent release is installed (install.json is missing or unreadable)', hint: 'Install the release first, then the service.' })
   }
   const kind: ServiceKind = probe.systemd ? 'systemd' : 'supervisor'
-  if (kind === 'systemd') await installUnit(session)
-  else {
-    const r = await runRoot(session, MAKE_DIRS, [LOG_DIR, RUN_DIR], { timeoutMs: 15_000 })
-    if (r.code !== 0) throw scriptFailure(session, 'Creating the agent\'s log and run directories', r)
+  const record = rec.service !== kind ? { ...rec, service: kind } : undefined
+  if (kind === 'systemd') {
+    await installUnit(session)
+    if (record) await writeInstallRecord(session, record)
+    return kind
   }
-  if (rec.service !== kind) await writeInstallRecord(session, { ...rec, service: kind })
+  const r = await runRoot(session, SUPERVISOR_SERVICE, [LOG_DIR, RUN_DIR, record ? INSTALL_JSON : ''], { timeoutMs: 15_000, ...(record ? { stdin: installRecordText(record) } : {}) })
+  if (r.code !== 0) throw scriptFailure(session, 'Creating the agent\'s log and run directories and recording the service', r)
   return kind
 }
 

@@ -1,6 +1,7 @@
 // writeConfig's root script run for real on this machine's shell (LocalShellSession), with the
-// real agent bundle's check-config: values with shell metacharacters are data end to end, a
-// refused config leaves the old files, and nothing is left half written.
+// agent's own config check (in-process, and the real bundle's check-config where the node must
+// judge: track scripts): values with shell metacharacters are data end to end, a refused config
+// leaves the old files, and nothing is left half written.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -76,7 +77,6 @@ describe('root scripts take values as positional arguments', () => {
 
 describe('writeConfig', () => {
   it('writes cluster.json and agent.json 0600 with hostile names and passwords as plain data', async () => {
-    // Two rounds, not one per value: each round runs the agent's check-config (a Node.js start).
     for (const name of [HOSTILE.join(' '), HOSTILE.slice().reverse().join('|')]) {
       const def = definition(name, `p'$(x)"`)
       await writeConfigFiles(session, def, AGENT_CONFIG, paths)
@@ -92,17 +92,37 @@ describe('writeConfig', () => {
     expect(readdirSync(paths.etc).sort()).toEqual(['agent.json', 'cluster.json'])
   })
 
-  it('refuses a config the agent rejects, says why, and leaves the old files as they were', async () => {
+  it('refuses a config the agent\'s check rejects before touching the node, says why, and leaves the old files as they were', async () => {
     const good = definition('good', 'secret')
     await writeConfigFiles(session, good, AGENT_CONFIG, paths)
     const before = [readFileSync(paths.clusterJson, 'utf8'), readFileSync(paths.agentJson, 'utf8')]
     const bad = JSON.stringify({ instances: [{ name: 'VI_1', interface: 'eth0', vrid: 300, priority: 150, vips: [{ address: '198.51.100.210', prefix: 24 }] }] })
+    const sent = session.sent.length
     const err = await writeConfigFiles(session, definition('next', 'secret'), bad, paths).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(DeployError)
-    expect((err as Error).message).toMatch(/on local-test-node failed: the agent on the node refused it: .*vrid/)
-    expect((err as Error).message).toMatch(/left as they were/)
+    expect((err as Error).message).toMatch(/on local-test-node failed: the agent's config check refused it: .*vrid/)
+    expect((err as Error).message).toMatch(/as they were/)
+    expect(session.sent.length).toBe(sent)
     expect([readFileSync(paths.clusterJson, 'utf8'), readFileSync(paths.agentJson, 'utf8')]).toEqual(before)
     expect(readdirSync(paths.etc).sort()).toEqual(['agent.json', 'cluster.json']) // no temp file left
+  })
+
+  it('has the node\'s own check-config judge what depends on the node (a track script there), and keeps the old files when it refuses', async () => {
+    const good = definition('good', 'secret')
+    await writeConfigFiles(session, good, AGENT_CONFIG, paths)
+    const before = [readFileSync(paths.clusterJson, 'utf8'), readFileSync(paths.agentJson, 'utf8')]
+    // Valid as a config; only the node can tell that the script does not exist there.
+    const tracked = JSON.stringify({
+      controlSocket: '/run/havip-unit-test-no-such-dir/agent.sock',
+      scripts: [{ name: 'chk', argv: [join(dir, 'no-such-script')] }],
+      instances: [{ name: 'VI_1', interface: 'eth0', vrid: 51, priority: 150, trackScripts: [{ name: 'chk' }], vips: [{ address: '198.51.100.210', prefix: 24 }] }]
+    })
+    const err = await writeConfigFiles(session, definition('next', 'secret'), tracked, paths).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(DeployError)
+    expect((err as Error).message).toMatch(/on local-test-node failed: the agent on the node refused it: .*chk/)
+    expect((err as Error).message).toMatch(/left as they were/)
+    expect([readFileSync(paths.clusterJson, 'utf8'), readFileSync(paths.agentJson, 'utf8')]).toEqual(before)
+    expect(readdirSync(paths.etc).sort()).toEqual(['agent.json', 'cluster.json'])
   })
 
   it('refuses to write a config before a release is installed', async () => {

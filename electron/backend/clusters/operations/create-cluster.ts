@@ -10,12 +10,13 @@
 // cluster this desktop has no record of.
 import type { CreateClusterRequest, OperationReport } from '../../../api/cluster'
 import { ApiException } from '../../../api/errors'
+import type { ServiceKind } from '../../deploy/node-deployer'
 import { agentConfigJson } from '../agent-config'
 import { buildDefinition, newClusterId, roleFromInput } from '../definition'
 import { allOrFirstError, settleBounded } from './bounded'
 import { connectionIdsOf, knownEntry } from './cluster-nodes'
 import type { OperationDeps } from './deps'
-import { waitForFormation } from './formation'
+import { firstElectionAt, waitForFormation } from './formation'
 import { collectLeftovers } from './leftovers'
 import { installRelease, installService, startAgent } from './node-steps'
 import type { OperationRun } from './operation-run'
@@ -88,17 +89,22 @@ export async function runCreate(run: OperationRun, deps: OperationDeps, plan: Cr
   const deployed = await settleBounded(ready, async (p) => {
     await installRelease(run, deps, p, p.facts)
     await run.step('write-config', 'Write generation 1 (cluster.json, agent.json)', p.node.name, () => deps.deployer.writeConfig(p.session, def, agentConfigJson(def, p.node.name)), () => 'generation 1 written')
-    await installService(run, deps, p)
+    return installService(run, deps, p)
   })
+  let kinds: ServiceKind[] = []
   try {
-    allOrFirstError(deployed)
+    kinds = allOrFirstError(deployed)
   } catch (err) {
     await failWithLeftovers(err)
   }
   deps.known.upsert(knownEntry(def, connectionIdsOf(ready), deps.now()))
   try {
-    allOrFirstError(await settleBounded(ready, (p) => startAgent(run, deps, p, p.install)))
-    const masters = await waitForFormation(run, deps, def, ready, def.roles.map((r) => r.name))
+    // Agents that all start now cannot elect before their master-down timers ran; a rerun that
+    // finds agents running (reloaded, not started) may already have its master.
+    const allStopped = ready.every((p) => p.install.service?.running !== true)
+    const startedAt = Date.now()
+    allOrFirstError(await settleBounded(ready, (p, i) => startAgent(run, deps, p, p.install, kinds[i])))
+    const masters = await waitForFormation(run, deps, def, ready, def.roles.map((r) => r.name), allStopped && deps.timing.waitMasterDown && def.roles.length > 0 ? firstElectionAt(def, startedAt) : undefined)
     run.update({ masters })
   } catch (err) {
     await failWithLeftovers(err)

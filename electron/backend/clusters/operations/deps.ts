@@ -36,9 +36,15 @@ export interface OperationTiming {
   pollMs: number
   /** Added to 4 advert intervals as the bound of the wait for masters (agent start-up, SSH round trips). */
   formationMarginMs: number
+  /**
+   * After starting stopped agents, read no status before their master-down timers can have run
+   * (formation.ts firstElectionAt). False only where the deployer is no VRRP peer (a fake that
+   * elects at once), or tests would wait on timers nobody runs.
+   */
+  waitMasterDown: boolean
 }
 
-export const DEFAULT_TIMING: OperationTiming = { pollMs: 500, formationMarginMs: 20_000 }
+export const DEFAULT_TIMING: OperationTiming = { pollMs: 500, formationMarginMs: 20_000, waitMasterDown: true }
 
 export interface OperationDeps {
   deployer: NodeDeployer

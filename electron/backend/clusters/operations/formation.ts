@@ -69,8 +69,22 @@ function describe(v: { views: RoleView[]; problems: string[] }): string {
   return [...roles, ...v.problems].join('; ')
 }
 
-/** Waits until every role has exactly one master; returns them. */
-export async function waitForMasters(run: OperationRun, deps: OperationDeps, def: ClusterDefinition, handles: NodeHandle[]): Promise<Map<string, string>> {
+/**
+ * When agents that were all stopped have just been started at `startedAt`, no node can be master
+ * before its master-down timer has run (RFC 5798: 3 advert intervals plus a skew), so polling
+ * earlier only spends the nodes' CPU (each status is a Node.js start there) while they are busy
+ * starting their agents. The earliest moment worth a first look.
+ */
+export function firstElectionAt(def: ClusterDefinition, startedAt: number): number {
+  const advert = Math.min(...def.roles.map((r) => r.advertIntervalMs))
+  return startedAt + 3 * advert
+}
+
+/**
+ * Waits until every role has exactly one master; returns them. `notBefore`: no status is read
+ * before then (firstElectionAt), the bound still counts from the call.
+ */
+export async function waitForMasters(run: OperationRun, deps: OperationDeps, def: ClusterDefinition, handles: NodeHandle[], notBefore?: number): Promise<Map<string, string>> {
   const bound = formationBoundMs(def, deps.timing.formationMarginMs)
   const title = def.roles.length === 1 ? `Wait until one node is master of ${def.roles[0]!.name}` : `Wait until one node is master of each role (${def.roles.map((r) => r.name).join(', ')})`
   if (def.roles.length === 0) {
@@ -79,6 +93,10 @@ export async function waitForMasters(run: OperationRun, deps: OperationDeps, def
   }
   return run.step('wait-master', title, undefined, async (note) => {
     const started = Date.now()
+    if (notBefore !== undefined && notBefore > started) {
+      note('no node can be master before its master-down timer ran (3 advert intervals)')
+      await sleep(Math.min(notBefore - started, bound))
+    }
     let last: ReturnType<typeof judge> | undefined
     for (;;) {
       const states = await settleBounded(handles, (h) => deps.deployer.status(h.session))
@@ -189,8 +207,8 @@ async function placeOnPreferredOwners(run: OperationRun, deps: OperationDeps, de
  * Both waits, as one call: the masters with their VIPs answering. `newRoles`: roles that did not
  * run before this operation (they are placed on their preferred owner).
  */
-export async function waitForFormation(run: OperationRun, deps: OperationDeps, def: ClusterDefinition, handles: NodeHandle[], newRoles: readonly string[] = []): Promise<Masters> {
-  const elected = await waitForMasters(run, deps, def, handles)
+export async function waitForFormation(run: OperationRun, deps: OperationDeps, def: ClusterDefinition, handles: NodeHandle[], newRoles: readonly string[] = [], notBefore?: number): Promise<Masters> {
+  const elected = await waitForMasters(run, deps, def, handles, notBefore)
   const masters = await placeOnPreferredOwners(run, deps, def, handles, elected, newRoles)
   return checkVipsAnswer(run, deps, def, handles, masters)
 }

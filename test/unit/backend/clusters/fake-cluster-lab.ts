@@ -317,7 +317,7 @@ export function fakeLab(count: number, opts: { vridScan?: VridScan; dataDir?: st
     store: new OperationStore(dataDir),
     appVersion: '1.0.0',
     now: () => new Date(),
-    timing: { pollMs: 2, formationMarginMs: 400 }
+    timing: { pollMs: 2, formationMarginMs: 400, waitMasterDown: false }
   }
   return {
     nodes,
