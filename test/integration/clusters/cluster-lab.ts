@@ -102,7 +102,12 @@ export async function snapshot(n: LabNode): Promise<string> {
   const unit = await nodeExec(n, ['ls', '/etc/systemd/system/havip-agent.service'])
   const addresses = addrs.stdout.split('\n').map((l) => /inet (\S+)/.exec(l)?.[1]).filter(Boolean).sort()
   const agents = procs.stdout.split('\n').filter((l) => /havip-agent\.cjs|supervise/.test(l) && !/pgrep|sh -c/.test(l))
-  return [`files:\n${files.stdout.split('\n').filter(Boolean).sort().join('\n')}`, `agents: ${agents.length}`, `eth0: ${addresses.join(' ')}`, `unit: ${unit.code === 0 ? 'present' : 'absent'}`].join('\n')
+  // The agent's lab tests install the bundle at /opt/havip/havip-agent.cjs, prebuilds/ and
+  // release.json (lab-agents.ts installAgent) and leave it for the next agent test file. Create
+  // Cluster's layout never uses those paths (releases/, current, node, runtime/), and Destroy
+  // rightly empties /opt/havip, so they stay out of the before/after comparison.
+  const ours = (line: string): boolean => !/^\/opt\/havip\/(havip-agent\.cjs|release\.json|prebuilds)( |\/)/.test(line)
+  return [`files:\n${files.stdout.split('\n').filter(Boolean).filter(ours).sort().join('\n')}`, `agents: ${agents.length}`, `eth0: ${addresses.join(' ')}`, `unit: ${unit.code === 0 ? 'present' : 'absent'}`].join('\n')
 }
 
 /**

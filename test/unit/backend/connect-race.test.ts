@@ -7,7 +7,7 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { Server, utils } from 'ssh2'
+import { Server } from 'ssh2'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ApiEventPayload } from '../../../electron/api/contract'
 import { ApiException } from '../../../electron/api/errors'
@@ -20,6 +20,7 @@ import { SshPool } from '../../../electron/backend/ssh/pool'
 import { CredentialStore } from '../../../electron/backend/store/credential-store'
 import { HostKeyStore } from '../../../electron/backend/store/host-key-store'
 import { waitFor } from '../../support/wait-for'
+import { testHostKey } from '../../support/ssh-host-key'
 
 const HOST = '198.51.100.11' // only a name here: every byte goes over the Unix socket
 const PASSWORD = 'unit-test-password'
@@ -38,9 +39,7 @@ const services: ConnectionService[] = []
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-race-'))
   sockPath = path.join(dir, 'ssh.sock')
-  const hostKey = utils.generateKeyPairSync('ed25519').private
-  const parsed = utils.parseKey(hostKey)
-  if (parsed instanceof Error) throw parsed
+  const { private: hostKey, parsed } = testHostKey()
   hostKeys = new HostKeyStore(path.join(dir, 'host-keys.json'))
   hostKeys.trust(hostKeyInfoOf(HOST, 22, parsed.getPublicSSH()))
   const sshServer = new Server({ hostKeys: [hostKey] }, (client) => {

@@ -7,12 +7,13 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { Server, utils, type ServerChannel } from 'ssh2'
+import { Server, type ServerChannel } from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hostKeyInfoOf } from '../../../electron/backend/ssh/host-key'
 import { Ssh2Session } from '../../../electron/backend/ssh/session'
 import { HostKeyStore } from '../../../electron/backend/store/host-key-store'
 import { waitFor } from '../../support/wait-for'
+import { testHostKey } from '../../support/ssh-host-key'
 
 const HOST = '198.51.100.11' // a name only: every byte goes over the Unix socket
 const PASSWORD = 'unit-test-password'
@@ -29,9 +30,7 @@ const streams = new Set<ServerChannel>()
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-abort-'))
   sockPath = path.join(dir, 'ssh.sock')
-  const hostKey = utils.generateKeyPairSync('ed25519').private
-  const parsed = utils.parseKey(hostKey)
-  if (parsed instanceof Error) throw parsed
+  const { private: hostKey, parsed } = testHostKey()
   hostKeys = new HostKeyStore(path.join(dir, 'host-keys.json'))
   hostKeys.trust(hostKeyInfoOf(HOST, 22, parsed.getPublicSSH()))
   const server = new Server({ hostKeys: [hostKey] }, (client) => {

@@ -6,12 +6,13 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { Server, utils } from 'ssh2'
+import { Server } from 'ssh2'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { hostKeyInfoOf } from '../../../electron/backend/ssh/host-key'
 import { SshPool, type SessionStateEvent } from '../../../electron/backend/ssh/pool'
 import { Ssh2Session, type SessionLinkChange } from '../../../electron/backend/ssh/session'
 import { HostKeyStore } from '../../../electron/backend/store/host-key-store'
+import { testHostKey } from '../../support/ssh-host-key'
 
 const HOST = '198.51.100.11' // only a name here: every byte goes over the Unix socket
 const PORT = 22
@@ -29,9 +30,7 @@ const pools: SshPool[] = []
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-link-'))
   sockPath = path.join(dir, 'ssh.sock')
-  const hostKey = utils.generateKeyPairSync('ed25519').private
-  const parsed = utils.parseKey(hostKey)
-  if (parsed instanceof Error) throw parsed
+  const { private: hostKey, parsed } = testHostKey()
   hostKeys = new HostKeyStore(path.join(dir, 'host-keys.json'))
   hostKeys.trust(hostKeyInfoOf(HOST, PORT, parsed.getPublicSSH()))
 

@@ -5,9 +5,10 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { Client, Server, utils, type ConnectConfig } from 'ssh2'
+import { Client, Server, type ConnectConfig } from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mapSshError, SshError } from '../../../electron/backend/ssh/errors'
+import { testHostKey } from '../../support/ssh-host-key'
 
 const ctx = { host: '198.51.100.11', port: 22, phase: 'connect' as const }
 
@@ -89,7 +90,7 @@ describe('mapSshError: real ssh2 errors over a Unix socket', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-ssherr-'))
-    const hostKey = utils.generateKeyPairSync('ed25519').private
+    const hostKey = testHostKey().private
     sshServer = new Server({ hostKeys: [hostKey] }, (client) => {
       client.on('error', () => {})
       client.on('authentication', (c) => c.reject(['password', 'publickey']))

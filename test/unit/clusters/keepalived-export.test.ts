@@ -75,7 +75,7 @@ describe('keepalivedConfFor', () => {
 })
 
 describe('parseTopology (keepalived -d dump reader)', () => {
-  it('reads an instance, its peers and VIPs', () => {
+  it('reads an instance, its peers and VIPs, skipping the parent process lines that interleave', () => {
     const log = [
       'Tue Dec  1 21:16:33 2026: ------< VRRP Topology >------',
       'Tue Dec  1 21:16:33 2026:  VRRP Instance = web',
@@ -87,10 +87,13 @@ describe('parseTopology (keepalived -d dump reader)', () => {
       'Tue Dec  1 21:16:33 2026:      198.51.100.100/24 dev ens3 scope global',
       'Tue Dec  1 21:16:33 2026:    Unicast Peer :',
       'Tue Dec  1 21:16:33 2026:      198.51.100.12 min_ttl 0 max_ttl 255',
+      // The parent process's own line landing mid-dump (seen in a CI run of keepalived 2.2.7).
+      'Tue Dec  1 21:16:33 2026: Startup complete',
+      'Tue Dec  1 21:16:33 2026:      198.51.100.13 min_ttl 0 max_ttl 255',
       'Tue Dec  1 21:16:33 2026: ------< Interfaces >------'
     ].join('\n')
     expect(parseTopology(log)).toEqual([
-      expect.objectContaining({ name: 'web', version: 2, priority: 250, advertIntervalMs: 2000, password: 'a: b', vips: ['198.51.100.100/24'], peers: ['198.51.100.12'] })
+      expect.objectContaining({ name: 'web', version: 2, priority: 250, advertIntervalMs: 2000, password: 'a: b', vips: ['198.51.100.100/24'], peers: ['198.51.100.12', '198.51.100.13'] })
     ])
   })
 })
@@ -120,7 +123,7 @@ describe.skipIf(!canRunKeepalived).concurrent('Debian keepalived on the exports'
           expect({
             version: ka.version, interface: ka.interface, srcIp: ka.srcIp, vrid: ka.vrid, priority: ka.priority, advertIntervalMs: ka.advertIntervalMs,
             password: ka.password, multicast: ka.multicast, peers: ka.peers, vips: ka.vips.map((v) => (v.includes('/') ? v : `${v}/32`))
-          }).toEqual({
+          }, log).toEqual({
             version: a.version, interface: a.interface, srcIp: a.unicastSrcIp, vrid: a.vrid, priority: a.priority, advertIntervalMs: a.advertIntervalMs,
             password: a.auth?.password, multicast: a.unicastPeers.length === 0, peers: a.unicastPeers, vips: a.vips.map((v) => `${v.address}/${v.prefix}`)
           })

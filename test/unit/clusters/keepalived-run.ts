@@ -68,6 +68,9 @@ export function parseTopology(log: string): KeepalivedInstance[] {
   let list: 'vips' | 'peers' | undefined
   for (const line of lines.slice(start + 1)) {
     if (line.startsWith('------<')) break
+    // The parent process logs to the same pipe while the VRRP child dumps ("Startup complete",
+    // "Stopping"); every dump line is indented, so an unindented line is the other process's.
+    if (!line.startsWith(' ')) continue
     const m = (re: RegExp) => re.exec(line)?.[1]
     const name = m(/^ VRRP Instance = (\S+)$/)
     if (name) {
