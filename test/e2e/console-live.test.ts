@@ -1,0 +1,128 @@
+// The live console end to end in Debian's Chromium (browser mode) on a real 3-node lab cluster
+// (made through the API, validation skipped with a reason, agents deployed by the app): the
+// cluster's live Roles view shows one owner, the live Nodes view shows every node Up with that
+// owner Master; Move → Select Node... from the Actions pane moves the role, the result names the
+// new owner and the measured outage, the Roles view follows, and the lab's kernel agrees. The
+// cluster is destroyed in afterAll, also when a test failed.
+import { describe, expect, it } from 'vitest'
+import type { ClusterState } from '../../electron/api/console'
+import { nodeExec } from '../lab/lab'
+import { waitFor } from '../support/wait-for'
+import { callApi } from './support/api-client'
+import { consoleSuite } from './support/console-suite'
+import { shot } from './support/console-pages'
+import { labNode } from './support/lab-state'
+import type { RunningWebServer } from './support/web-server'
+
+const CLUSTER = 'e2e-live'
+const NODES = ['n1', 'n2', 'n3']
+/** The pool's last VIP and a VRID no other lab test uses. */
+const VIP_INDEX = 20
+const VRID = 233
+
+const suite = consoleSuite('console-live', destroyCluster)
+const pages = suite.pages
+
+async function destroyCluster(s: RunningWebServer): Promise<void> {
+  const known = (await callApi(s.baseUrl, s.token, 'clusters.list', {})) as { id: string; name: string }[]
+  for (const c of known) await callApi(s.baseUrl, s.token, 'clusters.destroy', { clusterId: c.id, confirmName: c.name }).catch(() => {})
+  const vip = suite.lab().vipPool[VIP_INDEX]!
+  if (known.length > 0) await waitFor('the VIP and the cluster files gone from the lab nodes', async () => (await holders(vip)).length === 0 && !(await anyClusterFile()), 120_000, 1000)
+}
+
+async function anyClusterFile(): Promise<boolean> {
+  for (const n of NODES) if ((await nodeExec(n, ['test', '-e', '/etc/havip/cluster.json'])).code === 0) return true
+  return false
+}
+
+async function holders(address: string): Promise<string[]> {
+  const out: string[] = []
+  for (const n of NODES) if ((await nodeExec(n, ['ip', '-4', '-o', 'addr', 'show'])).stdout.includes(` ${address}/`)) out.push(n)
+  return out
+}
+
+/** Connects the lab's nodes through the public API (pinning their known host keys) and creates the cluster. */
+async function makeCluster(s: RunningWebServer, vip: string): Promise<string> {
+  const ids: string[] = []
+  for (const name of NODES) {
+    const n = labNode(name)
+    await callApi(s.baseUrl, s.token, 'hostKeys.trust', { host: n.address, port: n.sshPort, keyType: n.hostKeyPublic.split(' ')[0], fingerprint: n.hostKeyFingerprint })
+    const r = (await callApi(s.baseUrl, s.token, 'connections.connect', {
+      host: n.address,
+      port: n.sshPort,
+      username: 'root',
+      auth: { kind: 'key', privateKeyPath: suite.lab().rootKeyPath }
+    })) as { status: string; connection?: { id: string } }
+    if (r.status !== 'connected' || !r.connection) throw new Error(`connecting ${name}: ${r.status}`)
+    ids.push(r.connection.id)
+  }
+  const created = (await callApi(s.baseUrl, s.token, 'clusters.create', {
+    name: CLUSTER,
+    nodes: ids.map((connectionId) => ({ connectionId })),
+    role: { vip: `${vip}/${suite.lab().prefix}`, vrid: VRID, preferredOwners: ['n1'], failback: { policy: 'never' } },
+    validation: { skipReason: 'e2e test of the live console: the lab is validated by the wizard e2e tests' }
+  })) as { clusterId: string; operationId: string }
+  let report: { outcome: string; error?: { message: string; node?: string; hint?: string } } | undefined
+  await waitFor('the create operation to finish', async () => {
+    report = (await callApi(s.baseUrl, s.token, 'clusters.operation', { operationId: created.operationId })) as typeof report
+    return report?.outcome !== 'running'
+  }, 150_000, 1000)
+  if (report?.outcome !== 'succeeded') throw new Error(`creating ${CLUSTER} ${report?.outcome}: ${JSON.stringify(report?.error)}`)
+  return created.clusterId
+}
+
+describe('live console', () => {
+  it('shows the live Roles and Nodes views with one owner and moves the role from the Actions pane', async () => {
+    const s = suite.server()
+    const vip = suite.lab().vipPool[VIP_INDEX]!
+    const clusterId = await makeCluster(s, vip)
+    const state = (): Promise<ClusterState> => callApi(s.baseUrl, s.token, 'clusters.state', { clusterId }) as Promise<ClusterState>
+    let snap: ClusterState | undefined
+    await waitFor('the role Online with one owner and every node Up', async () => {
+      snap = await state()
+      return snap.roles[0]?.state === 'Online' && snap.nodes.every((n) => n.state === 'Up')
+    }, 60_000, 500)
+    const role = snap!.roles[0]!
+    const owner = role.owner!
+
+    const page = await pages.open(s.url)
+    const tree = page.getByRole('tree')
+    // This browser-mode server's own data dir knows only this cluster: its Roles and Nodes entries are the tree's only ones.
+    await tree.getByRole('treeitem', { name: CLUSTER }).first().waitFor()
+    await tree.getByRole('treeitem', { name: 'Roles', exact: true }).click()
+
+    const roles = page.getByTestId('live-roles')
+    const row = roles.locator(`tr[data-role="${role.name}"]`)
+    await row.locator('[data-testid="role-owner"]', { hasText: owner }).waitFor()
+    expect(await row.getAttribute('data-state')).toBe('Online')
+    expect(await row.textContent()).toContain(vip)
+    await shot(page, 'console-roles.png')
+
+    // Move → Select Node... from the Actions pane, to a node that is not the owner.
+    const target = NODES.find((n) => n !== owner)!
+    await row.click()
+    const actions = page.getByRole('complementary', { name: /Actions/ })
+    await actions.getByRole('button', { name: 'Move → Select Node...' }).click()
+    const picker = page.getByRole('dialog', { name: 'Move Role to Node' })
+    await picker.getByLabel(target).check()
+    await picker.getByRole('button', { name: 'Move' }).click()
+    const result = page.getByTestId('live-action')
+    await result.and(page.locator('[data-phase="done"], [data-phase="failed"]')).waitFor({ timeout: 60_000 })
+    const said = (await result.textContent()) ?? ''
+    expect(await result.getAttribute('data-phase'), said).toBe('done')
+    expect(said).toContain(`${role.name} is now on ${target} (was ${owner})`)
+    console.log(`console-live e2e: ${said.trim()}`)
+    await row.locator('[data-testid="role-owner"]', { hasText: target }).waitFor()
+    await waitFor(`the VIP on ${target} alone`, async () => (await holders(vip)).join() === target, 20_000, 200)
+
+    await tree.getByRole('treeitem', { name: 'Nodes', exact: true }).click()
+    const nodes = page.getByTestId('live-nodes')
+    for (const n of NODES) {
+      const nrow = nodes.locator(`tr[data-node="${n}"]`)
+      await nrow.locator('[data-testid="node-state"]', { hasText: 'Up' }).waitFor()
+      await nrow.locator(`[data-testid="node-role"][data-role="${role.name}"]`, { hasText: n === target ? 'Master' : 'Backup' }).waitFor()
+    }
+    await shot(page, 'console-nodes.png')
+    expect(pages.problems).toEqual([])
+  }, 300_000)
+})
