@@ -200,7 +200,7 @@ describe('Create Cluster wizard against the lab', () => {
     await main.getByTestId('cluster-name').waitFor()
     expect(await main.getByTestId('cluster-name').textContent()).toBe(CLUSTER)
     expect(await main.getByTestId('cluster-health').textContent()).toBe('3 of 3 nodes connected')
-    const roles = main.getByRole('table', { name: 'Roles' })
+    const roles = main.getByRole('table', { name: 'Roles', exact: true })
     expect(await roles.textContent()).toContain(vip)
     expect(await roles.textContent()).toContain('Prevent failback')
     await main.locator('tr[data-node="n3"]').click()
@@ -223,7 +223,7 @@ describe('Create Cluster wizard against the lab', () => {
     await exportDialog.waitFor({ state: 'detached' })
 
     // Configure Role: a real change (failback policy), applied on every node.
-    await main.locator('tr[data-role="vip1"]').click()
+    await roles.locator('tr[data-role="vip1"]').click()
     await actions.getByRole('region', { name: 'Actions for Role vip1' }).getByRole('button', { name: 'Configure Role...' }).click()
     const roleDialog = page.getByRole('dialog', { name: `Configure Role: ${CLUSTER}` })
     await roleDialog.waitFor()

@@ -26,13 +26,20 @@ export interface ClusterEnv {
   dispose(): Promise<void>
 }
 
-export async function makeClusterEnv(nodes = 3, opts: { keepaliveIntervalMs?: number } = {}): Promise<ClusterEnv> {
+export async function makeClusterEnv(nodes = 3, opts: { keepaliveIntervalMs?: number; liveStatusPeriodMs?: number } = {}): Promise<ClusterEnv> {
   let lab = readLabState()
   if (!lab || lab.nodes.length < nodes) lab = await labUp({ nodes })
   const state = lab
   ensureBundle() // the deployer uploads this build's agent bundle
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-clusters-it-'))
-  const backend = createBackend({ dataDir, mode: 'browser', connectTimeoutMs: 8000, ...(opts.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: opts.keepaliveIntervalMs } : {}) })
+  const backend = createBackend({
+    dataDir,
+    mode: 'browser',
+    connectTimeoutMs: 8000,
+    ...(opts.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: opts.keepaliveIntervalMs } : {}),
+    // The console's live feeds (a short period makes an unreachable node show sooner).
+    ...(opts.liveStatusPeriodMs !== undefined ? { liveStatusPeriodMs: opts.liveStatusPeriodMs } : {})
+  })
   const call = async <M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutput<M>> => {
     const r = await dispatch(backend, method, input)
     if (!r.ok) throw Object.assign(new Error(`${method}: ${r.error.message}`), { apiError: r.error })
