@@ -2,11 +2,15 @@
 // (made through the API, validation skipped with a reason, agents deployed by the app): the
 // cluster's live Roles view shows one owner, the live Nodes view shows every node Up with that
 // owner Master; Move → Select Node... from the Actions pane moves the role, the result names the
-// new owner and the measured outage, the Roles view follows, and the lab's kernel agrees. The
-// cluster is destroyed in afterAll, also when a test failed.
+// new owner and the measured outage, the Roles view follows, and the lab's kernel agrees. Then,
+// on the same cluster: a Move shows on the reachability graph as a transition mark with its
+// measured outage; VRRP cut on one node (its SSH kept) raises the split-brain alert in the Roles
+// view and its events in Cluster Events, and the alert clears on heal. The cluster is destroyed
+// in afterAll, also when a test failed.
 import { describe, expect, it } from 'vitest'
 import type { ClusterState } from '../../electron/api/console'
 import { nodeExec } from '../lab/lab'
+import { dropVrrpWithNft, type Undo } from '../lab/shapes'
 import { waitFor } from '../support/wait-for'
 import { callApi } from './support/api-client'
 import { consoleSuite } from './support/console-suite'
@@ -22,6 +26,9 @@ const VRID = 233
 
 const suite = consoleSuite('console-live', destroyCluster)
 const pages = suite.pages
+/** One cluster for the file (creating one takes ~30 s): made by the first test that needs it. */
+let made: Promise<string> | undefined
+const clusterOnce = (s: RunningWebServer, vip: string): Promise<string> => (made ??= makeCluster(s, vip))
 
 async function destroyCluster(s: RunningWebServer): Promise<void> {
   const known = (await callApi(s.baseUrl, s.token, 'clusters.list', {})) as { id: string; name: string }[]
@@ -75,7 +82,7 @@ describe('live console', () => {
   it('shows the live Roles and Nodes views with one owner and moves the role from the Actions pane', async () => {
     const s = suite.server()
     const vip = suite.lab().vipPool[VIP_INDEX]!
-    const clusterId = await makeCluster(s, vip)
+    const clusterId = await clusterOnce(s, vip)
     const state = (): Promise<ClusterState> => callApi(s.baseUrl, s.token, 'clusters.state', { clusterId }) as Promise<ClusterState>
     let snap: ClusterState | undefined
     await waitFor('the role Online with one owner and every node Up', async () => {
@@ -123,6 +130,71 @@ describe('live console', () => {
       await nrow.locator(`[data-testid="node-role"][data-role="${role.name}"]`, { hasText: n === target ? 'Master' : 'Backup' }).waitFor()
     }
     await shot(page, 'console-nodes.png')
+    expect(pages.problems).toEqual([])
+  }, 300_000)
+  it('marks a Move on the reachability graph with its outage; a VRRP cut raises the split-brain alert and its events, cleared on heal', async () => {
+    const s = suite.server()
+    const vip = suite.lab().vipPool[VIP_INDEX]!
+    const clusterId = await clusterOnce(s, vip)
+    const call = (method: string, input: unknown): Promise<unknown> => callApi(s.baseUrl, s.token, method, input)
+    const state = (): Promise<ClusterState> => call('clusters.state', { clusterId }) as Promise<ClusterState>
+    let snap: ClusterState | undefined
+    await waitFor('the role Online with one owner', async () => {
+      snap = await state()
+      return snap.roles[0]?.state === 'Online' && snap.nodes.every((n) => n.state === 'Up')
+    }, 60_000, 500)
+    const roleName = snap!.roles[0]!.name
+    const owner = snap!.roles[0]!.owner!
+
+    const page = await pages.open(s.url, { width: 1360, height: 900 })
+    const tree = page.getByRole('tree')
+    const main = page.getByRole('main')
+    await tree.getByRole('treeitem', { name: CLUSTER }).first().click()
+    // The summary shows the role twice (live and configured): either row selects it.
+    await main.locator(`tr[data-role="${roleName}"]`).first().click()
+    await page.getByRole('complementary', { name: 'Actions' }).getByRole('button', { name: 'Show Reachability Graph' }).click()
+    const graph = main.getByRole('region', { name: 'Reachability graph' })
+    await graph.getByRole('button', { name: 'Start probing' }).click()
+    await graph.getByRole('button', { name: 'Stop probing' }).waitFor()
+    await graph.getByRole('button', { name: '10 s' }).click()
+    const stats = graph.getByTestId('source-stats')
+    await waitFor('answered probes from every source', async () => {
+      const lines = await stats.allTextContents()
+      return lines.length >= 3 && lines.every((l) => /last \d+\.\d\d ms/.test(l) && Number(/(\d+) probes/.exec(l)?.[1] ?? 0) >= 50)
+    }, 40_000, 200)
+
+    // A Move while the graph probes: its mark names both nodes and the outage each source measured.
+    const target = NODES.find((n) => n !== owner)!
+    await call('clusters.move', { clusterId, role: roleName, to: target })
+    const rows = graph.getByTestId('transition-row')
+    const moved = (t: string): boolean => t.includes(`${owner} → ${target}`) && !t.includes('measuring') && /outage \d+ ms/.test(t)
+    await waitFor('the transition mark of the Move, its outage measured', async () => (await rows.allTextContents()).some(moved), 30_000, 200)
+    console.log(`console-live e2e, Move on the graph: ${((await rows.allTextContents()).find(moved) ?? '').trim()}`)
+    await shot(page, 'reachability-move.png', false)
+
+    // VRRP cut on a backup (SSH kept): it stops hearing the master and claims the role too.
+    const cut = NODES.find((n) => n !== target && n !== owner)!
+    let undo: Undo | undefined = await dropVrrpWithNft(cut)
+    try {
+      await tree.getByRole('treeitem', { name: 'Roles', exact: true }).click()
+      const alerts = page.getByTestId('live-alerts')
+      await alerts.locator('li[data-alert="split-brain"][role="alert"]').waitFor({ timeout: 30_000 })
+      expect(await alerts.textContent()).toMatch(new RegExp(`${target}|${cut}`))
+      await page.getByTestId('live-roles').locator(`tr[data-role="${roleName}"][data-state="Split"]`).waitFor()
+      await shot(page, 'console-alert.png', false)
+
+      await tree.getByRole('treeitem', { name: 'Cluster Events', exact: true }).click()
+      const events = page.getByTestId('events-table')
+      await events.locator('tr[data-kind="alert"]', { hasText: /split/i }).first().waitFor({ timeout: 20_000 })
+      await events.locator('tr[data-kind="transition"]', { hasText: cut }).first().waitFor({ timeout: 20_000 })
+      await shot(page, 'cluster-events.png', false)
+    } finally {
+      await undo()
+      undo = undefined
+    }
+    await tree.getByRole('treeitem', { name: 'Roles', exact: true }).click()
+    await page.getByTestId('live-alerts').locator('li[data-alert="split-brain"]:not([role="alert"])').waitFor({ timeout: 40_000 })
+    await page.getByTestId('live-roles').locator(`tr[data-role="${roleName}"][data-state="Online"]`).waitFor()
     expect(pages.problems).toEqual([])
   }, 300_000)
 })

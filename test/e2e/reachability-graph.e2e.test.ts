@@ -59,7 +59,7 @@ describe('reachability graph in the console', () => {
     const page = await suite.pages.open(s.url, { width: 1360, height: 900 })
     await page.getByRole('treeitem', { name: new RegExp(`^${CLUSTER}`) }).click()
     const main = page.getByRole('main')
-    await main.locator('tr[data-role="vip1"]').click()
+    await main.locator('tr[data-role="vip1"]').first().click() // the summary shows it live and configured
     await page.getByRole('complementary', { name: 'Actions' }).getByRole('button', { name: 'Show Reachability Graph' }).click()
     const view = main.getByRole('region', { name: 'Reachability graph' })
     await view.getByRole('button', { name: 'Start probing' }).waitFor()

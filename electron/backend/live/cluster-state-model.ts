@@ -127,7 +127,7 @@ export function computeState(input: StateInput, graceOf: (advertIntervalMs: numb
     let state: RoleLive['state']
     if (claimants.length > 1) {
       state = 'Split'
-      conditions.push({ id: `split-brain:${r.name}`, kind: 'split-brain', role: r.name, message: `Split brain: ${claimants.join(' and ')} all claim master of role ${r.name} (${r.vip}). They do not hear each other's adverts: check the link between them (VRRP, IP protocol 112).` })
+      conditions.push({ id: `split-brain:${r.name}`, kind: 'split-brain', role: r.name, message: `Split brain: ${claimants.join(' and ')} ${claimants.length === 2 ? 'both' : 'all'} claim master of role ${r.name} (${r.vip}). They do not hear each other's adverts: check the link between them (VRRP, IP protocol 112).` })
     } else if (holders.some((h) => !claimants.includes(h))) {
       state = 'Split'
     } else if (claimants.length === 1) {

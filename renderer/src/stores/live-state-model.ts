@@ -73,7 +73,7 @@ export interface RoleRow {
 export function roleRows(state: ClusterState, now = new Date()): RoleRow[] {
   return state.roles.map((r) => {
     const t = r.lastTransition
-    const owner = r.state === 'Split' && r.claimants.length > 1 ? `${r.claimants.join(' + ')} (all claim it)` : (r.owner ?? '(none)')
+    const owner = r.state === 'Split' && r.claimants.length > 1 ? `${r.claimants.join(' + ')} (${r.claimants.length === 2 ? 'both' : 'all'} claim it)` : (r.owner ?? '(none)')
     return {
       name: r.name,
       vip: r.vip,

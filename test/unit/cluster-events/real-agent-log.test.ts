@@ -119,14 +119,19 @@ describe('cluster events from real agent logs', () => {
 
     // Time order across both nodes.
     expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort())
-    // Both nodes' sides of the failover, in order: n1 gives the role up (stops) before n2 is master.
-    const n1Stop = events.findIndex((e) => e.node === 'n1' && e.message === 'havip-agent stopped')
-    const n2Master = events.findIndex((e) => e.node === 'n2' && e.kind === 'transition' && e.to === 'MASTER' && e.from === 'BACKUP')
-    expect(n1Stop).toBeGreaterThanOrEqual(0)
-    expect(n2Master).toBeGreaterThan(n1Stop)
+    // Both nodes' sides of the failover are there: n1 giving the role up, n2 becoming master.
+    // (Not their order: on a loaded machine n1's adverts can stall long enough for n2's master
+    // down timer to fire first; seen once in a unit run. Time order of the merge is checked above.)
+    expect(events.some((e) => e.node === 'n1' && e.message === 'havip-agent stopped')).toBe(true)
+    expect(events.some((e) => e.node === 'n1' && e.kind === 'transition' && e.from === 'MASTER')).toBe(true)
+    expect(events.some((e) => e.node === 'n2' && e.kind === 'transition' && e.to === 'MASTER' && e.from === 'BACKUP')).toBe(true)
     // n2's takeover is held once, although live and its log both said it.
-    expect(events.filter((e) => e.node === 'n2' && e.kind === 'transition' && e.from === 'BACKUP' && e.to === 'MASTER')).toHaveLength(1)
-    expect(fromLogAdded.some((e) => e.kind === 'transition' && e.from === 'BACKUP' && e.to === 'MASTER')).toBe(false)
+    const takeovers = (list: Array<{ kind: string; from?: string; to?: string }>): number =>
+      list.filter((e) => e.kind === 'transition' && e.from?.toUpperCase() === 'BACKUP' && e.to?.toUpperCase() === 'MASTER').length
+    expect(takeovers(events.filter((e) => e.node === 'n2'))).toBe(takeovers(fromLog2))
+    // What the log adds is only what live did not see (e.g. a start-up race before the watch began).
+    const liveTimes = new Set(live.filter((e) => e.type === 'transition').map((e) => Date.parse(e.time)))
+    expect(fromLogAdded.filter((e) => e.kind === 'transition' && liveTimes.has(Date.parse(e.at))), JSON.stringify({ fromLogAdded, live })).toEqual([])
     expect(page.nodes).toEqual(['n1', 'n2'])
     expect(page.roles).toEqual(['web'])
   })

@@ -81,7 +81,7 @@ describe('roleRows', () => {
     const s = snapshot()
     const web = s.roles[0]!
     const split = roleRows({ ...s, roles: [{ ...web, state: 'Split', owner: null, claimants: ['n1', 'n2'] }] }, NOW)[0]!
-    expect(split.owner).toBe('n1 + n2 (all claim it)')
+    expect(split.owner).toBe('n1 + n2 (both claim it)')
     expect(split.tone).toBe('bad')
     const failed = roleRows({ ...s, roles: [{ ...web, state: 'Failed', owner: null, claimants: [], lastTransition: null }] }, NOW)[0]!
     expect(failed.owner).toBe('(none)')
