@@ -4,7 +4,7 @@
 // has started the command (sudo-dialogue.ts).
 import { StringDecoder } from 'node:string_decoder'
 import type { Client, ClientChannel } from 'ssh2'
-import type { ExecResult } from './session'
+import type { ExecResult } from './session-types'
 import { SudoStderr, type SudoAnswer } from './sudo-dialogue'
 
 /**

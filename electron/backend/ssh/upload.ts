@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import type { SFTPWrapper } from 'ssh2'
 import { SshError } from './errors'
-import type { ExecOptions, ExecResult, UploadOptions } from './session'
+import type { ExecOptions, ExecResult, UploadOptions } from './session-types'
 
 /** What an upload needs from its session. */
 export interface UploadChannel {
