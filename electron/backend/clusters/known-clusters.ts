@@ -6,13 +6,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { KnownClusterSchema, type ClusterDefinition, type KnownCluster } from '../../api/cluster'
-import { reasonOf } from '../connections/saved-connections'
-import { ensurePrivateDir, readPrivateFile, writeFileAtomic } from '../store/atomic-file'
-
-interface ClustersFile {
-  version: 1
-  clusters: KnownCluster[]
-}
+import { readJsonList, readRejectedEntries, writeJsonList, writeRejectedEntries, type RejectedEntry } from '../store/json-list-file'
 
 /** What was wrong with clusters.json and where the damaged part went. */
 export interface ClustersFileDamage {
@@ -43,27 +37,18 @@ export class KnownClusters {
   }
 
   list(): KnownCluster[] {
-    const text = readPrivateFile(this.filePath)
-    if (text === undefined) return []
-    let doc: unknown
-    try {
-      doc = JSON.parse(text)
-    } catch (e) {
-      return this.setAsideWholeFile(`is not valid JSON (${(e as Error).message.slice(0, 200)})`)
+    const read = readJsonList(this.filePath, 'clusters', KnownClusterSchema)
+    switch (read.state) {
+      case 'missing':
+        return []
+      case 'not-json':
+        return this.setAsideWholeFile(`is not valid JSON (${read.detail.slice(0, 200)})`)
+      case 'no-list':
+        return this.setAsideWholeFile('has no "clusters" list')
+      case 'read':
+        if (read.rejected.length > 0) this.setAsideEntries(read.rejected, read.valid)
+        return read.valid
     }
-    const entries = (doc as Partial<ClustersFile> | null)?.clusters
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray(entries)) {
-      return this.setAsideWholeFile('has no "clusters" list')
-    }
-    const valid: KnownCluster[] = []
-    const rejected: { reason: string; entry: unknown }[] = []
-    for (const c of entries) {
-      const r = KnownClusterSchema.safeParse(c)
-      if (r.success) valid.push(r.data)
-      else rejected.push({ reason: reasonOf(r.error.issues), entry: c })
-    }
-    if (rejected.length > 0) this.setAsideEntries(rejected, valid)
-    return valid
   }
 
   get(id: string): KnownCluster | undefined {
@@ -105,22 +90,15 @@ export class KnownClusters {
   }
 
   /** Appends to .rejected first, then rewrites clusters.json: a crash in between keeps an entry twice, never loses it. */
-  private setAsideEntries(rejected: { reason: string; entry: unknown }[], valid: KnownCluster[]): void {
-    ensurePrivateDir(path.dirname(this.filePath))
+  private setAsideEntries(rejected: RejectedEntry[], valid: KnownCluster[]): void {
     let kept: unknown[] = []
-    const old = readPrivateFile(this.rejectedPath)
-    if (old !== undefined) {
-      try {
-        const d = JSON.parse(old) as { rejected?: unknown }
-        if (Array.isArray(d.rejected)) kept = d.rejected
-      } catch {
-        // A damaged .rejected file is replaced by a fresh one below only after it is kept aside.
-        fs.renameSync(this.rejectedPath, `${this.rejectedPath}.damaged-${Date.now()}`)
-      }
+    try {
+      kept = readRejectedEntries(this.rejectedPath)
+    } catch {
+      // A damaged .rejected file is replaced by a fresh one below only after it is kept aside.
+      fs.renameSync(this.rejectedPath, `${this.rejectedPath}.damaged-${Date.now()}`)
     }
-    const now = new Date().toISOString()
-    const doc = { version: 1, rejected: [...kept, ...rejected.map((r) => ({ rejectedAt: now, ...r }))] }
-    writeFileAtomic(this.rejectedPath, JSON.stringify(doc, null, 2) + '\n', 0o600)
+    writeRejectedEntries(this.rejectedPath, [...kept, ...rejected])
     this.write(valid)
     const what = rejected.map((r) => `${describeEntry(r.entry)}: ${r.reason}`).join('; ')
     this.onDamaged({
@@ -130,9 +108,7 @@ export class KnownClusters {
   }
 
   private write(clusters: KnownCluster[]): void {
-    ensurePrivateDir(path.dirname(this.filePath))
-    const doc: ClustersFile = { version: 1, clusters }
-    writeFileAtomic(this.filePath, JSON.stringify(doc, null, 2) + '\n', 0o600)
+    writeJsonList(this.filePath, 'clusters', clusters)
   }
 }
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import * as path from 'node:path'
 import { z } from 'zod'
 import { HostSchema, PortSchema, UsernameSchema } from '../../api/model'
-import { ensurePrivateDir, readPrivateFile, writeFileAtomic } from '../store/atomic-file'
+import { readJsonList, readRejectedEntries, writeJsonList, writeRejectedEntries, type RejectedEntry } from '../store/json-list-file'
 
 export const SavedAuthSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('password') }),
@@ -26,11 +26,6 @@ export const SavedConnectionSchema = z.object({
 
 export type SavedConnection = z.infer<typeof SavedConnectionSchema>
 
-interface ConnectionsFile {
-  version: 1
-  connections: SavedConnection[]
-}
-
 export function newConnectionId(): string {
   return `c-${randomBytes(6).toString('hex')}`
 }
@@ -41,28 +36,7 @@ export function sameTarget(a: Pick<SavedConnection, 'host' | 'port' | 'username'
 }
 
 /** A saved entry that no longer reads, as moved aside to connections.json.rejected. */
-export interface RejectedConnection {
-  /** When it was moved aside (ISO 8601). */
-  rejectedAt: string
-  /** Why it does not read, e.g. 'host: not a valid host name ...'. */
-  reason: string
-  /** The entry exactly as it was in connections.json. */
-  entry: unknown
-}
-
-interface RejectedFile {
-  version: 1
-  rejected: RejectedConnection[]
-}
-
-/** A short, readable reason from zod issues (also used for clusters.json) ("host: not a valid host name"). */
-export function reasonOf(issues: readonly z.ZodIssue[]): string {
-  return issues
-    .slice(0, 3)
-    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
-    .join('; ')
-    .slice(0, 500)
-}
+export type RejectedConnection = RejectedEntry
 
 /** What an entry is, for the report, without trusting its shape. */
 function describeEntry(entry: unknown): string {
@@ -95,33 +69,23 @@ export class SavedConnections {
    * reason, and reported through onRejected, before anything rewrites connections.json.
    */
   list(): SavedConnection[] {
-    const text = readPrivateFile(this.filePath)
-    if (text === undefined) return []
-    let doc: unknown
-    try {
-      doc = JSON.parse(text)
-    } catch (e) {
-      throw new Error(
-        `The saved-connections file ${this.filePath} is not valid JSON (${(e as Error).message}). Repair or delete it; connections can be added again.`
-      )
+    const read = readJsonList(this.filePath, 'connections', SavedConnectionSchema, { listMayBeAbsent: true })
+    switch (read.state) {
+      case 'missing':
+        return []
+      case 'not-json':
+        throw new Error(
+          `The saved-connections file ${this.filePath} is not valid JSON (${read.detail}). Repair or delete it; connections can be added again.`
+        )
+      case 'no-list':
+        // Not ours to rewrite: a later write would replace it with an empty list.
+        throw new Error(
+          `The saved-connections file ${this.filePath} has no "connections" list. Repair or delete it; connections can be added again.`
+        )
+      case 'read':
+        if (read.rejected.length > 0) this.moveAside(read.rejected, read.valid)
+        return read.valid
     }
-    const entries = (doc as Partial<ConnectionsFile> | null)?.connections
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || (entries !== undefined && !Array.isArray(entries))) {
-      // Not ours to rewrite: a later write would replace it with an empty list.
-      throw new Error(
-        `The saved-connections file ${this.filePath} has no "connections" list. Repair or delete it; connections can be added again.`
-      )
-    }
-    const valid: SavedConnection[] = []
-    const rejected: RejectedConnection[] = []
-    const now = new Date().toISOString()
-    for (const c of entries ?? []) {
-      const r = SavedConnectionSchema.safeParse(c)
-      if (r.success) valid.push(r.data)
-      else rejected.push({ rejectedAt: now, reason: reasonOf(r.error.issues), entry: c })
-    }
-    if (rejected.length > 0) this.moveAside(rejected, valid)
-    return valid
   }
 
   get(id: string): SavedConnection | undefined {
@@ -148,11 +112,8 @@ export class SavedConnections {
 
   /** Entries moved aside so far (oldest first). */
   rejectedEntries(): RejectedConnection[] {
-    const text = readPrivateFile(this.rejectedPath)
-    if (text === undefined) return []
     try {
-      const doc = JSON.parse(text) as Partial<RejectedFile>
-      return Array.isArray(doc.rejected) ? doc.rejected : []
+      return readRejectedEntries(this.rejectedPath)
     } catch {
       throw new Error(`The file ${this.rejectedPath} is not valid JSON. Repair it or move it away; nothing was changed.`)
     }
@@ -164,20 +125,16 @@ export class SavedConnections {
    * in both files, never in neither.
    */
   private moveAside(rejected: RejectedConnection[], valid: SavedConnection[]): void {
-    ensurePrivateDir(path.dirname(this.filePath))
     const kept = this.rejectedEntries()
     const seen = new Set(kept.map((r) => JSON.stringify(r.entry)))
     const added = rejected.filter((r) => !seen.has(JSON.stringify(r.entry)))
-    const doc: RejectedFile = { version: 1, rejected: [...kept, ...added] }
-    writeFileAtomic(this.rejectedPath, JSON.stringify(doc, null, 2) + '\n', 0o600)
+    writeRejectedEntries(this.rejectedPath, [...kept, ...added])
     this.write(valid)
     this.onRejected(rejected, this.rejectedPath)
   }
 
   private write(connections: SavedConnection[]): void {
-    ensurePrivateDir(path.dirname(this.filePath))
-    const doc: ConnectionsFile = { version: 1, connections }
-    writeFileAtomic(this.filePath, JSON.stringify(doc, null, 2) + '\n', 0o600)
+    writeJsonList(this.filePath, 'connections', connections)
   }
 }
 

@@ -1,21 +1,15 @@
 // A terminal as the renderer drives it, over the browser-mode WebSocket: output is kept only as
 // a bounded tail (a flood must not fill the test's memory, which is the backend's process too)
 // and acknowledged the way the renderer's write callbacks do, optionally slowly, to stand in
-// for a renderer that cannot keep up.
-import WebSocket from 'ws'
-import type { ApiEventPayload, ApiInput, ApiMethod, TerminalInfo } from '../../../electron/api/contract'
-import type { ApiResultEnvelope } from '../../../electron/api/names'
+// for a renderer that cannot keep up. Calls and closing are WsApi's (web/helpers.ts).
+import type { ApiEventPayload, ApiMethod, TerminalInfo } from '../../../electron/api/contract'
 import { TERMINAL_ACK_STEP } from '../../../electron/api/terminal'
-import type { ServerMessage } from '../../../electron/api/ws-protocol'
 import { waitFor } from '../../support/wait-for'
-import { tryOpen } from '../web/helpers'
-import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../electron/api/ws-protocol'
+import { openApiSocket, WsApi } from '../web/helpers'
 
 const TAIL_CHARS = 64 * 1024
 
-export class TerminalWsClient {
-  private nextId = 1
-  private readonly pending = new Map<number, (e: ApiResultEnvelope) => void>()
+export class TerminalWsClient extends WsApi {
   private readonly tails = new Map<string, string>()
   private readonly received = new Map<string, number>()
   private readonly unacked = new Map<string, number>()
@@ -26,42 +20,15 @@ export class TerminalWsClient {
   /** When false, output is received but not acknowledged (a renderer that stopped writing). */
   acking = true
 
-  private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as ServerMessage
-      if (msg.t === 'result') {
-        const { t: _t, id, ...envelope } = msg
-        this.pending.get(id)?.(envelope as ApiResultEnvelope)
-        this.pending.delete(id)
-      } else if (msg.event === 'terminal.output') {
-        this.onOutput(msg.payload as ApiEventPayload<'terminal.output'>)
-      } else if (msg.event === 'terminal.exit') {
-        this.exits.push(msg.payload as ApiEventPayload<'terminal.exit'>)
-      } else if (msg.event === 'connection.state') {
-        this.connectionStates.push(msg.payload as ApiEventPayload<'connection.state'>)
-      }
-    })
+  static override async open(port: number, token: string): Promise<TerminalWsClient> {
+    return new TerminalWsClient(await openApiSocket(port, token))
   }
 
-  static async open(port: number, token: string): Promise<TerminalWsClient> {
-    const r = await tryOpen(port, [WS_PROTOCOL, WS_TOKEN_PREFIX + token])
-    if (!r.opened) throw new Error(`WebSocket refused: ${r.status} ${r.body}`)
-    return new TerminalWsClient(r.ws)
-  }
-
-  callRaw<M extends ApiMethod>(method: M, input: ApiInput<M>, timeoutMs = 60_000): Promise<ApiResultEnvelope> {
-    const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id)
-        reject(new Error(`${method} got no answer within ${timeoutMs} ms`))
-      }, timeoutMs)
-      this.pending.set(id, (e) => {
-        clearTimeout(timer)
-        resolve(e)
-      })
-      this.ws.send(JSON.stringify({ t: 'call', id, method, input }))
-    })
+  /** Keeps only what the terminal tests read: output as a bounded tail, exits, connection states. */
+  protected override onEvent(event: string, payload: unknown): void {
+    if (event === 'terminal.output') this.onOutput(payload as ApiEventPayload<'terminal.output'>)
+    else if (event === 'terminal.exit') this.exits.push(payload as ApiEventPayload<'terminal.exit'>)
+    else if (event === 'connection.state') this.connectionStates.push(payload as ApiEventPayload<'connection.state'>)
   }
 
   async call<T>(method: ApiMethod, input: unknown): Promise<T> {
@@ -102,21 +69,6 @@ export class TerminalWsClient {
     if (n === 0) return
     this.unacked.set(id, 0)
     await this.call('terminal.ack', { id, chars: n })
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.ws.readyState === WebSocket.CLOSED) return resolve()
-      const t = setTimeout(() => {
-        this.ws.terminate()
-        resolve()
-      }, 2000)
-      this.ws.once('close', () => {
-        clearTimeout(t)
-        resolve()
-      })
-      this.ws.close()
-    })
   }
 
   private onOutput(e: ApiEventPayload<'terminal.output'>): void {

@@ -49,13 +49,24 @@ export function tryOpen(port: number, protocols: string[], opts: { origin?: stri
   })
 }
 
-/** A typed API client over the browser-mode WebSocket, for tests. */
+/** Open the API WebSocket with the session token, or throw with the server's refusal. */
+export async function openApiSocket(port: number, token: string): Promise<WebSocket> {
+  const r = await tryOpen(port, [WS_PROTOCOL, WS_TOKEN_PREFIX + token])
+  if (!r.opened) throw new Error(`WebSocket refused: ${r.status} ${r.body}`)
+  return r.ws
+}
+
+/**
+ * A typed API client over the browser-mode WebSocket, for tests. It keeps every event it is
+ * sent; a client that must not (the terminal client, whose output events can be a flood)
+ * extends it and overrides onEvent.
+ */
 export class WsApi {
   private nextId = 1
   private readonly pending = new Map<number, (e: ApiResultEnvelope) => void>()
   readonly events: Array<{ event: string; payload: unknown }> = []
 
-  private constructor(readonly ws: WebSocket) {
+  protected constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       const msg = JSON.parse(String(data)) as ServerMessage
       if (msg.t === 'result') {
@@ -63,15 +74,18 @@ export class WsApi {
         this.pending.get(id)?.(envelope as ApiResultEnvelope)
         this.pending.delete(id)
       } else {
-        this.events.push({ event: msg.event, payload: msg.payload })
+        this.onEvent(msg.event, msg.payload)
       }
     })
   }
 
   static async open(port: number, token: string): Promise<WsApi> {
-    const r = await tryOpen(port, [WS_PROTOCOL, WS_TOKEN_PREFIX + token])
-    if (!r.opened) throw new Error(`WebSocket refused: ${r.status} ${r.body}`)
-    return new WsApi(r.ws)
+    return new WsApi(await openApiSocket(port, token))
+  }
+
+  /** Every event the server sends; kept in `events` unless a subclass says otherwise. */
+  protected onEvent(event: string, payload: unknown): void {
+    this.events.push({ event, payload })
   }
 
   /** Raw envelope (ok/value or ok/error), so tests can assert on error values. */
