@@ -117,18 +117,23 @@ export const ClusterNodeSchema = z
   })
   .strict()
 
+/** A role's settings: everything but its name. One list, so clusters.setRole can change exactly what a role holds. */
+const RoleSettings = {
+  vip: VipCidrSchema,
+  vrid: VridSchema,
+  version: z.union([z.literal(2), z.literal(3)]),
+  advertIntervalMs: AdvertIntervalMsSchema,
+  mode: VrrpModeSchema,
+  auth: RoleAuthSchema,
+  /** Node names, most preferred first; the first one present holds the role. May be empty. */
+  preferredOwners: z.array(ClusterNodeNameSchema).max(32),
+  failback: FailbackSchema
+}
+
 export const RoleSchema = z
   .object({
     name: RoleNameSchema,
-    vip: VipCidrSchema,
-    vrid: VridSchema,
-    version: z.union([z.literal(2), z.literal(3)]),
-    advertIntervalMs: AdvertIntervalMsSchema,
-    mode: VrrpModeSchema,
-    auth: RoleAuthSchema,
-    /** Node names, most preferred first; the first one present holds the role. May be empty. */
-    preferredOwners: z.array(ClusterNodeNameSchema).max(32),
-    failback: FailbackSchema
+    ...RoleSettings
   })
   .strict()
   .refine((r) => r.auth.type === 'none' || r.version === 2, {
@@ -240,19 +245,7 @@ export const SetRoleRequestSchema = z
   .object({
     ...ClusterRef,
     role: RoleNameSchema,
-    changes: z
-      .object({
-        vip: VipCidrSchema,
-        vrid: VridSchema,
-        version: z.union([z.literal(2), z.literal(3)]),
-        advertIntervalMs: AdvertIntervalMsSchema,
-        mode: VrrpModeSchema,
-        auth: RoleAuthSchema,
-        preferredOwners: z.array(ClusterNodeNameSchema).max(32),
-        failback: FailbackSchema
-      })
-      .partial()
-      .strict()
+    changes: z.object(RoleSettings).partial().strict()
   })
   .strict()
 export const RemoveRoleRequestSchema = z.object({ ...ClusterRef, role: RoleNameSchema }).strict()

@@ -4,13 +4,12 @@
 // creates the cluster following each step per node on stderr, and prints the summary.
 import type { ClusterNodeInput } from '../api/cluster'
 import { ClusterNameSchema } from '../api/cluster'
-import { AdvertIntervalMsSchema, InterfaceNameSchema, VipCidrSchema } from '../api/validation'
-import { intOption, optionValue, UsageError } from './args'
+import { optionValue, UsageError } from './args'
 import { finishOperation, followOperation } from './cluster-operation'
 import { connectNodes } from './connect-nodes'
 import { parseNodeSpec } from './node-spec'
 import { EXIT_FAILED } from './output'
-import { checkWith, credentialOptions, validateWithProgress, type CommandEnv } from './validate-command'
+import { checkWith, credentialOptions, validateWithProgress, vrrpOptionsOf, type CommandEnv } from './validate-command'
 import { formatReport } from './validate-format'
 
 export function skipReasonOf(env: CommandEnv): string | undefined {
@@ -32,14 +31,7 @@ export async function connectAll(env: CommandEnv, what: string): Promise<{ conne
 export async function runClusterCreate(env: CommandEnv, name: string): Promise<number> {
   const { call, parsed: p, out } = env
   checkWith(ClusterNameSchema, name, 'cluster name')
-  const vip = optionValue(p, '--vip')
-  if (!vip) throw new UsageError('havip cluster create: --vip CIDR is required (e.g. --vip 198.51.100.210/24).')
-  checkWith(VipCidrSchema, vip, '--vip')
-  const iface = optionValue(p, '--interface')
-  if (iface !== undefined) checkWith(InterfaceNameSchema, iface, '--interface')
-  const vrid = intOption(p, '--vrid', 1, 255)
-  const advertIntervalMs = intOption(p, '--advert-ms', 10, 255_000)
-  if (advertIntervalMs !== undefined) checkWith(AdvertIntervalMsSchema, advertIntervalMs, '--advert-ms')
+  const { vip, iface, vrid, advertIntervalMs } = vrrpOptionsOf(p, 'havip cluster create', '198.51.100.210/24')
   const skipReason = skipReasonOf(env)
   if (skipReason !== undefined && vrid === undefined) throw new UsageError('havip cluster create: with --skip-validation, give --vrid N (no router id scan runs to propose a free one).')
 

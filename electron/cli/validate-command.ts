@@ -56,6 +56,31 @@ export function checkWith(schema: ZodTypeAny, value: unknown, option: string): v
   if (!r.success) throw new UsageError(`${option} ${String(value)}: ${r.error.issues[0]?.message ?? 'invalid'}.`)
 }
 
+/** The VRRP settings `havip validate` and `havip cluster create` both take. */
+export interface VrrpOptions {
+  vip: string
+  iface?: string
+  vrid?: number
+  advertIntervalMs?: number
+}
+
+/**
+ * --vip CIDR (required), --interface, --vrid, --advert-ms, checked with the API's schemas
+ * before any node is contacted: bad input costs no SSH login. `vipExample` is shown when
+ * --vip is missing.
+ */
+export function vrrpOptionsOf(p: Parsed, command: string, vipExample: string): VrrpOptions {
+  const vip = optionValue(p, '--vip')
+  if (!vip) throw new UsageError(`${command}: --vip CIDR is required (e.g. --vip ${vipExample}).`)
+  checkWith(VipCidrSchema, vip, '--vip')
+  const iface = optionValue(p, '--interface')
+  if (iface !== undefined) checkWith(InterfaceNameSchema, iface, '--interface')
+  const vrid = intOption(p, '--vrid', 1, 255)
+  const advertIntervalMs = intOption(p, '--advert-ms', 10, 255_000)
+  if (advertIntervalMs !== undefined) checkWith(AdvertIntervalMsSchema, advertIntervalMs, '--advert-ms')
+  return { vip, iface, vrid, advertIntervalMs }
+}
+
 function listTests(out: Output, tests: ValidationTest[]): number {
   if (out.json) {
     out.resultJson(tests)
@@ -112,15 +137,7 @@ export async function runValidate({ call, backend, parsed: p, out, env }: Comman
   const catalogue = await call('validation.catalogue', {})
   if (p.flags.has('--list-tests')) return listTests(out, catalogue)
 
-  const vip = optionValue(p, '--vip')
-  if (!vip) throw new UsageError('havip validate: --vip CIDR is required (e.g. --vip 198.51.100.200/24).')
-  // Checked with the API's schemas before any node is contacted: bad input costs no SSH login.
-  checkWith(VipCidrSchema, vip, '--vip')
-  const iface = optionValue(p, '--interface')
-  if (iface !== undefined) checkWith(InterfaceNameSchema, iface, '--interface')
-  const vrid = intOption(p, '--vrid', 1, 255)
-  const advertIntervalMs = intOption(p, '--advert-ms', 10, 255_000)
-  if (advertIntervalMs !== undefined) checkWith(AdvertIntervalMsSchema, advertIntervalMs, '--advert-ms')
+  const { vip, iface, vrid, advertIntervalMs } = vrrpOptionsOf(p, 'havip validate', '198.51.100.200/24')
   const nodeTexts = p.options['--node'] ?? []
   if (nodeTexts.length === 0) throw new UsageError('havip validate: give at least one --node [USER@]HOST[:PORT].')
   const specs = nodeTexts.map((t) => parseNodeSpec(t))
