@@ -2,13 +2,13 @@
 // named by --cluster (or the status argument), or is the only one this data directory knows.
 // Exit 2 when the cluster needs attention (status: a role not Online, a node not Up, a raised
 // alert; resume: a role that could not fail back), 1 on an error of use or connection.
-import type { ClusterState } from '../api/console'
+import type { ClusterState, NodeActionResult } from '../api/console'
 import type { KnownCluster } from '../api/cluster'
 import { optionValue, UsageError } from './args'
 import type { ClusterCommandEnv } from './cluster-command'
 import { clusterNamed } from './cluster-command'
 import { formatClusterState, formatMove, formatNodeAction, stateNeedsAttention } from './console-format'
-import { EXIT_FAILED, EXIT_OK } from './output'
+import { EXIT_FAILED, EXIT_OK, type Output } from './output'
 
 export interface ConsoleCommandEnv extends ClusterCommandEnv {
   /** Ends `status --watch` (SIGINT/SIGTERM in the real CLI). */
@@ -67,15 +67,20 @@ export async function runMove(env: ConsoleCommandEnv): Promise<number> {
   return EXIT_OK
 }
 
+/** Pause, resume and service print the same result; a warning (e.g. a role that could not fail back) exits 2. */
+function printNodeAction(out: Output, r: NodeActionResult): number {
+  if (out.json) out.resultJson(r)
+  else out.result(formatNodeAction(r))
+  return r.warnings.length > 0 ? EXIT_FAILED : EXIT_OK
+}
+
 export async function runPause(env: ConsoleCommandEnv): Promise<number> {
   const { call, out, parsed, args } = env
   const k = await theCluster(env)
   const drain = !parsed.flags.has('--no-drain')
   out.progress(`pausing ${args[0]} of cluster ${k.name}${drain ? ', draining its roles first' : ' without draining'}`)
   const r = await call('clusters.pauseNode', { clusterId: k.id, node: args[0]!, drain })
-  if (out.json) out.resultJson(r)
-  else out.result(formatNodeAction(r))
-  return r.warnings.length > 0 ? EXIT_FAILED : EXIT_OK
+  return printNodeAction(out, r)
 }
 
 export async function runResume(env: ConsoleCommandEnv): Promise<number> {
@@ -84,9 +89,7 @@ export async function runResume(env: ConsoleCommandEnv): Promise<number> {
   const failback = parsed.flags.has('--failback')
   out.progress(`resuming ${args[0]} of cluster ${k.name}${failback ? ' and failing its roles back' : ''}`)
   const r = await call('clusters.resumeNode', { clusterId: k.id, node: args[0]!, failback })
-  if (out.json) out.resultJson(r)
-  else out.result(formatNodeAction(r))
-  return r.warnings.length > 0 ? EXIT_FAILED : EXIT_OK
+  return printNodeAction(out, r)
 }
 
 export async function runService(env: ConsoleCommandEnv): Promise<number> {
@@ -96,7 +99,5 @@ export async function runService(env: ConsoleCommandEnv): Promise<number> {
   const k = await theCluster(env)
   out.progress(`${action === 'stop' ? 'stopping' : 'starting'} the Cluster Service on ${node} (cluster ${k.name})`)
   const r = await call('clusters.nodeService', { clusterId: k.id, node, action })
-  if (out.json) out.resultJson(r)
-  else out.result(formatNodeAction(r))
-  return r.warnings.length > 0 ? EXIT_FAILED : EXIT_OK
+  return printNodeAction(out, r)
 }
