@@ -11,12 +11,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { checkControlSocketPath, checkHost } from './config/host-checks'
 import { loadConfig, formatIssues } from './config/load'
-import { DEFAULT_CONTROL_SOCKET, type AgentConfig } from './config/model'
+import { defaultControlSocket, type AgentConfig, type ConfigTarget } from './config/model'
 import { Agent } from './agent'
 import { request, watch } from './control/client'
 import { formatEvent, formatInstances, formatReload, formatStatus } from './control/format'
 import { CONTROL_COMMANDS, type ControlCommand } from './control/protocol'
-import { ControlServer } from './control/server'
+import { ControlServer, isPipePath } from './control/server'
+import { newToken, readTokenFile, writeTokenFile } from './control/token'
 import type { AgentStatus } from './agent'
 import type { AgentEvent, InstanceStatus } from './instance'
 import { createLogger } from './log'
@@ -25,7 +26,7 @@ import { makeReloader } from './reload/from-file'
 import type { ReloadResult } from './reload/plan'
 import { SUPERVISED_ENV } from './supervise/child-process'
 import { runSupervisor } from './supervise/command'
-import { LinuxOs } from './os/linux'
+import { platformRuntime } from './platform'
 import { AGENT_VERSION } from './version'
 
 export const USAGE = `usage:
@@ -49,11 +50,16 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>)
   }
 }
 
-function configSource(v: Record<string, unknown>): { configPath?: string; keepalivedConfPath?: string } {
+/** The OS this node's config is read for: Windows names its interfaces and control endpoint differently. */
+function configTarget(): ConfigTarget {
+  return process.platform === 'win32' ? 'windows' : 'linux'
+}
+
+function configSource(v: Record<string, unknown>): { configPath?: string; keepalivedConfPath?: string; target: ConfigTarget } {
   const configPath = v.config as string | undefined
   const keepalivedConfPath = v['keepalived-conf'] as string | undefined
   if (!configPath === !keepalivedConfPath) throw new UsageError('give exactly one of --config FILE or --keepalived-conf FILE')
-  return { configPath, keepalivedConfPath }
+  return { configPath, keepalivedConfPath, target: configTarget() }
 }
 
 function positiveInt(name: string, v: unknown, min = 1): number | undefined {
@@ -96,7 +102,7 @@ async function cmdRun(args: string[], io: Out): Promise<number> {
   }
   const config = { ...res.config }
   if (values.socket) config.controlSocket = values.socket as string
-  const sockIssue = checkControlSocketPath(config.controlSocket)
+  const sockIssue = isPipePath(config.controlSocket) ? undefined : checkControlSocketPath(config.controlSocket)
   if (sockIssue) {
     io.err(`error: ${sockIssue.message}`)
     io.err('not starting: the control socket path is taken')
@@ -105,13 +111,29 @@ async function cmdRun(args: string[], io: Out): Promise<number> {
   if (values['log-file']) config.logFile = values['log-file'] as string
   const logger = createLogger({ file: config.logFile })
   for (const i of res.issues) logger.log('warn', `config: ${i.message}`, { line: i.line, path: i.path })
-  if (process.platform !== 'linux') {
-    logger.log('error', `havip-agent run supports Linux only in this version (this is ${process.platform})`)
+  let runtime: ReturnType<typeof platformRuntime>
+  try {
+    runtime = platformRuntime(process.platform)
+  } catch (err) {
+    logger.log('error', (err as Error).message)
     return 1
   }
-  const agent = new Agent(config, { os: new LinuxOs(), logger })
+  let token: string | undefined
+  if (runtime.tokenFile) {
+    // A fresh token at every start, written only once the directory is known to be private.
+    try {
+      await runtime.checkTokenDir?.()
+      token = newToken()
+      writeTokenFile(runtime.tokenFile, token)
+    } catch (err) {
+      logger.log('error', `not starting: ${(err as Error).message}`)
+      await logger.close()
+      return 1
+    }
+  }
+  const agent = new Agent(config, { os: runtime.makeOs(config, (m) => logger.log('warn', m)), logger })
   const reload = makeReloader({ ...configSource(values), overrides: { controlSocket: values.socket as string | undefined, logFile: values['log-file'] as string | undefined } }, agent, logger)
-  const control = new ControlServer(agent, config.controlSocket, { reload })
+  const control = new ControlServer(agent, config.controlSocket, { reload, token })
   control.onDropped = (why) => logger.log('warn', why)
   let exiting = false
   const shutdown = async (why: string, code: number): Promise<void> => {
@@ -176,7 +198,10 @@ async function cmdCtl(args: string[], io: Out): Promise<number> {
   if (!(CONTROL_COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown ctl command "${cmd}"; use one of ${CONTROL_COMMANDS.join(', ')}`)
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`)
   if (instance !== undefined && (cmd === 'status' || cmd === 'watch' || cmd === 'reload')) throw new UsageError(`ctl ${cmd} takes no instance name`)
-  const path = (values.socket as string | undefined) ?? DEFAULT_CONTROL_SOCKET
+  const path = (values.socket as string | undefined) ?? defaultControlSocket(configTarget())
+  // Windows: the agent admits only requests carrying the token it wrote at start (control/token.ts).
+  const tokenFile = process.platform === 'win32' ? platformRuntime('win32').tokenFile : undefined
+  const token = tokenFile ? readTokenFile(tokenFile) : undefined
   if (cmd === 'watch') {
     const ac = new AbortController()
     process.once('SIGINT', () => ac.abort())
@@ -186,10 +211,10 @@ async function cmdCtl(args: string[], io: Out): Promise<number> {
       if ('event' in msg) io.out(formatEvent(msg.event as AgentEvent))
       else if (msg.ok === false) io.err(`error: ${String(msg.error)}`)
       else io.out(`watching havip-agent on ${path} (Ctrl-C to stop)`)
-    }, ac.signal)
+    }, ac.signal, token)
     return 0
   }
-  const res = await request(path, { cmd: cmd as ControlCommand, instance })
+  const res = await request(path, { cmd: cmd as ControlCommand, instance }, undefined, token)
   if (values.json) {
     io.out(JSON.stringify(res))
     return res.ok ? 0 : 1

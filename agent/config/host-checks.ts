@@ -9,6 +9,8 @@ import { guardCommand } from '../track/script-guard'
 import { NOTIFY_HOOKS, type AgentConfig, type ConfigIssue } from './model'
 
 export function checkControlSocketPath(path: string): ConfigIssue | undefined {
+  // A Windows named pipe (\\.\pipe\NAME) is no file: a name taken is reported when the agent listens.
+  if (/^[\\/]{2}[.?][\\/]pipe[\\/]/i.test(path)) return undefined
   let st
   try {
     st = lstatSync(path)

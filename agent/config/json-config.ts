@@ -21,7 +21,8 @@ import {
   defaultGarp
 } from './defaults'
 import {
-  DEFAULT_CONTROL_SOCKET,
+  defaultControlSocket,
+  type ConfigTarget,
   DEFAULT_UDP_PORT,
   type AgentConfig,
   type ConfigIssue,
@@ -320,7 +321,7 @@ function jsonSyntaxError(err: Error, text: string): string {
   return `${what} at line ${line} column ${before.length - before.lastIndexOf('\n')}`
 }
 
-export function parseJsonConfig(text: string): ConfigResult {
+export function parseJsonConfig(text: string, opts: { target?: ConfigTarget } = {}): ConfigResult {
   let raw: unknown
   try {
     raw = JSON.parse(text.replace(/^\ufeff/, '')) // a UTF-8 byte-order mark from a Windows editor
@@ -336,7 +337,7 @@ export function parseJsonConfig(text: string): ConfigResult {
     scripts: [],
     transport: (r.string(top, 'transport', '') ?? 'raw') as AgentConfig['transport'],
     udpPort: r.number(top, 'udpPort', '', DEFAULT_UDP_PORT),
-    controlSocket: r.string(top, 'controlSocket', '') ?? DEFAULT_CONTROL_SOCKET
+    controlSocket: r.string(top, 'controlSocket', '') ?? defaultControlSocket(opts.target)
   }
   const logFile = r.string(top, 'logFile', '')
   if (logFile !== undefined) config.logFile = logFile
@@ -351,6 +352,6 @@ export function parseJsonConfig(text: string): ConfigResult {
   })
   const issues = [...r.issues]
   // Range checks only make sense on well-typed values.
-  if (!issues.some((i) => i.severity === 'error')) issues.push(...validateConfig(config))
+  if (!issues.some((i) => i.severity === 'error')) issues.push(...validateConfig(config, undefined, opts.target))
   return issues.some((i) => i.severity === 'error') ? { issues } : { config, issues }
 }

@@ -15,7 +15,7 @@ import {
 import { readInstance, type GlobalDefaults } from './keepalived-instance'
 import { applyGarp, ConfReader } from './keepalived-reader'
 import { parseStatements, type Statement } from './keepalived-tokens'
-import { DEFAULT_CONTROL_SOCKET, DEFAULT_UDP_PORT, type AgentConfig, type ConfigResult, type TrackScriptConfig } from './model'
+import { defaultControlSocket, DEFAULT_UDP_PORT, type ConfigTarget, type AgentConfig, type ConfigResult, type TrackScriptConfig } from './model'
 import { validateConfig, type Describe } from './validate'
 
 export interface KeepalivedConfOptions {
@@ -24,6 +24,8 @@ export interface KeepalivedConfOptions {
    * Without it, include lines are reported and skipped.
    */
   includeResolver?: (pattern: string) => { name: string; text: string }[]
+  /** The node's OS the config is read for (validate.ts); default linux. */
+  target?: ConfigTarget
 }
 
 /** instance/script field path -> keepalived keyword, for messages in the admin's own words. */
@@ -239,7 +241,7 @@ export function parseKeepalivedConf(text: string, opts: KeepalivedConfOptions = 
   for (const i of parsed.issues) (i.severity === 'warning' ? r.warn(i.line, i.message) : r.error(i.line, i.message))
 
   const g: GlobalDefaults = { version: 2, garp: defaultGarp() }
-  const config: AgentConfig = { instances: [], scripts: [], transport: 'raw', udpPort: DEFAULT_UDP_PORT, controlSocket: DEFAULT_CONTROL_SOCKET }
+  const config: AgentConfig = { instances: [], scripts: [], transport: 'raw', udpPort: DEFAULT_UDP_PORT, controlSocket: defaultControlSocket(opts.target) }
   const all = expandIncludes(r, parsed.statements, opts, 0)
 
   // global_defs first: its defaults (vrrp_version, vrrp_garp_*) apply to instances above or below it.
@@ -277,7 +279,7 @@ export function parseKeepalivedConf(text: string, opts: KeepalivedConfOptions = 
   dropUnknownTrackScripts(r, config)
 
   const issues = [...r.issues]
-  if (!issues.some((i) => i.severity === 'error')) issues.push(...validateConfig(config, describer(config, r.lines)))
+  if (!issues.some((i) => i.severity === 'error')) issues.push(...validateConfig(config, describer(config, r.lines), opts.target))
   issues.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER))
   return issues.some((i) => i.severity === 'error') ? { issues } : { config, issues }
 }

@@ -8,7 +8,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import { parseJsonConfig } from './json-config'
 import { parseKeepalivedConf } from './keepalived-conf'
 import { CONFIG_LIMITS } from './keepalived-tokens'
-import type { ConfigIssue, ConfigResult } from './model'
+import type { ConfigIssue, ConfigResult, ConfigTarget } from './model'
 
 function readText(path: string, what: string): { text: string; warning?: ConfigIssue } | { issue: ConfigIssue } {
   let fd: number | undefined
@@ -86,14 +86,14 @@ function globFiles(pattern: string): string[] {
   return matched.map((n) => join(dir, n))
 }
 
-export function loadConfig(src: { configPath?: string; keepalivedConfPath?: string }): ConfigResult {
+export function loadConfig(src: { configPath?: string; keepalivedConfPath?: string; target?: ConfigTarget }): ConfigResult {
   if (src.configPath !== undefined && src.keepalivedConfPath !== undefined) {
     return { issues: [{ severity: 'error', message: 'both a JSON config and a keepalived.conf were given; use exactly one' }] }
   }
   if (src.configPath !== undefined) {
     const r = readText(src.configPath, 'config file')
     if ('issue' in r) return { issues: [r.issue] }
-    return withWarning(parseJsonConfig(r.text), r.warning)
+    return withWarning(parseJsonConfig(r.text, { target: src.target }), r.warning)
   }
   if (src.keepalivedConfPath !== undefined) {
     const main = resolve(src.keepalivedConfPath)
@@ -101,6 +101,7 @@ export function loadConfig(src: { configPath?: string; keepalivedConfPath?: stri
     if ('issue' in r) return { issues: [r.issue] }
     const decodeWarnings: ConfigIssue[] = r.warning ? [r.warning] : []
     const res = parseKeepalivedConf(r.text, {
+      target: src.target,
       includeResolver: (pattern) => {
         const full = isAbsolute(pattern) ? pattern : join(dirname(main), pattern)
         return globFiles(full).map((name) => {

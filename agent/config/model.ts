@@ -142,4 +142,14 @@ export interface ConfigResult {
 }
 
 export const DEFAULT_CONTROL_SOCKET = '/run/havip/agent.sock'
+
+/** The node's OS a config is read for: interface names, VIP labels and the control endpoint differ. */
+export type ConfigTarget = 'linux' | 'windows'
+
+/** The control endpoint on Windows: a named pipe (control/server.ts, agent/README.md "Control on Windows"). */
+export const WINDOWS_CONTROL_PIPE = '\\\\.\\pipe\\havip-agent'
+
+export function defaultControlSocket(target: ConfigTarget = 'linux'): string {
+  return target === 'windows' ? WINDOWS_CONTROL_PIPE : DEFAULT_CONTROL_SOCKET
+}
 export const DEFAULT_UDP_PORT = 11112

@@ -6,7 +6,7 @@
  */
 import { isIpv4, isMulticastIpv4 } from '../vrrp/ipv4'
 import { MAX_IFNAME, MAX_WEIGHT } from './defaults'
-import type { AgentConfig, ConfigIssue, InstanceConfig } from './model'
+import { WINDOWS_CONTROL_PIPE, type AgentConfig, type ConfigIssue, type ConfigTarget, type InstanceConfig } from './model'
 
 /** How a reader names a field path and where it came from. */
 export type Describe = (path: string) => { label: string; line?: number }
@@ -15,10 +15,14 @@ export const describeJsonPath: Describe = (path) => ({ label: path })
 
 const NAME_RE = /^[A-Za-z0-9_.:@-]{1,64}$/
 const IFNAME_RE = /^[^\s/:]{1,15}$/
+/** A Windows interface alias ("Ethernet 2", "vEthernet (LAN)"): any printable text up to 256 characters. */
+const WIN_ALIAS_RE = /^[^\u0000-\u001f\u007f]{1,256}$/
+/** \\.\pipe\NAME: the only kind of control endpoint on Windows. */
+const PIPE_RE = /^\\\\\.\\pipe\\[^\\/\u0000-\u001f]{1,200}$/
 
 class Checker {
   readonly issues: ConfigIssue[] = []
-  constructor(private readonly describe: Describe) {}
+  constructor(private readonly describe: Describe, readonly target: ConfigTarget = 'linux') {}
 
   private add(severity: ConfigIssue['severity'], path: string, problem: string): void {
     const { label, line } = this.describe(path)
@@ -54,7 +58,9 @@ function checkInstance(c: Checker, inst: InstanceConfig, p: string, scriptNames:
   if (!NAME_RE.test(inst.name)) {
     c.error(`${p}.name`, `"${inst.name}" is not a usable instance name; use 1-64 letters, digits, "_", "-", "." (it is typed in "havip-agent ctl takeover NAME")`)
   }
-  if (!IFNAME_RE.test(inst.interface)) {
+  if (c.target === 'windows') {
+    if (!WIN_ALIAS_RE.test(inst.interface)) c.error(`${p}.interface`, `"${inst.interface}" is not a Windows interface alias (1-256 printable characters); use the alias Get-NetIPInterface shows, e.g. Ethernet`)
+  } else if (!IFNAME_RE.test(inst.interface)) {
     c.error(`${p}.interface`, `"${inst.interface}" is not a Linux interface name (1-${MAX_IFNAME} characters, no spaces, "/" or ":"); use the NIC that carries the VIP, e.g. eth0`)
   }
   c.intRange(`${p}.vrid`, inst.vrid, 1, 255, 'choose a router id unique in this network (every cluster in a VPC needs its own)')
@@ -129,8 +135,11 @@ function checkInstance(c: Checker, inst: InstanceConfig, p: string, scriptNames:
       seenVips.add(v.address)
     }
     c.intRange(`${vp}.prefix`, v.prefix, 0, 32, 'use the prefix length of the subnet, or 32 for a lone address')
-    if (v.dev !== undefined && !IFNAME_RE.test(v.dev)) c.error(`${vp}.dev`, `"${v.dev}" is not a Linux interface name`)
-    if (v.label !== undefined) {
+    if (c.target === 'windows') {
+      if (v.dev !== undefined && !WIN_ALIAS_RE.test(v.dev)) c.error(`${vp}.dev`, `"${v.dev}" is not a Windows interface alias`)
+      if (v.label !== undefined) c.error(`${vp}.label`, `labels are a Linux feature (ip-address(8)); Windows has none: remove "label" from ${v.address}`)
+    } else if (v.dev !== undefined && !IFNAME_RE.test(v.dev)) c.error(`${vp}.dev`, `"${v.dev}" is not a Linux interface name`)
+    if (v.label !== undefined && c.target !== 'windows') {
       const dev = v.dev ?? inst.interface
       if (v.label.length > MAX_IFNAME) c.error(`${vp}.label`, `"${v.label}" is longer than ${MAX_IFNAME} characters, which Linux rejects; shorten it, e.g. ${dev}:vip`)
       else if (v.label !== dev && !v.label.startsWith(`${dev}:`)) {
@@ -141,7 +150,7 @@ function checkInstance(c: Checker, inst: InstanceConfig, p: string, scriptNames:
 
   inst.trackInterfaces.forEach((t, j) => {
     const tp = `${p}.trackInterfaces[${j}]`
-    if (!IFNAME_RE.test(t.name)) c.error(`${tp}.name`, `"${t.name}" is not a Linux interface name`)
+    if (!(c.target === 'windows' ? WIN_ALIAS_RE : IFNAME_RE).test(t.name)) c.error(`${tp}.name`, `"${t.name}" is not a ${c.target === 'windows' ? 'Windows interface alias' : 'Linux interface name'}`)
     if (t.weight !== undefined) c.intRange(`${tp}.weight`, t.weight, -MAX_WEIGHT, MAX_WEIGHT, '0 means "fault when down"; otherwise it moves the priority')
   })
   inst.trackScripts.forEach((t, j) => {
@@ -170,8 +179,8 @@ function checkInstance(c: Checker, inst: InstanceConfig, p: string, scriptNames:
  * Check `config` and return its issues. Never changes it (normalising, like the password's
  * bytes, is the readers' job), so it can run more than once.
  */
-export function validateConfig(config: AgentConfig, describe: Describe = describeJsonPath): ConfigIssue[] {
-  const c = new Checker(describe)
+export function validateConfig(config: AgentConfig, describe: Describe = describeJsonPath, target: ConfigTarget = 'linux'): ConfigIssue[] {
+  const c = new Checker(describe, target)
   if (config.instances.length === 0) c.error('instances', 'no VRRP instance is configured; add at least one (vrrp_instance / instances[])')
 
   const scriptNames = new Set<string>()
@@ -232,7 +241,9 @@ export function validateConfig(config: AgentConfig, describe: Describe = describ
     c.warn('transport', 'udp carries adverts where raw sockets are unavailable, but keepalived cannot hear it; every node of the cluster must run havip-agent with udp')
   }
   c.intRange('udpPort', config.udpPort, 1, 65535, 'a free UDP port, the same on every node')
-  if (!config.controlSocket.startsWith('/')) {
+  if (target === 'windows') {
+    if (!PIPE_RE.test(config.controlSocket)) c.error('controlSocket', `"${config.controlSocket}" is not a named pipe; on Windows use e.g. ${WINDOWS_CONTROL_PIPE}`)
+  } else if (!config.controlSocket.startsWith('/')) {
     c.error('controlSocket', `"${config.controlSocket}" is not an absolute path; use e.g. /run/havip/agent.sock`)
   }
   return c.issues

@@ -15,8 +15,8 @@ function overlongError(path: string, err: Error): Error {
   return new Error(`the answer from havip-agent on ${path} was cut off: ${err.message} (the agent's status is too large to read; report this as a bug)`)
 }
 
-/** Sends one request and resolves with its response. */
-export function request(path: string, req: ControlRequest, timeoutMs = 10_000): Promise<ControlResponse> {
+/** Sends one request and resolves with its response; `token` goes with it where the agent requires one (Windows). */
+export function request(path: string, req: ControlRequest, timeoutMs = 10_000, token?: string): Promise<ControlResponse> {
   return new Promise((resolve, reject) => {
     const c = net.connect(path)
     c.setEncoding('utf8')
@@ -33,7 +33,7 @@ export function request(path: string, req: ControlRequest, timeoutMs = 10_000): 
         reject(new Error(`garbled answer from havip-agent on ${path}`))
       }
     })
-    c.on('connect', () => c.write(JSON.stringify({ id: 1, ...req }) + '\n'))
+    c.on('connect', () => c.write(JSON.stringify({ id: 1, ...req, ...(token !== undefined ? { token } : {}) }) + '\n'))
     c.on('data', (d: string) => {
       try {
         splitter.push(d)
@@ -51,7 +51,7 @@ export function request(path: string, req: ControlRequest, timeoutMs = 10_000): 
 }
 
 /** Starts watching; calls onLine for every JSON line (the first is the ack). Resolves when the socket closes. */
-export function watch(path: string, onMessage: (msg: Record<string, unknown>) => void, signal?: AbortSignal): Promise<void> {
+export function watch(path: string, onMessage: (msg: Record<string, unknown>) => void, signal?: AbortSignal, token?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const c = net.connect(path)
     c.setEncoding('utf8')
@@ -63,7 +63,7 @@ export function watch(path: string, onMessage: (msg: Record<string, unknown>) =>
       }
     })
     signal?.addEventListener('abort', () => c.end(), { once: true })
-    c.on('connect', () => c.write(JSON.stringify({ id: 1, cmd: 'watch' }) + '\n'))
+    c.on('connect', () => c.write(JSON.stringify({ id: 1, cmd: 'watch', ...(token !== undefined ? { token } : {}) }) + '\n'))
     let failed: Error | undefined
     c.on('data', (d: string) => {
       try {

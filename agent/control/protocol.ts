@@ -14,6 +14,8 @@ export interface ControlRequest {
   id?: number | string
   cmd: ControlCommand
   instance?: string
+  /** The control token (control/token.ts): required where the server has one (Windows). */
+  token?: string
 }
 
 export type ControlResponse =
@@ -34,7 +36,8 @@ export function parseRequest(line: string): ControlRequest {
   }
   if (o.instance !== undefined && typeof o.instance !== 'string') throw new Error('"instance" must be a string')
   if (o.id !== undefined && typeof o.id !== 'number' && typeof o.id !== 'string') throw new Error('"id" must be a number or string')
-  return { id: o.id as number | string | undefined, cmd: o.cmd as ControlCommand, instance: o.instance as string | undefined }
+  if (o.token !== undefined && typeof o.token !== 'string') throw new Error('"token" must be a string')
+  return { id: o.id as number | string | undefined, cmd: o.cmd as ControlCommand, instance: o.instance as string | undefined, token: o.token as string | undefined }
 }
 
 /** Splits a stream into lines, bounded so a misbehaving peer cannot grow memory forever. */

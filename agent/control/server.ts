@@ -1,6 +1,8 @@
 /**
  * The local control socket. A Unix socket, mode 0600, in a directory only the owner can
  * enter: SSH (as root or via sudo) is the only way in; the agent opens no TCP port.
+ * On Windows a named pipe (\\.\pipe\havip-agent) with the same protocol; its access is
+ * enforced by the control token every request must carry (token.ts says why a token).
  */
 import { chmodSync, existsSync, mkdirSync, statSync, unlinkSync } from 'node:fs'
 import net from 'node:net'
@@ -9,6 +11,22 @@ import type { AdminCommand, Agent } from '../agent'
 import type { AgentEvent } from '../instance'
 import type { ReloadResult } from '../reload/plan'
 import { LineSplitter, parseRequest, type ControlRequest, type ControlResponse } from './protocol'
+import { TOKEN_REFUSED, tokenMatches } from './token'
+
+/** \\.\pipe\NAME (or //./pipe/NAME): a Windows named pipe, which has no directory, mode or file to unlink. */
+export function isPipePath(path: string): boolean {
+  return /^[\\/]{2}[.?][\\/]pipe[\\/]/i.test(path)
+}
+
+/** The "token" of a request line, without trusting anything else in it. */
+function tokenOf(line: string): unknown {
+  try {
+    const o = JSON.parse(line) as unknown
+    return typeof o === 'object' && o !== null ? (o as Record<string, unknown>).token : undefined
+  } catch {
+    return undefined
+  }
+}
 
 function socketInUse(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -33,10 +51,14 @@ export class ControlServer {
   /** Told when a client is dropped for not reading (the agent logs it). */
   onDropped?: (why: string) => void
 
-  /** `reload` re-reads the config file the agent was started with (reload/from-file.ts); absent: refused. */
-  constructor(private readonly agent: Agent, readonly path: string, private readonly opts: { reload?: () => Promise<ReloadResult> } = {}) {}
+  /**
+   * `reload` re-reads the config file the agent was started with (reload/from-file.ts); absent: refused.
+   * `token`: every request must carry it (Windows; token.ts), else it is refused and the connection closed.
+   */
+  constructor(private readonly agent: Agent, readonly path: string, private readonly opts: { reload?: () => Promise<ReloadResult>; token?: string } = {}) {}
 
   async start(): Promise<void> {
+    if (isPipePath(this.path)) return this.startPipe()
     const dir = dirname(this.path)
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 })
     const st = statSync(dir)
@@ -62,6 +84,24 @@ export class ControlServer {
     this.server = server
   }
 
+  /**
+   * A named pipe: nothing to create or clean up. libuv creates its first instance with
+   * FILE_FLAG_FIRST_PIPE_INSTANCE, so if any process (another agent, or one squatting the name
+   * to catch tokens) holds the name, listening fails here and the agent does not start.
+   */
+  private async startPipe(): Promise<void> {
+    const server = net.createServer((c) => this.onClient(c))
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'EADDRINUSE' || err.code === 'EACCES'
+          ? new Error(`control pipe ${this.path} is already open (${err.code}): another havip-agent is running, or another program holds the name; stop it first (Get-ChildItem \\.\pipe\ lists the pipes)`)
+          : err)
+      })
+      server.listen(this.path, () => { server.removeAllListeners('error'); resolve() })
+    })
+    this.server = server
+  }
+
   private onClient(c: net.Socket): void {
     this.clients.add(c)
     c.setEncoding('utf8')
@@ -77,6 +117,12 @@ export class ControlServer {
       c.write(JSON.stringify(o) + '\n')
     }
     const splitter = new LineSplitter((line) => {
+      if (this.opts.token !== undefined && !tokenMatches(this.opts.token, tokenOf(line))) {
+        // Nothing from an unauthenticated client is parsed further or answered beyond this.
+        send({ ok: false, error: TOKEN_REFUSED } satisfies ControlResponse)
+        c.end()
+        return
+      }
       let req: ControlRequest
       try {
         req = parseRequest(line)
@@ -129,6 +175,7 @@ export class ControlServer {
     this.server = undefined
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
     for (const c of this.clients) c.destroy()
+    if (isPipePath(this.path)) return
     try {
       unlinkSync(this.path)
     } catch {

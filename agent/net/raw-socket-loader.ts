@@ -28,18 +28,8 @@ export async function loadRawSocket(): Promise<RawSocketLib> {
   }
 }
 
-/** Linux socket option numbers raw-socket does not export (from <linux/in.h>, <asm-generic/socket.h>). */
-export const LINUX = {
-  SOL_SOCKET: 1,
-  SO_BINDTODEVICE: 25,
-  IPPROTO_IP: 0,
-  IP_HDRINCL: 3,
-  IP_MULTICAST_IF: 32,
-  IP_MULTICAST_TTL: 33,
-  IP_MULTICAST_LOOP: 34,
-  IP_ADD_MEMBERSHIP: 35,
-  IP_DROP_MEMBERSHIP: 36
-} as const
+/** Socket option numbers raw-socket does not export, per OS: raw-socket-options.ts. */
+export { LINUX } from './raw-socket-options'
 
 /** setsockopt with a struct/bytes value (raw-socket accepts a Buffer + length; its typings say number). */
 export function setOptionBuffer(sock: RawSocket, level: number, option: number, value: Buffer): void {

@@ -8,11 +8,14 @@
  *   (§5.1.1.3). Unicast adverts go to each peer; otherwise to 224.0.0.18 (§5.1.1.2).
  * - The socket is bound to the interface (SO_BINDTODEVICE) so adverts seen on other
  *   interfaces are never mistaken for ours; for multicast we join 224.0.0.18 on it.
+ * - On Windows the same socket with Windows' option numbers and structs, the interface named by
+ *   its address, and received adverts filtered by destination instead of SO_BINDTODEVICE
+ *   (raw-socket-options.ts; untested on a real Windows node).
  */
 import { readFileSync } from 'node:fs'
 import { decodeVrrpDatagram, encodeAdvert, encodeIpv4, VrrpDecodeError, type VrrpAdvert } from '../vrrp/packet'
-import { ipv4ToBytes } from '../vrrp/ipv4'
-import { LINUX, loadRawSocket, ResilientRawSocket, setOptionBuffer, type RawSocket } from './raw-socket-loader'
+import { loadRawSocket, ResilientRawSocket, setOptionBuffer, type RawSocket } from './raw-socket-loader'
+import { acceptsDestination, rawVrrpOptions, type RawPlatform } from './raw-socket-options'
 import {
   countBad, destinations, newCounters, VRRP_IP_PROTOCOL, VRRP_MULTICAST_GROUP, VRRP_TTL,
   type AdvertListener, type TransportCounters, type TransportOptions, type VrrpTransport
@@ -26,13 +29,6 @@ export function readIfIndex(dev: string): number {
   }
 }
 
-/** struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex } (Linux, 12 bytes). */
-function ipMreqn(group: string, ifIndex: number): Buffer {
-  const b = Buffer.alloc(12)
-  ipv4ToBytes(group).copy(b, 0)
-  b.writeInt32LE(ifIndex, 8) // host byte order; every Linux target we ship for is little-endian
-  return b
-}
 
 export class RawVrrpTransport implements VrrpTransport {
   readonly kind = 'raw' as const
@@ -44,21 +40,26 @@ export class RawVrrpTransport implements VrrpTransport {
   private lastReopenReport = 0
   onError: (err: Error) => void = () => {}
 
-  constructor(private readonly opts: TransportOptions) {}
+  private readonly platform: RawPlatform
+
+  constructor(private readonly opts: TransportOptions, platform: NodeJS.Platform = process.platform) {
+    this.platform = platform === 'win32' ? 'win32' : 'linux'
+  }
 
   async start(): Promise<void> {
     const raw = await loadRawSocket()
-    const ifIndex = readIfIndex(this.opts.interface)
+    const multicastGroup = this.opts.peers.length === 0 ? VRRP_MULTICAST_GROUP : undefined
+    const options = rawVrrpOptions(this.platform, {
+      interface: this.opts.interface,
+      // Linux names the interface by index (/sys); Windows by its address.
+      ifIndex: this.platform === 'linux' ? readIfIndex(this.opts.interface) : undefined,
+      ifAddress: this.opts.sourceAddress,
+      multicastGroup
+    })
     const configure = (sock: RawSocket): void => {
-      const dev = Buffer.from(`${this.opts.interface}\0`)
-      setOptionBuffer(sock, LINUX.SOL_SOCKET, LINUX.SO_BINDTODEVICE, dev)
-      sock.setOption(LINUX.IPPROTO_IP, LINUX.IP_HDRINCL, 1)
-      if (this.opts.peers.length === 0) {
-        const mreq = ipMreqn(VRRP_MULTICAST_GROUP, ifIndex)
-        setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_ADD_MEMBERSHIP, mreq)
-        setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_MULTICAST_IF, mreq)
-        // Our own adverts need not come back to us.
-        setOptionBuffer(sock, LINUX.IPPROTO_IP, LINUX.IP_MULTICAST_LOOP, Buffer.from([0]))
+      for (const o of options) {
+        if (typeof o.value === 'number') sock.setOption(o.level, o.option, o.value)
+        else setOptionBuffer(sock, o.level, o.option, o.value)
       }
     }
     const sock = new ResilientRawSocket(raw, {
@@ -78,7 +79,7 @@ export class RawVrrpTransport implements VrrpTransport {
     try {
       sock.open()
     } catch (err) {
-      throw new Error(`cannot open a raw IP socket for VRRP on ${this.opts.interface} (${(err as Error).message}); the agent needs root or CAP_NET_RAW`)
+      throw new Error(`cannot open a raw IP socket for VRRP on ${this.opts.interface} (${(err as Error).message}); ${this.platform === 'win32' ? 'the agent must run elevated (as the HAVIP service, LocalSystem)' : 'the agent needs root or CAP_NET_RAW'}`)
     }
     this.sock = sock
   }
@@ -92,6 +93,7 @@ export class RawVrrpTransport implements VrrpTransport {
       else countBad(this.stats, 'internal')
       return
     }
+    if (!acceptsDestination(this.platform, decoded.ip.dst, this.opts.sourceAddress, this.opts.peers.length === 0 ? VRRP_MULTICAST_GROUP : undefined)) return
     if (decoded.ip.src === this.opts.sourceAddress) {
       this.stats.ownDropped++
       return

@@ -5,13 +5,15 @@
  * logged as an error and thrown, so `ctl reload` answers ok:false naming them.
  */
 import { loadConfig } from '../config/load'
-import type { AgentConfig, ConfigIssue } from '../config/model'
+import type { AgentConfig, ConfigIssue, ConfigTarget } from '../config/model'
 import type { Logger } from '../log'
 import type { ReloadResult } from './plan'
 
 export interface ReloadSource {
   configPath?: string
   keepalivedConfPath?: string
+  /** The node's OS the file is read for (load.ts). */
+  target?: ConfigTarget
   /** Values the command line gave, which win over the file as they did at start-up. */
   overrides: Partial<Pick<AgentConfig, 'controlSocket' | 'logFile'>>
 }

@@ -142,4 +142,17 @@ if ($r.Count -gt 0) {
 }
 `)
 
-export const ALL_SCRIPTS: readonly PsScript[] = [ADD_VIP, REMOVE_VIP, LIST_ADDRESSES, INTERFACE_STATE, ADDRESS_STATE, NEIGHBOUR_FACTS, FIREWALL_RULE]
+/**
+ * Who may do what in a directory ($P.path, taken literally: -LiteralPath, no wildcards): owner
+ * and access rules by SID (names are localized: "Administrators" is "Administratoren" in German).
+ * https://learn.microsoft.com/en-us/powershell/module/microsoft.powershell.security/get-acl
+ */
+export const DIR_ACL = script('dir-acl', String.raw`
+$acl = Get-Acl -LiteralPath $P.path
+$sid = [System.Security.Principal.SecurityIdentifier]
+@{ owner = [string]$acl.GetOwner($sid).Value
+   rules = @($acl.GetAccessRules($true, $true, $sid) | ForEach-Object {
+     @{ sid = [string]$_.IdentityReference.Value; type = [string]$_.AccessControlType; rights = [string]$_.FileSystemRights } }) }
+`)
+
+export const ALL_SCRIPTS: readonly PsScript[] = [ADD_VIP, REMOVE_VIP, LIST_ADDRESSES, INTERFACE_STATE, ADDRESS_STATE, NEIGHBOUR_FACTS, FIREWALL_RULE, DIR_ACL]
