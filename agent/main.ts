@@ -35,6 +35,7 @@ export const USAGE = `usage:
   havip-agent check-config --config FILE | --keepalived-conf FILE [--json]
   havip-agent ctl status|watch|takeover|release|pause|resume|reload [INSTANCE] [--json] [--socket PATH]
   havip-agent probe TARGET --interval-ms N [--count N] [--timeout-ms N] [--json]
+  havip-agent win-capture --out DIR --interface ALIAS [--vip A.B.C.D/P]   # Windows: write replay fixtures
   havip-agent version`
 
 export class UsageError extends Error {}
@@ -268,6 +269,7 @@ export async function main(argv: string[], io: Out = stdio): Promise<number> {
       case 'ctl': return await cmdCtl(rest, io)
       case 'probe': return await cmdProbe(rest, io)
       case 'scan': return await (await import('./diag/scan-command')).cmdScan(rest, io) // diagnostics for validation (agent/diag)
+      case 'win-capture': return await (await import('./diag/win-capture-command')).cmdWinCapture(rest, io) // replay fixtures from a real Windows node
       case 'version': case '--version':
         io.out(AGENT_VERSION)
         return 0

@@ -16,7 +16,7 @@
  * but not IP protocol 112 with the node's own source address, which is what VRRP sends.
  * @neuralegion/raw-socket has no bind(): where Windows wants a raw socket bound before it
  * receives, that would need a patch to the binding. Untested: no Windows on the build machine;
- * docs/windows-test-plan.md covers it.
+ * docs/windows-agent-checks.md covers it.
  */
 import { ipv4ToBytes } from '../vrrp/ipv4'
 

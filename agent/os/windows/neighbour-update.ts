@@ -26,7 +26,7 @@
  * and only once per add (no repeats as garp_master_repeat does on Linux). If the old owner still
  * answers during DAD, Windows marks the VIP Duplicate and will not use it (windows.ts re-adds it
  * once the old owner has let go). This was not measured here (no Windows on the build machine):
- * docs/windows-test-plan.md captures it with Wireshark on a real pair.
+ * docs/windows-agent-checks.md captures it with Wireshark on a real pair.
  */
 import type { GarpSupport } from '../os-adapter'
 
