@@ -26,7 +26,7 @@ export type AdminCommand = 'takeover' | 'release' | 'pause' | 'resume'
  * The answer of `ctl status --json` ({"id":1,"ok":true,"result": AgentStatus}), parsed by the
  * manager: field names are a contract, add fields but never rename or remove one.
  *   { version, nodeVersion, pid, startedAt, transport: "raw"|"udp", interoperable, warnings: [],
- *     garp: { ok, detail },
+ *     garp: { ok, detail, method? },
  *     instances: [ { name, interface, vrid, version, state: "initialize"|"backup"|"master"|"fault"|"maintenance"|"stopped",
  *                    basePriority, effectivePriority, masterAddress?, masterPriority?, primaryAddress,
  *                    advertIntervalMs, vips: ["A.B.C.D/P"], vipsHeld: ["A.B.C.D/P"], holdsVips,

@@ -183,10 +183,10 @@ export class LinuxOs implements OsAdapter {
   async garpSupport(): Promise<GarpSupport> {
     if (await this.startPackets()) {
       const h = this.packets.helper!
-      return { ok: true, detail: `packet socket held by a ${h.kind} helper (${h.file})${this.arping ? `; ${this.arping} if it fails` : ''}` }
+      return { ok: true, method: 'packet-socket', detail: `packet socket held by a ${h.kind} helper (${h.file})${this.arping ? `; ${this.arping} if it fails` : ''}` }
     }
-    if (!this.arping) return { ok: false, detail: `no way to send gratuitous ARP: the packet-socket helper cannot run (${this.packetsFailed}) and arping is not in /usr/sbin or /usr/bin: install perl or python3, or iputils-arping (Debian/Ubuntu) / iputils (RHEL); without it neighbours keep the old owner of a VIP until their ARP cache expires` }
-    return { ok: true, detail: `${this.arping} (iputils), one process per announcement: the packet-socket helper cannot run (${this.packetsFailed}); install perl or python3 for faster takeovers` }
+    if (!this.arping) return { ok: false, method: 'none', detail: `no way to send gratuitous ARP: the packet-socket helper cannot run (${this.packetsFailed}) and arping is not in /usr/sbin or /usr/bin: install perl or python3, or iputils-arping (Debian/Ubuntu) / iputils (RHEL); without it neighbours keep the old owner of a VIP until their ARP cache expires` }
+    return { ok: true, method: 'arping', detail: `${this.arping} (iputils), one process per announcement: the packet-socket helper cannot run (${this.packetsFailed}); install perl or python3 for faster takeovers` }
   }
 
   async sendGarp(address: string, dev: string): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * What the agent needs from the operating system to hold a virtual IP. Linux implements it
- * with iproute2 and a packet socket, or iputils arping (linux.ts); Windows comes in a later issue.
+ * with iproute2 and a packet socket, or iputils arping (linux.ts); Windows with the NetTCPIP
+ * cmdlets through PowerShell, and Windows' own address announcement (windows.ts).
  */
 import type { VipConfig } from '../config/model'
 
@@ -24,6 +25,12 @@ export interface GarpSupport {
   ok: boolean
   /** What is used, or why gratuitous ARP cannot be sent and what to install. */
   detail: string
+  /**
+   * How neighbours learn of a takeover: 'packet-socket' or 'arping' (Linux, the agent sends
+   * gratuitous ARP), 'windows-dad-announcement' (Windows announces an added address itself),
+   * 'none'. For the node's validation result.
+   */
+  method?: 'packet-socket' | 'arping' | 'windows-dad-announcement' | 'none'
 }
 
 export interface OsAdapter {

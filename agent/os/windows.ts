@@ -75,6 +75,8 @@ export class WindowsOs implements OsAdapter {
   private readonly runner: PsRunner
   /** VIPs whose announcement is confirmed (DAD passed) since they were last added: sendGarp does nothing more for them. */
   private readonly announced = new Set<string>()
+  /** A check under way per VIP: a burst of repeats shares it instead of starting one PowerShell each. */
+  private readonly checking = new Map<string, Promise<void>>()
   private report?: NeighbourUpdateReport
 
   constructor(private readonly opts: WindowsOsOptions = {}) {
@@ -144,6 +146,14 @@ export class WindowsOs implements OsAdapter {
    */
   async sendGarp(address: string, dev: string): Promise<void> {
     if (this.announced.has(address)) return
+    const running = this.checking.get(address)
+    if (running) return running
+    const check = this.checkAnnouncement(address, dev).finally(() => this.checking.delete(address))
+    this.checking.set(address, check)
+    return check
+  }
+
+  private async checkAnnouncement(address: string, dev: string): Promise<void> {
     checkDev(dev)
     const r = await runScript<{ present: boolean; address?: WinAddress }>(this.runner, ADDRESS_STATE, { address, dev }, `checking VIP ${address} on ${dev}`)
     if (!r.present || !r.address) throw new WindowsOsError('failed', `VIP ${address} is not on ${dev}, so Windows announces nothing for it; it was removed by someone else, or the interface changed`)
@@ -165,9 +175,9 @@ export class WindowsOs implements OsAdapter {
     try {
       const facts = await runScript<NeighbourFacts>(this.runner, NEIGHBOUR_FACTS, {}, 'reading duplicate address detection settings')
       this.report = assessNeighbourUpdate({ ...facts, interfaces: asArray(facts.interfaces) }, this.opts.vipInterfaces ?? [])
-      return { ok: this.report.ok, detail: this.report.detail }
+      return { ok: this.report.ok, detail: this.report.detail, method: this.report.method }
     } catch (err) {
-      return { ok: false, detail: `cannot tell whether Windows will announce the VIPs: ${(err as Error).message}` }
+      return { ok: false, method: 'windows-dad-announcement', detail: `cannot tell whether Windows will announce the VIPs: ${(err as Error).message}` }
     }
   }
 

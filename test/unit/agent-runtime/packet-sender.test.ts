@@ -96,6 +96,7 @@ describe('PacketSender start-up', () => {
       const g = await os.garpSupport()
       expect(g.ok).toBe(true)
       expect(g.detail).toMatch(new RegExp(`packet socket held by a ${kinds[0]} helper`))
+      expect(g.method).toBe('packet-socket')
       await os.close()
     }
   })

@@ -157,6 +157,12 @@ describe('WindowsOs: neighbour update', () => {
     expect(runner.calls.map((c) => c.script)).toEqual(['address-state', 'address-state'])
   })
 
+  it('shares one check among a burst of repeats', async () => {
+    const { os: w, runner } = os('address-state-preferred')
+    await Promise.all([1, 2, 3, 4, 5].map(() => w.sendGarp('192.0.2.10', 'Ethernet')))
+    expect(runner.calls).toHaveLength(1)
+  })
+
   it('adds a Duplicate VIP again, so a fresh detection announces it, and says why', async () => {
     const { os: w, runner } = os('address-state-duplicate', 'remove-vip-removed', 'add-vip-created')
     const err = await failure(w.sendGarp('192.0.2.10', 'Ethernet'))
@@ -174,6 +180,7 @@ describe('WindowsOs: neighbour update', () => {
     const ok = new WindowsOs({ runner: new ReplayPsRunner('neighbour-facts-2022'), vipInterfaces: ['ethernet'] })
     const good = await ok.garpSupport()
     expect(good.ok).toBe(true)
+    expect(good.method).toBe('windows-dad-announcement')
     expect(good.detail).toMatch(/Windows announces each VIP itself .*Ethernet: ~3000 ms/)
     expect(ok.neighbourUpdate()!.method).toBe('windows-dad-announcement')
 
@@ -192,7 +199,7 @@ describe('WindowsOs: neighbour update', () => {
 
   it('reports, rather than throws, when the settings cannot be read', async () => {
     const r = await new WindowsOs({ runner: new ReplayPsRunner('constrained-language') }).garpSupport()
-    expect(r).toEqual({ ok: false, detail: expect.stringMatching(/^cannot tell whether Windows will announce the VIPs: .*Constrained Language Mode/) })
+    expect(r).toEqual({ ok: false, method: 'windows-dad-announcement', detail: expect.stringMatching(/^cannot tell whether Windows will announce the VIPs: .*Constrained Language Mode/) })
   })
 })
 
