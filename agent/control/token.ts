@@ -2,8 +2,10 @@
  * The control token: what stands in on Windows for the Unix socket's 0600 mode.
  *
  * Node's net.Server listens on a named pipe with the default security descriptor and offers no
- * way to set another (libuv passes none to CreateNamedPipe) nor to learn who the client is
- * (no GetNamedPipeClientProcessId / impersonation in Node). Microsoft documents the default:
+ * way to set another: libuv's uv_pipe_bind passes no SECURITY_ATTRIBUTES to CreateNamedPipeW
+ * (https://github.com/libuv/libuv/blob/v1.x/src/win/pipe.c), and the only ACL change Node offers
+ * (listen's readableAll/writableAll, uv_pipe_chmod) widens access, never narrows it. Nor can
+ * Node learn who the client is (no GetNamedPipeClientProcessId, no impersonation). Microsoft documents the default:
  * full control for LocalSystem, Administrators and the creator owner, and read access for
  * Everyone and the anonymous account
  * (https://learn.microsoft.com/en-us/windows/win32/ipc/named-pipe-security-and-access-rights).
