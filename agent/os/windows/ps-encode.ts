@@ -38,7 +38,10 @@ function Fail-Havip([string]$code, [string]$message) {
   throw ('HAVIP:' + $code + ':' + $message)
 }
 try {
-  $P = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String([string]$env:${PARAMS_ENV})) | ConvertFrom-Json
+  $b64 = [string]$env:${PARAMS_ENV}
+  if ($HavipParamsB64) { $b64 = $HavipParamsB64 }
+  if (-not $b64) { $b64 = 'e30=' }
+  $P = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($b64)) | ConvertFrom-Json
   $R = & {
 `
 
@@ -65,6 +68,18 @@ const POSTLUDE = String.raw`
 /** The full script PowerShell runs: prelude, the body (a constant from scripts.ts), postlude. */
 export function wrapScript(body: string): string {
   return PRELUDE + body + POSTLUDE
+}
+
+/**
+ * The same script with the parameter block inside it, for runners that cannot set the child's
+ * environment (a command sent over SSH, whose server passes no client variables by default).
+ * Still no value in the script text: only the block's base64, whose alphabet [A-Za-z0-9+/=]
+ * cannot end a single-quoted PowerShell string, in a first line of its own.
+ */
+export function wrapScriptWithParams(body: string, params: Record<string, unknown>): string {
+  const b64 = encodeParams(params)
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new Error('parameter block is not base64') // cannot happen: Buffer's base64
+  return `$HavipParamsB64 = '${b64}'\n` + wrapScript(body)
 }
 
 /** -EncodedCommand's argument: base64 of the script's UTF-16LE bytes (what powershell.exe decodes). */

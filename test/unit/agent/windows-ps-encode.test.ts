@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { run } from '../../../agent/os/exec'
-import { encodeCommand, encodeParams, MAX_COMMAND_LINE, PARAMS_ENV, powershellArgs, powershellPath, wrapScript } from '../../../agent/os/windows/ps-encode'
+import { encodeCommand, encodeParams, MAX_COMMAND_LINE, PARAMS_ENV, powershellArgs, powershellPath, wrapScript, wrapScriptWithParams } from '../../../agent/os/windows/ps-encode'
 import { LocalPsRunner } from '../../../agent/os/windows/ps-runner'
 import { ADD_VIP, ALL_SCRIPTS } from '../../../agent/os/windows/scripts'
 
@@ -88,6 +88,17 @@ describe('PowerShell command encoding', () => {
       expect(decodeParams(r.env[PARAMS_ENV]!)).toEqual(params) // ...which arrives intact as data
       expect(r.env[PARAMS_ENV]).toMatch(/^[A-Za-z0-9+/]*={0,2}$/) // and only as base64 characters
       if (v.length >= 3) expect(Buffer.from(r.args[5]!, 'base64').toString('utf16le')).not.toContain(v)
+    }
+  })
+
+  it('inlines the parameter block (for SSH) as one base64 literal and nothing else', () => {
+    for (const v of [...HOSTILE, ...randomStrings(5, 200)]) {
+      const params = { dev: v, address: v }
+      const script = wrapScriptWithParams(ADD_VIP.body, params)
+      const m = /^\$HavipParamsB64 = '([A-Za-z0-9+/]*={0,2})'\n/.exec(script)
+      expect(m, v).not.toBeNull()
+      expect(script.slice(m![0].length)).toBe(wrapScript(ADD_VIP.body)) // the rest is the constant script
+      expect(decodeParams(m![1]!)).toEqual(params)
     }
   })
 
