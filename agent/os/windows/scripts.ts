@@ -21,11 +21,12 @@ export interface PsScript {
 
 /** The IPv4 interface whose alias equals $alias (case-insensitive, no wildcards), or a clear failure. */
 const FIND_INTERFACE = String.raw`
+# A function's output is unrolled (one element comes out bare, none as $null): callers wrap it in @().
 function Find-HavipInterface([string]$alias) {
-  @(Get-NetIPInterface -AddressFamily IPv4 | Where-Object { $_.InterfaceAlias -eq $alias })
+  Get-NetIPInterface -AddressFamily IPv4 | Where-Object { $_.InterfaceAlias -eq $alias }
 }
 function Get-HavipInterface([string]$alias) {
-  $i = Find-HavipInterface $alias
+  $i = @(Find-HavipInterface $alias)
   if ($i.Count -eq 0) { Fail-Havip 'interface-missing' ('no IPv4 interface is named ' + $alias) }
   $i[0]
 }
@@ -67,7 +68,7 @@ if ($here.Count -gt 0) {
  * interface or a missing address is not an error: there is nothing left to remove.
  */
 export const REMOVE_VIP = script('remove-vip', String.raw`
-$i = Find-HavipInterface $P.dev
+$i = @(Find-HavipInterface $P.dev)
 if ($i.Count -eq 0) {
   @{ removed = 0; interface = $false }
 } else {
@@ -89,7 +90,7 @@ if ($P.dev) { $a = @($a | Where-Object { $_.InterfaceAlias -eq $P.dev }) }
 
 /** Whether the interface exists, is connected (and its adapter up), and its IPv4 addresses. */
 export const INTERFACE_STATE = script('interface-state', String.raw`
-$i = Find-HavipInterface $P.dev
+$i = @(Find-HavipInterface $P.dev)
 if ($i.Count -eq 0) {
   @{ exists = $false }
 } else {
@@ -104,7 +105,7 @@ if ($i.Count -eq 0) {
 
 /** The duplicate address detection state of one address: Tentative while DAD runs, then Preferred or Duplicate. */
 export const ADDRESS_STATE = script('address-state', String.raw`
-$i = Find-HavipInterface $P.dev
+$i = @(Find-HavipInterface $P.dev)
 $a = @()
 if ($i.Count -gt 0) { $a = @(Get-NetIPAddress -AddressFamily IPv4 -InterfaceIndex $i[0].InterfaceIndex -ErrorAction SilentlyContinue | Where-Object { $_.IPAddress -eq $P.address }) }
 if ($a.Count -eq 0) { @{ present = $false } } else { @{ present = $true; address = ConvertTo-HavipAddress $a[0] } }
