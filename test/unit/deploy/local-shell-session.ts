@@ -28,6 +28,9 @@ export class LocalShellSession implements SshSession {
         clearTimeout(timer)
         resolve({ code: code ?? 128, stdout, stderr, ...(signal ? { signal } : {}) })
       })
+      // A script that exits without reading its input (a refused value) closes the pipe first:
+      // that EPIPE is not a failure, as sshd drops unread stdin; the exit code says what happened.
+      child.stdin.on('error', () => undefined)
       child.stdin.end(opts.stdin ?? '')
     })
   }
