@@ -1,0 +1,102 @@
+// The one seam every Windows command goes through: run(scriptName, params) gives the script's
+// parsed JSON result or a structured error. Two implementations: over SSH (a real node) and
+// replay (recorded fixtures, for tests and browser mode). Both build the same encoded command
+// and read the output through the same interpretRun, so replay tests cover the real path
+// except the wire itself.
+import type { SshSession } from '../../ssh/session'
+import { decodeCommand, EncodedCommandTooLong, encodeCommand, MAX_COMMAND_CHARS, type EncodedCommand } from './encoded-command'
+import { interpretRun, type RawRun, type ScriptOutcome } from './script-result'
+import { WINDOWS_SCRIPTS, type WindowsScriptName } from './scripts'
+import { sameParams, type WindowsFixture } from './fixtures'
+
+export type ScriptParams = Record<string, unknown>
+
+export interface PowerShellRunner {
+  /** The node, as named in errors. */
+  readonly host: string
+  /**
+   * Run a named script with its parameters. Resolves with the result or a structured error;
+   * rejects only when the command could not be run at all (the SSH session's SshError).
+   */
+  run<T = unknown>(name: WindowsScriptName, params?: ScriptParams): Promise<ScriptOutcome<T>>
+}
+
+/** The encoded command for a run, or the command-too-long outcome. */
+export function prepareRun(name: WindowsScriptName, params: ScriptParams, host: string): EncodedCommand | ScriptOutcome<never> {
+  const def = WINDOWS_SCRIPTS[name]
+  try {
+    return encodeCommand(name, def.body, def.depth, params)
+  } catch (e) {
+    if (!(e instanceof EncodedCommandTooLong)) throw e
+    return {
+      ok: false,
+      error: {
+        kind: 'command-too-long',
+        script: name,
+        host,
+        message: `${e.message}`,
+        hint: `Shorten the values given to "${name}" (names, address lists): the whole command must stay under ${MAX_COMMAND_CHARS} characters.`
+      }
+    }
+  }
+}
+
+function isOutcome(v: EncodedCommand | ScriptOutcome<never>): v is ScriptOutcome<never> {
+  return 'ok' in v
+}
+
+export class SshPowerShellRunner implements PowerShellRunner {
+  readonly host: string
+  constructor(
+    private readonly session: SshSession,
+    private readonly opts: { timeoutMs?: number } = {}
+  ) {
+    this.host = session.target.host
+  }
+
+  /** The raw output of a run, for capture mode; run() is this plus interpretRun. */
+  async runRaw(name: WindowsScriptName, params: ScriptParams = {}): Promise<RawRun | ScriptOutcome<never>> {
+    const cmd = prepareRun(name, params, this.host)
+    if (isOutcome(cmd)) return cmd
+    const r = await this.session.exec(cmd.argv, { timeoutMs: this.opts.timeoutMs ?? 60_000 })
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr }
+  }
+
+  async run<T = unknown>(name: WindowsScriptName, params: ScriptParams = {}): Promise<ScriptOutcome<T>> {
+    const raw = await this.runRaw(name, params)
+    if ('ok' in raw) return raw
+    return interpretRun(name, this.host, raw) as ScriptOutcome<T>
+  }
+}
+
+export class MissingFixture extends Error {
+  constructor(name: string, params: ScriptParams) {
+    super(`No replay fixture for script "${name}" with parameters ${JSON.stringify(params)}.`)
+    this.name = 'MissingFixture'
+  }
+}
+
+/**
+ * Replays recorded runs. The fixture is found by script name and equal parameters; the
+ * command is still encoded (and decoded again, to prove the parameters reach the script as
+ * given), so a run that could not be sent fails here as it would on a node.
+ */
+export class ReplayPowerShellRunner implements PowerShellRunner {
+  /** Every run asked for, in order: what a test can check was (or was not) done. */
+  readonly calls: Array<{ name: WindowsScriptName; params: ScriptParams }> = []
+  constructor(
+    readonly host: string,
+    private readonly fixtures: readonly WindowsFixture[]
+  ) {}
+
+  async run<T = unknown>(name: WindowsScriptName, params: ScriptParams = {}): Promise<ScriptOutcome<T>> {
+    this.calls.push({ name, params })
+    const cmd = prepareRun(name, params, this.host)
+    if (isOutcome(cmd)) return cmd
+    const sent = decodeCommand(cmd.argv)
+    if (!sent || !sameParams(sent.params, params)) throw new Error(`replay: the command for "${name}" does not carry its parameters intact`)
+    const f = this.fixtures.find((x) => x.script === name && sameParams(x.params, params))
+    if (!f) throw new MissingFixture(name, params)
+    return interpretRun(name, this.host, { code: f.exitCode, stdout: f.stdout, stderr: f.stderr }) as ScriptOutcome<T>
+  }
+}

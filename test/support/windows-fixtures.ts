@@ -1,0 +1,26 @@
+// The recorded Windows runs (test/fixtures/windows) and a replay runner over a chosen case per
+// script, for tests that play one Windows node.
+import * as path from 'node:path'
+import { loadFixtureDir, type WindowsFixture } from '../../electron/backend/platform/windows/fixtures'
+import { ReplayPowerShellRunner } from '../../electron/backend/platform/windows/runner'
+import type { WindowsScriptName } from '../../electron/backend/platform/windows/scripts'
+
+export const WINDOWS_FIXTURE_DIR = path.resolve(__dirname, '../fixtures/windows')
+
+let cache: WindowsFixture[] | undefined
+export function allWindowsFixtures(): WindowsFixture[] {
+  cache ??= loadFixtureDir(WINDOWS_FIXTURE_DIR)
+  return cache
+}
+
+export function windowsFixture(script: WindowsScriptName, caseName: string): WindowsFixture {
+  const f = allWindowsFixtures().find((x) => x.script === script && x.case === caseName)
+  if (!f) throw new Error(`no fixture ${script}/${caseName}.json`)
+  return f
+}
+
+/** A replay runner for one node: for each script, the named case. */
+export function replayNode(host: string, cases: Partial<Record<WindowsScriptName, string>>): ReplayPowerShellRunner {
+  const picked = Object.entries(cases).map(([script, c]) => windowsFixture(script as WindowsScriptName, c!))
+  return new ReplayPowerShellRunner(host, picked)
+}
