@@ -148,6 +148,43 @@ export const NetInterfaceSchema = z.object({
   addresses: z.array(NetAddressSchema)
 })
 
+/** Facts of a Windows node beyond the common shape: edition, domain, rights, IPv4 configuration, firewall. */
+export const WindowsFactsSchema = z.object({
+  /** Win32_OperatingSystem.Caption, e.g. 'Microsoft Windows Server 2022 Datacenter'. */
+  caption: text('fact', 'windows.caption'),
+  /** EditionID, e.g. 'ServerDatacenter'. */
+  editionId: text('name', 'windows.editionId'),
+  /** 'Server' or 'Server Core'. */
+  installationType: text('name', 'windows.installationType'),
+  /** OS build with its update revision, e.g. '20348.2582'. */
+  build: text('name', 'windows.build'),
+  /** DNS domain, or the workgroup when not joined. */
+  domain: text('host', 'windows.domain'),
+  partOfDomain: z.boolean(),
+  /** The login (DOMAIN\user) and whether its token is elevated (member of Administrators, not filtered). */
+  user: text('name', 'windows.user'),
+  elevated: z.boolean(),
+  psVersion: text('name', 'windows.psVersion'),
+  languageMode: text('name', 'windows.languageMode'),
+  /** Path of node.exe found on the PATH, or null. */
+  nodePath: text('path', 'windows.nodePath').nullable(),
+  /** IPv4 configuration per interface (by the name in `interfaces`). */
+  ipv4: z.array(
+    z.object({
+      interface: text('name', 'interface'),
+      dhcp: z.boolean(),
+      /** Addresses added with SkipAsSource (a VIP as the agent adds it). */
+      skipAsSource: z.array(text('name', 'address'))
+    })
+  ),
+  /** Firewall profiles (Domain, Private, Public), or null when they could not be read. */
+  firewallProfiles: z
+    .array(z.object({ name: text('name', 'profile'), enabled: z.boolean(), defaultInboundAction: text('name', 'defaultInboundAction') }))
+    .nullable(),
+  /** The network category (profile) of each connected interface. */
+  networkCategories: z.array(z.object({ interface: text('name', 'interface'), category: text('name', 'category') }))
+})
+
 export const NodeFactsSchema = z.object({
   hostname: text('host', 'hostname'),
   os: z.object({
@@ -163,8 +200,11 @@ export const NodeFactsSchema = z.object({
   interfaces: z.array(NetInterfaceSchema),
   defaultRoute: z.object({ gateway: text('name', 'gateway').nullable(), dev: text('name', 'dev') }).nullable(),
   platform: z.enum(['linux', 'windows']),
+  /** What only a Windows node has (set when platform is 'windows'). */
+  windows: WindowsFactsSchema.optional(),
   collectedAt: text('timestamp', 'collectedAt')
 })
+
 
 // ---------------------------------------------------------------------------
 // SSH errors as values
@@ -203,5 +243,6 @@ export type HostKeyInfo = z.infer<typeof HostKeyInfoSchema>
 export type NetAddress = z.infer<typeof NetAddressSchema>
 export type NetInterface = z.infer<typeof NetInterfaceSchema>
 export type NodeFacts = z.infer<typeof NodeFactsSchema>
+export type WindowsFacts = z.infer<typeof WindowsFactsSchema>
 export type SshErrorKind = z.infer<typeof SshErrorKindSchema>
 export type SshErrorInfo = z.infer<typeof SshErrorInfoSchema>

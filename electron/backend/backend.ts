@@ -15,7 +15,8 @@ import { createEventHub, type EventHub } from './events'
 import { FactsService } from './facts/facts-service'
 import { HostKeyService } from './host-keys/host-key-service'
 import { createBackendLog } from './log'
-import { linuxPlatform } from './platform/linux-platform'
+import type { PlatformResolver } from './platform/platform-adapter'
+import { platformForSession } from './platform/resolve-platform'
 import { SshPool } from './ssh/pool'
 import { CredentialStore, type SecretCodec } from './store/credential-store'
 import { HostKeyStore } from './store/host-key-store'
@@ -88,8 +89,8 @@ export function createBackend(opts: BackendOptions): Backend {
     events,
     log
   })
-  // Every node is Linux today; the Windows adapter will be chosen here per connection.
-  const platformOf = (): typeof linuxPlatform => linuxPlatform
+  // Windows or Linux per connection, from the SSH server's identification string.
+  const platformOf: PlatformResolver = (connectionId) => platformForSession(connections.sessionOf(connectionId))
   const facts = new FactsService(connections, platformOf)
   const validation = new ValidationService({
     sessions: connections,

@@ -25,5 +25,5 @@ export interface PlatformAdapter {
   commandLine(argv: readonly string[], opts: RemoteCommandOptions): string
 }
 
-/** Which adapter serves a connection. Today every node is Linux; Windows detection goes here. */
+/** Which adapter serves a connection (resolve-platform.ts: Windows when the SSH server is Win32-OpenSSH). */
 export type PlatformResolver = (connectionId: string) => PlatformAdapter

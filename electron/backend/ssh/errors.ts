@@ -90,7 +90,8 @@ export function mapSshError(err: unknown, ctx: { host: string; port: number; pha
       return make(
         'refused',
         `Connection to ${where} refused: nothing accepts SSH connections on that port.`,
-        `Check that the SSH server runs on ${host} (systemctl status ssh / Get-Service sshd) and listens on port ${port}, and that no firewall rejects it.`
+        `Check that the SSH server runs on ${host} (systemctl status ssh / Get-Service sshd) and listens on port ${port}, and that no firewall rejects it. ` +
+          'On Windows Server the OpenSSH Server is an optional feature: install it (Add-WindowsCapability -Online -Name OpenSSH.Server~~~~0.0.1.0), then Start-Service sshd and Set-Service sshd -StartupType Automatic.'
       )
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':

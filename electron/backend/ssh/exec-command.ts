@@ -20,6 +20,12 @@ export interface CommandHost {
   readonly slots: ChannelSlots
   /** The connected client, reconnecting if the link dropped. */
   liveClient(): Promise<Client>
+  /**
+   * Whether the node is Windows (known once connected): its default shell (cmd or PowerShell)
+   * has no printf, $$ or exec, so a command goes without the POSIX PID report, and a stopped
+   * one has no PID to kill by.
+   */
+  isWindows(): boolean
   /** The password to give sudo if it asks; undefined when none is known. */
   sudoPassword(): string | undefined
   log(line: string): void
@@ -75,7 +81,8 @@ export async function execCommand(session: CommandHost, argv: string[], opts: Ex
         onStderr: opts.onStderr,
         maxOutputBytes: opts.maxOutputBytes ?? MAX_EXEC_OUTPUT_BYTES,
         streamOnly: opts.streamOnly === true,
-        signal: opts.signal
+        signal: opts.signal,
+        reportPid: !session.isWindows()
       })
     } catch (e) {
       if (e instanceof ExecAborted) {
@@ -141,6 +148,7 @@ export async function execCommand(session: CommandHost, argv: string[], opts: Ex
  * up to 2 s. Returns whether the group is gone.
  */
 async function killRemote(session: CommandHost, pid: number, sudo: boolean): Promise<boolean> {
+  if (session.isWindows()) return false // no PID is reported there (see runChannel's reportPid)
   // `kill -s SIG -- -PGID` is the spelling dash, bash and busybox all accept.
   const script =
     'g="-$1"; kill -s TERM -- "$g" 2>/dev/null; i=0; ' +

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs'
 import type { ConnectConfig, KeyboardInteractiveCallback, Prompt } from 'ssh2'
 import type { SshTarget } from '../../api/model'
+import { explainWindowsAuthFailure } from '../platform/windows/detect'
 import { mapSshError, SshError } from './errors'
 
 /** The auth part of ssh2's ConnectConfig for this target. Throws a typed SshError when it cannot be built. */
@@ -46,4 +47,18 @@ export function loginAuthConfig(target: SshTarget): Partial<ConnectConfig> {
 export function answerKeyboardInteractive(target: SshTarget, prompts: Prompt[], finish: KeyboardInteractiveCallback): void {
   const pw = target.auth.kind === 'password' ? target.auth.password : ''
   finish(prompts.map((p) => (p.echo ? '' : pw)))
+}
+
+/**
+ * Why a connect or login failed, as an SshError. On a Windows OpenSSH server (told by its
+ * identification string, read before authentication) a refused login carries the Windows
+ * rule for where an administrator's key must be (platform/windows/detect.ts).
+ */
+export function loginFailureError(
+  e: unknown,
+  ctx: { host: string; port: number; phase: 'connect' | 'auth' },
+  target: SshTarget,
+  serverIdent: string | undefined
+): SshError {
+  return explainWindowsAuthFailure(mapSshError(e, ctx), serverIdent, target.auth.kind)
 }

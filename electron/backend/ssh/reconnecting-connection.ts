@@ -9,12 +9,13 @@ import type { HostKeyStore } from '../store/host-key-store'
 import { mapSshError, SshError } from './errors'
 import { hostKeyInfoOf } from './host-key'
 import { verifyOfferedHostKey } from './host-key-verify'
-import { answerKeyboardInteractive, loginAuthConfig } from './login-auth'
+import { answerKeyboardInteractive, loginAuthConfig, loginFailureError } from './login-auth'
 import type { SessionConfig, SessionLinkChange } from './session-types'
 
 export class ReconnectingConnection {
   readonly target: Omit<SshTarget, 'auth' | 'sudoPassword'>
   private _hostKey: HostKeyInfo | undefined
+  private _serverIdent: string | undefined
   private client: Client | undefined
   private connected = false
   private connecting: Promise<void> | undefined
@@ -33,6 +34,11 @@ export class ReconnectingConnection {
   get hostKey(): HostKeyInfo {
     if (!this._hostKey) throw new Error('session not opened yet')
     return this._hostKey
+  }
+
+  /** The SSH server's software version from its identification string (see SshSession.serverIdent). */
+  get serverIdent(): string | undefined {
+    return this._serverIdent
   }
 
   /** user@host:port, for log lines and messages. */
@@ -86,7 +92,7 @@ export class ReconnectingConnection {
         client.removeAllListeners('ready')
         client.on('error', () => {}) // late errors after a failed connect are expected noise
         client.end()
-        reject(hostKeyError ?? mapSshError(e, { host, port, phase }))
+        reject(hostKeyError ?? loginFailureError(e, { host, port, phase }, this.fullTarget, this._serverIdent))
       }
       let authStarted = false
 
@@ -124,6 +130,12 @@ export class ReconnectingConnection {
           }
         }
         if (!settled) fail(new Error('Connection lost before handshake'), 'connect')
+      })
+      client.on('handshake', () => {
+        // ssh2 keeps the server's software version only in an internal field (set before this
+        // event; no public accessor in ssh2 1.x): read it defensively.
+        const ident = (client as unknown as { _remoteVer?: unknown })._remoteVer
+        if (typeof ident === 'string') this._serverIdent = ident
       })
       client.on('keyboard-interactive', (_name, _instr, _lang, prompts, finish) => answerKeyboardInteractive(this.fullTarget, prompts, finish))
 

@@ -87,6 +87,12 @@ export interface RunOptions {
   streamOnly?: boolean
   /** Aborting stops the command: rejects with ExecAborted. */
   signal?: AbortSignal
+  /**
+   * Prefix the command with the POSIX PID report (default true). False for a Windows node,
+   * whose default shell (cmd or PowerShell) has no printf, $$ or exec: there the command
+   * goes as it is and a stopped command has no PID to kill by.
+   */
+  reportPid?: boolean
 }
 
 export interface ChannelResult extends ExecResult {
@@ -109,7 +115,8 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
     const outDec = new StringDecoder('utf8')
     const errDec = new StringDecoder('utf8')
     let pid: number | undefined
-    let errHead: Buffer | undefined = Buffer.alloc(0) // stderr until the marker line is complete
+    const reportPid = o.reportPid !== false
+    let errHead: Buffer | undefined = reportPid ? Buffer.alloc(0) : undefined // stderr until the marker line is complete
     const sudoErr = o.sudo ? new SudoStderr(o.sudo.markers) : undefined
     let sudoPrompts = 0
     let stdinClosed = false
@@ -184,7 +191,7 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
       }
     }
 
-    client.exec(withPidMarker(command), (err, ch) => {
+    client.exec(reportPid ? withPidMarker(command) : command, (err, ch) => {
       if (err) {
         clearTimeout(timer)
         if (!done) {

@@ -58,6 +58,12 @@ export interface SshSession {
   readonly id: string
   readonly target: Omit<SshTarget, 'auth' | 'sudoPassword'>
   readonly hostKey: HostKeyInfo
+  /**
+   * The software part of the SSH server's identification string (RFC 4253 §4.2), e.g.
+   * 'OpenSSH_9.6p1' or 'OpenSSH_for_Windows_8.1': how the platform is told at connect.
+   * Undefined before the first handshake (and on sessions that have none, e.g. test fakes).
+   */
+  readonly serverIdent?: string
   exec(argv: string[], opts?: ExecOptions): Promise<ExecResult>
   execOk(argv: string[], opts?: ExecOptions): Promise<ExecResult>
   upload(

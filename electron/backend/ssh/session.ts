@@ -10,6 +10,7 @@
 // uploads (upload.ts). The contract other modules use is in session-types.ts, re-exported here.
 import type { ClientChannel, SFTPWrapper } from 'ssh2'
 import type { HostKeyInfo, SshTarget } from '../../api/model'
+import { platformFromServerIdent } from '../platform/windows/detect'
 import type { HostKeyStore } from '../store/host-key-store'
 import { ChannelSlots } from './channel-slots'
 import { checkExitCode, execCommand, type CommandHost } from './exec-command'
@@ -41,6 +42,7 @@ export class Ssh2Session implements SshSession {
       target: this.target,
       slots: this.slots,
       liveClient: () => this.connection.liveClient(),
+      isWindows: () => this.isWindows(),
       sudoPassword: () => this.sudoPassword(),
       log: (line) => this.cfg.log(line)
     }
@@ -50,8 +52,17 @@ export class Ssh2Session implements SshSession {
     return this.connection.hostKey
   }
 
+  get serverIdent(): string | undefined {
+    return this.connection.serverIdent
+  }
+
   isConnected(): boolean {
     return this.connection.isConnected()
+  }
+
+  /** A Win32-OpenSSH server: commands go to cmd or PowerShell, not to a POSIX shell. */
+  private isWindows(): boolean {
+    return platformFromServerIdent(this.connection.serverIdent) === 'windows'
   }
 
   /** First connection; also used to reconnect. Rejects with a typed SshError. */

@@ -100,3 +100,19 @@ export class ReplayPowerShellRunner implements PowerShellRunner {
     return interpretRun(name, this.host, { code: f.exitCode, stdout: f.stdout, stderr: f.stderr }) as ScriptOutcome<T>
   }
 }
+
+/**
+ * Which named script (and parameters) an argv runs, or undefined: for a replayed node that
+ * answers real SSH exec requests, and for tests. The script text must be exactly the
+ * template of that script, so a changed script never matches a stale recording.
+ */
+export function identifyScript(argv: readonly string[]): { name: WindowsScriptName; params: ScriptParams } | undefined {
+  const sent = decodeCommand(argv)
+  if (!sent) return undefined
+  for (const name of Object.keys(WINDOWS_SCRIPTS) as WindowsScriptName[]) {
+    const def = WINDOWS_SCRIPTS[name]
+    const again = encodeCommand(name, def.body, def.depth, sent.params)
+    if (again.script === sent.script) return { name, params: sent.params as ScriptParams }
+  }
+  return undefined
+}

@@ -72,12 +72,23 @@ $r=New-NetFirewallRule -Name $n -DisplayName ([string]$HavipParams.displayName) 
 @{name=$r.Name;enabled=[string]$r.Enabled;action=[string]$r.Action}`
 }
 
+const runArgv: WindowsScript = {
+  description: 'Runs a program with arguments given as data ($HavipParams.argv), for PlatformAdapter.commandLine: output and exit code come back in the JSON.',
+  depth: 3,
+  changesNode: true,
+  body: `$a=@($HavipParams.argv|ForEach-Object{[string]$_})
+$rest=@();if($a.Count -gt 1){$rest=$a[1..($a.Count-1)]}
+$o=& $a[0] @rest 2>&1|Out-String
+@{exitCode=$LASTEXITCODE;output=$o}`
+}
+
 export const WINDOWS_SCRIPTS = {
   probe,
   'os-info': osInfo,
   network,
   firewall,
-  'vrrp-firewall-rule': vrrpFirewallRule
+  'vrrp-firewall-rule': vrrpFirewallRule,
+  'run-argv': runArgv
 } as const satisfies Record<string, WindowsScript>
 
 export type WindowsScriptName = keyof typeof WINDOWS_SCRIPTS

@@ -1,0 +1,165 @@
+// Platform detection at connect, over a real SSH connection: a real ssh2 client (the app's
+// Ssh2Session) talks to an in-process ssh2 server that announces itself as Win32-OpenSSH
+// does ("SSH-2.0-OpenSSH_for_Windows_8.1") and answers each exec request by decoding the
+// PowerShell command it got and replaying the recorded run of that script (over a Unix
+// socket: no IP traffic). The server is a replay, not Windows: it proves the wire format,
+// the detection and the error for admins' keys, not what Windows prints.
+import * as fs from 'node:fs'
+import * as net from 'node:net'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { Server, utils } from 'ssh2'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SshTarget } from '../../../../electron/api/model'
+import { linuxPlatform } from '../../../../electron/backend/platform/linux-platform'
+import { platformForSession } from '../../../../electron/backend/platform/resolve-platform'
+import { platformFromServerIdent } from '../../../../electron/backend/platform/windows/detect'
+import { identifyScript } from '../../../../electron/backend/platform/windows/runner'
+import { windowsPlatform } from '../../../../electron/backend/platform/windows/windows-platform'
+import { hostKeyInfoOf } from '../../../../electron/backend/ssh/host-key'
+import { Ssh2Session } from '../../../../electron/backend/ssh/session'
+import { HostKeyStore } from '../../../../electron/backend/store/host-key-store'
+import { testHostKey } from '../../../support/ssh-host-key'
+import { windowsFixture } from '../../../support/windows-fixtures'
+
+const HOST = '198.51.100.21' // only a name: every byte goes over the Unix socket
+const PASSWORD = 'unit-test-password'
+const CASES = { probe: 'server-2022-admin', 'os-info': 'server-2022-datacenter', network: 'server-2022-static', firewall: 'server-2022-default' } as const
+
+let dir: string
+const servers: Array<{ listener: net.Server; sockets: net.Socket[] }> = []
+let hostKeys: HostKeyStore
+let hostKeyPem: string
+const execs: string[] = []
+
+/** A replayed node announcing `ident`; returns its socket path. */
+async function replayedNode(ident: string): Promise<string> {
+  const sockPath = path.join(dir, `ssh-${servers.length}.sock`)
+  const sshServer = new Server({ hostKeys: [hostKeyPem], ident }, (client) => {
+    client.on('error', () => {})
+    client.on('authentication', (c) => {
+      if (c.method === 'password' && c.password === PASSWORD) c.accept()
+      else c.reject(['password', 'publickey'])
+    })
+    client.on('session', (accept) => {
+      accept().on('exec', (acceptExec, _reject, info) => {
+        const stream = acceptExec()
+        execs.push(info.command)
+        const run = identifyScript(info.command.split(' '))
+        const f = run && run.name in CASES ? windowsFixture(run.name, CASES[run.name as keyof typeof CASES]) : undefined
+        if (f) {
+          stream.write(f.stdout)
+          stream.stderr.write(f.stderr)
+          stream.exit(f.exitCode)
+        } else {
+          stream.stderr.write(`'${info.command.split(' ')[0]}' is not recognized as an internal or external command,\r\n`)
+          stream.exit(1)
+        }
+        stream.end()
+      })
+    })
+  })
+  const sockets: net.Socket[] = []
+  const listener = net.createServer((s) => {
+    s.on('error', () => {})
+    sockets.push(s)
+    sshServer.injectSocket(s)
+  })
+  servers.push({ listener, sockets })
+  await new Promise<void>((r) => listener.listen(sockPath, () => r()))
+  return sockPath
+}
+
+function session(sockPath: string, auth: SshTarget['auth']): Ssh2Session {
+  return new Ssh2Session('c-test', { host: HOST, port: 22, username: 'administrator', auth }, hostKeys, {
+    connectTimeoutMs: 5000,
+    keepaliveIntervalMs: 60_000,
+    log: () => {},
+    openSocket: () => net.connect(sockPath)
+  })
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-win-'))
+  const k = testHostKey()
+  hostKeyPem = k.private
+  hostKeys = new HostKeyStore(path.join(dir, 'host-keys.json'))
+  hostKeys.trust(hostKeyInfoOf(HOST, 22, k.parsed.getPublicSSH()))
+})
+
+afterAll(async () => {
+  for (const s of servers) {
+    for (const sock of s.sockets) sock.destroy()
+    await Promise.race([new Promise<void>((r) => s.listener.close(() => r())), new Promise((r) => setTimeout(r, 2000))])
+  }
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+describe('platformFromServerIdent', () => {
+  it('tells Win32-OpenSSH from portable OpenSSH and leaves other servers undecided', () => {
+    expect(platformFromServerIdent('OpenSSH_for_Windows_8.1')).toBe('windows')
+    expect(platformFromServerIdent('OpenSSH_for_Windows_9.5')).toBe('windows')
+    expect(platformFromServerIdent('OpenSSH_9.6p1')).toBe('linux')
+    expect(platformFromServerIdent('dropbear_2022.83')).toBe('linux')
+    expect(platformFromServerIdent('9.99 FlowSsh: Bitvise SSH Server (WinSSHD) 9.31')).toBeUndefined()
+    expect(platformFromServerIdent(undefined)).toBeUndefined()
+  })
+})
+
+describe('connecting to a replayed Windows node', () => {
+  it('reads the banner, picks the Windows adapter and collects facts over the SSH exec', async () => {
+    const s = session(await replayedNode('OpenSSH_for_Windows_8.1'), { kind: 'password', password: PASSWORD })
+    try {
+      await s.open()
+      expect(s.serverIdent).toBe('OpenSSH_for_Windows_8.1')
+      expect(platformForSession(s)).toBe(windowsPlatform)
+      execs.length = 0
+      const facts = await windowsPlatform.collectFacts(s)
+      expect(facts).toMatchObject({ platform: 'windows', hostname: 'WIN-NODE1', windows: { elevated: true } })
+      // Four scripts, each one plain powershell.exe command line with nothing for a shell to expand.
+      expect(execs).toHaveLength(4)
+      for (const c of execs) expect(c).toMatch(/^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/)
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('keeps the Linux adapter for a portable OpenSSH server', async () => {
+    const s = session(await replayedNode('OpenSSH_9.6p1 Ubuntu-3ubuntu13.5'), { kind: 'password', password: PASSWORD })
+    try {
+      await s.open()
+      expect(s.serverIdent).toBe('OpenSSH_9.6p1')
+      expect(platformForSession(s)).toBe(linuxPlatform)
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('explains administrators_authorized_keys when a key login to Windows fails', async () => {
+    const keyPath = path.join(dir, 'id_ed25519')
+    fs.writeFileSync(keyPath, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 })
+    const s = session(await replayedNode('OpenSSH_for_Windows_8.1'), { kind: 'key', privateKeyPath: keyPath })
+    const err = await s.open().then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    await s.close()
+    expect(err).toMatchObject({ kind: 'auth-failed' })
+    expect((err as Error & { hint: string }).hint).toMatch(/C:\\ProgramData\\ssh\\administrators_authorized_keys/)
+    expect((err as Error & { hint: string }).hint).toMatch(/icacls/)
+  })
+
+  it('keeps the usual hint for a failed key login to Linux', async () => {
+    const keyPath = path.join(dir, 'id_ed25519_linux')
+    fs.writeFileSync(keyPath, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 })
+    const s = session(await replayedNode('OpenSSH_9.6p1'), { kind: 'key', privateKeyPath: keyPath })
+    const err = await s.open().then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    await s.close()
+    expect(err).toMatchObject({ kind: 'auth-failed' })
+    expect((err as Error & { hint: string }).hint).not.toMatch(/administrators_authorized_keys/)
+    expect((err as Error & { hint: string }).hint).toMatch(/authorized_keys/)
+  })
+})
