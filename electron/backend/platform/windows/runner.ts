@@ -45,7 +45,12 @@ function isOutcome(v: EncodedCommand | ScriptOutcome<never>): v is ScriptOutcome
   return 'ok' in v
 }
 
-export class SshPowerShellRunner implements PowerShellRunner {
+/** A runner that also hands out the raw output of a run: what capture mode records. */
+export interface RawPowerShellRunner extends PowerShellRunner {
+  runRaw(name: WindowsScriptName, params?: ScriptParams): Promise<RawRun | ScriptOutcome<never>>
+}
+
+export class SshPowerShellRunner implements RawPowerShellRunner {
   readonly host: string
   constructor(
     private readonly session: SshSession,
@@ -81,7 +86,7 @@ export class MissingFixture extends Error {
  * command is still encoded (and decoded again, to prove the parameters reach the script as
  * given), so a run that could not be sent fails here as it would on a node.
  */
-export class ReplayPowerShellRunner implements PowerShellRunner {
+export class ReplayPowerShellRunner implements RawPowerShellRunner {
   /** Every run asked for, in order: what a test can check was (or was not) done. */
   readonly calls: Array<{ name: WindowsScriptName; params: ScriptParams }> = []
   constructor(
@@ -89,7 +94,7 @@ export class ReplayPowerShellRunner implements PowerShellRunner {
     private readonly fixtures: readonly WindowsFixture[]
   ) {}
 
-  async run<T = unknown>(name: WindowsScriptName, params: ScriptParams = {}): Promise<ScriptOutcome<T>> {
+  async runRaw(name: WindowsScriptName, params: ScriptParams = {}): Promise<RawRun | ScriptOutcome<never>> {
     this.calls.push({ name, params })
     const cmd = prepareRun(name, params, this.host)
     if (isOutcome(cmd)) return cmd
@@ -97,7 +102,13 @@ export class ReplayPowerShellRunner implements PowerShellRunner {
     if (!sent || !sameParams(sent.params, params)) throw new Error(`replay: the command for "${name}" does not carry its parameters intact`)
     const f = this.fixtures.find((x) => x.script === name && sameParams(x.params, params))
     if (!f) throw new MissingFixture(name, params)
-    return interpretRun(name, this.host, { code: f.exitCode, stdout: f.stdout, stderr: f.stderr }) as ScriptOutcome<T>
+    return { code: f.exitCode, stdout: f.stdout, stderr: f.stderr }
+  }
+
+  async run<T = unknown>(name: WindowsScriptName, params: ScriptParams = {}): Promise<ScriptOutcome<T>> {
+    const raw = await this.runRaw(name, params)
+    if ('ok' in raw) return raw
+    return interpretRun(name, this.host, raw) as ScriptOutcome<T>
   }
 }
 

@@ -14,7 +14,8 @@ import type { SshTarget } from '../../../../electron/api/model'
 import { linuxPlatform } from '../../../../electron/backend/platform/linux-platform'
 import { platformForSession } from '../../../../electron/backend/platform/resolve-platform'
 import { platformFromServerIdent } from '../../../../electron/backend/platform/windows/detect'
-import { identifyScript } from '../../../../electron/backend/platform/windows/runner'
+import { captureFixtures } from '../../../../electron/backend/platform/windows/capture'
+import { identifyScript, SshPowerShellRunner } from '../../../../electron/backend/platform/windows/runner'
 import { windowsPlatform } from '../../../../electron/backend/platform/windows/windows-platform'
 import { hostKeyInfoOf } from '../../../../electron/backend/ssh/host-key'
 import { Ssh2Session } from '../../../../electron/backend/ssh/session'
@@ -119,6 +120,26 @@ describe('connecting to a replayed Windows node', () => {
       // Four scripts, each one plain powershell.exe command line with nothing for a shell to expand.
       expect(execs).toHaveLength(4)
       for (const c of execs) expect(c).toMatch(/^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/)
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('captures fixtures over the SSH runner that match what the node answered', async () => {
+    const s = session(await replayedNode('OpenSSH_for_Windows_8.1'), { kind: 'password', password: PASSWORD })
+    try {
+      const fixtures = await captureFixtures(new SshPowerShellRunner(s), { withChanges: false, date: new Date('2026-12-02T00:00:00Z') })
+      expect(fixtures.map((f) => [f.script, f.case])).toEqual([
+        ['probe', 'captured-20348'],
+        ['os-info', 'captured-20348'],
+        ['network', 'captured-20348'],
+        ['firewall', 'captured-20348']
+      ])
+      for (const f of fixtures) {
+        const recorded = windowsFixture(f.script, CASES[f.script as keyof typeof CASES])
+        expect({ stdout: f.stdout, stderr: f.stderr, exitCode: f.exitCode }).toEqual({ stdout: recorded.stdout, stderr: recorded.stderr, exitCode: recorded.exitCode })
+        expect(f.source).toBe(`captured from ${HOST} (Microsoft Windows Server 2022 Datacenter 20348) on 2026-12-02`)
+      }
     } finally {
       await s.close()
     }

@@ -1,0 +1,79 @@
+// Capture mode: run every named script against a real Windows node and record each run as a
+// fixture in the replay format, its source naming the node, its edition and build, and the
+// date. The scripts that change the node run only when asked, with fixed, harmless parameters.
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { captureSource, fixturePath, formatFixture, loadFixtureDir, renderFixtureIndex, type WindowsFixture } from './fixtures'
+import type { RawPowerShellRunner, ScriptParams } from './runner'
+import { interpretRun } from './script-result'
+import { WINDOWS_SCRIPTS, type WindowsScriptName } from './scripts'
+
+/** Parameters for the scripts that change the node: a rule only the capture makes, for a documentation address. */
+export const CAPTURE_PARAMS: Partial<Record<WindowsScriptName, ScriptParams>> = {
+  'vrrp-firewall-rule': { name: 'HAVIP-VRRP-capture', displayName: 'HAVIP VRRP (fixture capture; safe to remove)', peers: ['203.0.113.1'] },
+  'run-argv': { argv: ['hostname.exe'] }
+}
+
+export interface CaptureOptions {
+  /** The name the fixtures get as their case ('captured-<build>' when not given). */
+  caseName?: string
+  /** Also run the scripts that change the node (changesNode). */
+  withChanges: boolean
+  date: Date
+  log?: (line: string) => void
+}
+
+/** Lower-case fixture case name from free text ("WIN 2022" → "win-2022"). */
+export function caseNameOf(text: string): string {
+  const c = text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')
+  return c || 'captured'
+}
+
+/** Run the scripts and return their fixtures (nothing is written). */
+export async function captureFixtures(runner: RawPowerShellRunner, o: CaptureOptions): Promise<WindowsFixture[]> {
+  const log = o.log ?? (() => {})
+  // The probe first: its edition and build go into every source line.
+  const probeRaw = await runner.runRaw('probe', {})
+  if ('ok' in probeRaw) throw new Error(probeRaw.ok ? 'probe: unexpected outcome' : probeRaw.error.message)
+  const probe = interpretRun('probe', runner.host, probeRaw)
+  if (!probe.ok) throw new Error(`The probe failed on ${runner.host}, so nothing was captured: ${probe.error.message} ${probe.error.hint}`)
+  const p = probe.value as { caption?: unknown; build?: unknown }
+  const edition = typeof p.caption === 'string' && p.caption ? p.caption : 'Windows'
+  const build = typeof p.build === 'string' && p.build ? p.build : 'unknown-build'
+  const caseName = caseNameOf(o.caseName ?? `captured-${build}`)
+  const source = captureSource(runner.host, edition, build, o.date)
+
+  const out: WindowsFixture[] = []
+  for (const name of Object.keys(WINDOWS_SCRIPTS) as WindowsScriptName[]) {
+    const def = WINDOWS_SCRIPTS[name]
+    if (def.changesNode && !o.withChanges) {
+      log(`skipped ${name} (it changes the node; pass --with-changes to capture it)`)
+      continue
+    }
+    const params = CAPTURE_PARAMS[name] ?? {}
+    const raw = name === 'probe' ? probeRaw : await runner.runRaw(name, params)
+    if ('ok' in raw) {
+      log(`skipped ${name}: ${raw.ok ? 'no output' : raw.error.message}`)
+      continue
+    }
+    const outcome = interpretRun(name, runner.host, raw)
+    log(`${name}: exit code ${raw.code}, ${outcome.ok ? 'JSON result' : `error (${outcome.error.kind})`}`)
+    out.push({ script: name, case: caseName, params, stdout: raw.stdout, stderr: raw.stderr, exitCode: raw.code, source })
+  }
+  return out
+}
+
+/** Write fixtures into dir (<script>/<case>.json, replacing same-named ones) and rewrite INDEX.md. */
+export function writeFixtures(dir: string, fixtures: readonly WindowsFixture[]): string[] {
+  const written: string[] = []
+  for (const f of fixtures) {
+    const file = path.join(dir, fixturePath(f))
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    const tmp = `${file}.tmp-${process.pid}`
+    fs.writeFileSync(tmp, formatFixture(f))
+    fs.renameSync(tmp, file)
+    written.push(file)
+  }
+  fs.writeFileSync(path.join(dir, 'INDEX.md'), renderFixtureIndex(loadFixtureDir(dir)))
+  return written
+}
