@@ -9,6 +9,7 @@ import type { ValidationNodeInput, ValidationReportNode } from '../../api/valida
 import type { NodeSessions } from '../connections/node-sessions'
 import type { NodeFactsSource } from '../facts/facts-service'
 import type { PlatformResolver } from '../platform/platform-adapter'
+import { SshPowerShellRunner } from '../platform/windows/runner'
 import { toApiError } from '../to-api-error'
 import type { BackendLog } from '../log'
 import type { NodeContext } from './test-module'
@@ -112,13 +113,15 @@ async function prepare(n: ValidationNodeInput, vip: { address: string; prefix: n
       ...(ipv4 ? { ipv4: `${ipv4.address}/${ipv4.prefix}` } : {})
     }
   }
+  const platform = deps.platformOf(connectionId)
   const context: NodeContext = {
     nodeId: connectionId,
     label: saved.label,
     host: saved.host,
     session,
     facts,
-    platform: deps.platformOf(connectionId),
+    platform,
+    ...(platform.platform === 'windows' ? { powershell: new SshPowerShellRunner(session) } : {}),
     ...(iface ? { iface } : {}),
     ...(n.interface ? { requestedInterface: n.interface } : {})
   }

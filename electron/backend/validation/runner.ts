@@ -60,17 +60,31 @@ export async function runTests(input: RunnerInput): Promise<{ proposedVrid?: num
   return proposals
 }
 
+/** Whether a test applies to a node's platform (tests are Linux-only unless they say otherwise). */
+export function appliesTo(t: ValidationTestDef, node: NodeContext): boolean {
+  return (t.platforms ?? ['linux']).includes(node.platform.platform)
+}
+
+function notForPlatformOutcome(t: ValidationTestDef, node: NodeContext): TestOutcome {
+  const name = node.platform.platform === 'windows' ? 'Windows' : 'Linux'
+  return { status: 'NotRun', details: `Does not apply to ${node.label}: "${t.meta.title}" is a test for ${(t.platforms ?? ['linux']).map((p) => (p === 'windows' ? 'Windows' : 'Linux')).join(' and ')} nodes, and this node runs ${name}.` }
+}
+
 async function runOnNode(input: RunnerInput, t: ValidationTestDef, node: NodeContext): Promise<void> {
   const started = Date.now()
   if (input.signal.aborted) return finish(input, t, node.nodeId, started, cancelledOutcome())
+  if (!appliesTo(t, node)) return finish(input, t, node.nodeId, started, notForPlatformOutcome(t, node))
   input.onProgress({ testId: t.meta.id, nodeId: node.nodeId, status: 'Running' })
   const outcome = await bounded(input, t, [node], (cluster) => t.runNode!(node, cluster))
   finish(input, t, node.nodeId, started, outcome.get(node.nodeId) ?? outcome.get('*')!)
 }
 
-async function runOnCluster(input: RunnerInput, t: ValidationTestDef): Promise<void> {
-  if (input.nodes.length === 0) return
+async function runOnCluster(all: RunnerInput, t: ValidationTestDef): Promise<void> {
   const started = Date.now()
+  for (const n of all.nodes) if (!appliesTo(t, n)) finish(all, t, n.nodeId, started, notForPlatformOutcome(t, n))
+  // The test sees only the nodes it applies to (a Linux test in a mixed cluster judges the Linux nodes).
+  const input: RunnerInput = { ...all, nodes: all.nodes.filter((n) => appliesTo(t, n)) }
+  if (input.nodes.length === 0) return
   if (input.signal.aborted) {
     for (const n of input.nodes) finish(input, t, n.nodeId, started, cancelledOutcome())
     return

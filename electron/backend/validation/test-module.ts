@@ -4,7 +4,8 @@
 // found and, when it is not Success, what to do.
 import type { NetInterface, NodeFacts } from '../../api/model'
 import type { ValidationTest } from '../../api/validation'
-import type { PlatformAdapter } from '../platform/platform-adapter'
+import type { PlatformAdapter, PlatformName } from '../platform/platform-adapter'
+import type { PowerShellRunner } from '../platform/windows/runner'
 import type { SshSession } from '../ssh/session'
 
 export interface NodeContext {
@@ -20,6 +21,8 @@ export interface NodeContext {
    */
   iface?: NetInterface
   platform: PlatformAdapter
+  /** On a Windows node: the PowerShell seam its tests run their named scripts through. */
+  powershell?: PowerShellRunner
   /** The interface the request named for this node, if it named one (so a missing one can be reported by name). */
   requestedInterface?: string
 }
@@ -51,4 +54,9 @@ export interface ValidationTestDef {
   proposals?: (cluster: ClusterContext) => { vrid?: number } | undefined
   /** Optional: this test's time bound per node (ms) when it needs more than the runner's default. */
   timeoutMs?: number
+  /**
+   * The node platforms the test applies to (default: Linux only). On a node of another
+   * platform it is NotRun, saying so; a cluster test sees only the nodes it applies to.
+   */
+  platforms?: readonly PlatformName[]
 }

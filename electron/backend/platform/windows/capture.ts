@@ -19,6 +19,8 @@ export interface CaptureOptions {
   caseName?: string
   /** Also run the scripts that change the node (changesNode). */
   withChanges: boolean
+  /** A VIP candidate for 'vip-check' (it pings it once); without one that script is skipped. */
+  vip?: string
   date: Date
   log?: (line: string) => void
 }
@@ -50,7 +52,11 @@ export async function captureFixtures(runner: RawPowerShellRunner, o: CaptureOpt
       log(`skipped ${name} (it changes the node; pass --with-changes to capture it)`)
       continue
     }
-    const params = CAPTURE_PARAMS[name] ?? {}
+    if (name === 'vip-check' && !o.vip) {
+      log('skipped vip-check (it pings the VIP it checks; pass --vip with a candidate VIP of that segment to capture it)')
+      continue
+    }
+    const params = name === 'vip-check' ? { vip: o.vip } : (CAPTURE_PARAMS[name] ?? {})
     const raw = name === 'probe' ? probeRaw : await runner.runRaw(name, params)
     if ('ok' in raw) {
       log(`skipped ${name}: ${raw.ok ? 'no output' : raw.error.message}`)

@@ -72,6 +72,30 @@ $r=New-NetFirewallRule -Name $n -DisplayName ([string]$HavipParams.displayName) 
 @{name=$r.Name;enabled=[string]$r.Enabled;action=[string]$r.Action}`
 }
 
+const vrrpFirewallCheck: WindowsScript = {
+  description: 'Firewall profiles and every rule that names IP protocol 112 (VRRP): direction, action, profiles, remote addresses.',
+  depth: 4,
+  changesNode: false,
+  body: `$p=@(Get-NetFirewallProfile -PolicyStore ActiveStore|ForEach-Object{@{name=$_.Name;enabled=[string]$_.Enabled;defaultInboundAction=[string]$_.DefaultInboundAction}})
+$r=@(Get-NetFirewallPortFilter -PolicyStore ActiveStore|Where-Object{$_.Protocol -eq '112' -or $_.Protocol -eq 'VRRP'}|ForEach-Object{$x=$_|Get-NetFirewallRule;$a=$x|Get-NetFirewallAddressFilter
+@{name=$x.Name;displayName=$x.DisplayName;enabled=[string]$x.Enabled;direction=[string]$x.Direction;action=[string]$x.Action;profile=[string]$x.Profile;remoteAddress=@($a.RemoteAddress|ForEach-Object{[string]$_})}})
+@{profiles=$p;rules=$r}`
+}
+
+const vipCheck: WindowsScript = {
+  description: 'Who holds the VIP ($HavipParams.vip): this node\'s own addresses, a Failover Clustering IP Address resource, a neighbour answering ARP after one ping.',
+  depth: 4,
+  changesNode: false,
+  body: `$v=[string]$HavipParams.vip
+$own=@(Get-NetIPAddress -IPAddress $v -ErrorAction SilentlyContinue|ForEach-Object{@{alias=$_.InterfaceAlias;skipAsSource=$_.SkipAsSource;store=[string]$_.Store}})
+$cs=Get-Service ClusSvc -ErrorAction SilentlyContinue
+$cl=@()
+if($cs -and [string]$cs.Status -eq 'Running'){try{Import-Module FailoverClusters;$cl=@(Get-ClusterResource|Where-Object{$_.ResourceType -like 'IP Address'}|ForEach-Object{@{name=$_.Name;group=[string]$_.OwnerGroup;state=[string]$_.State;address=[string]($_|Get-ClusterParameter -Name Address).Value}})}catch{$cl=@(@{error=$_.Exception.Message})}}
+$null=Test-Connection -ComputerName $v -Count 1 -Quiet -ErrorAction SilentlyContinue
+$n=@(Get-NetNeighbor -IPAddress $v -ErrorAction SilentlyContinue|ForEach-Object{@{alias=$_.InterfaceAlias;mac=$_.LinkLayerAddress;state=[string]$_.State}})
+@{own=$own;clusSvc=$(if($cs){[string]$cs.Status}else{$null});clusterAddresses=$cl;neighbors=$n}`
+}
+
 const runArgv: WindowsScript = {
   description: 'Runs a program with arguments given as data ($HavipParams.argv), for PlatformAdapter.commandLine: output and exit code come back in the JSON.',
   depth: 3,
@@ -88,6 +112,8 @@ export const WINDOWS_SCRIPTS = {
   network,
   firewall,
   'vrrp-firewall-rule': vrrpFirewallRule,
+  'vrrp-firewall-check': vrrpFirewallCheck,
+  'vip-check': vipCheck,
   'run-argv': runArgv
 } as const satisfies Record<string, WindowsScript>
 

@@ -5,8 +5,9 @@ import { inventoryTests } from './inventory'
 import { networkTests } from './network'
 import { systemTests } from './system'
 import { vrrpTests } from './vrrp'
+import { windowsTests } from './windows'
 
-export const validationGroups: readonly (readonly ValidationTestDef[])[] = [inventoryTests, networkTests, systemTests, vrrpTests]
+export const validationGroups: readonly (readonly ValidationTestDef[])[] = [inventoryTests, networkTests, systemTests, vrrpTests, windowsTests]
 
 export function allTests(): ValidationTestDef[] {
   return validationGroups.flat()

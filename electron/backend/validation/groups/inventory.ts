@@ -46,6 +46,8 @@ const ARCH: Record<string, 'x64' | 'arm64'> = { x86_64: 'x64', amd64: 'x64', aar
 
 const cpuArch: ValidationTestDef = {
   meta: meta('inventory', 'cpu-arch', 'CPU architecture supported', 'The CPU architecture is one the agent and its native parts are built for: x64 or arm64.', 'node', false),
+  // Reads only the facts, which Windows nodes have in the same shape.
+  platforms: ['linux', 'windows'],
   async runNode(node) {
     const arch = node.facts.arch
     const evidence = [{ label: 'uname -m', value: arch || '(unknown)' }]
@@ -57,6 +59,8 @@ const cpuArch: ValidationTestDef = {
 
 const hostnameUnique: ValidationTestDef = {
   meta: meta('inventory', 'hostname-unique', 'Hostname unique across the nodes', 'Every node has its own hostname: logs, the report and the cluster name nodes by it.', 'cluster', false),
+  // Reads only the facts, which Windows nodes have in the same shape.
+  platforms: ['linux', 'windows'],
   async runCluster(cluster) {
     const byName = new Map<string, string[]>()
     for (const n of cluster.nodes) {

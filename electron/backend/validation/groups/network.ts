@@ -20,6 +20,8 @@ function noInterface(node: NodeContext): TestOutcome {
 
 const interfaceReady: ValidationTestDef = {
   meta: meta('network', 'interface', 'Interface exists, is up and has IPv4', 'The interface the VIP will go on exists on the node, is up, and has an IPv4 address (the VRRP adverts\' source).', 'node', false),
+  // Reads only the facts, which Windows nodes have in the same shape.
+  platforms: ['linux', 'windows'],
   async runNode(node) {
     const i = node.iface
     if (!i) return noInterface(node)
@@ -54,6 +56,8 @@ function vipOnNode(node: NodeContext, vip: string): { iface: string; primary: bo
 
 const vipInSubnet: ValidationTestDef = {
   meta: meta('network', 'vip-in-subnet', 'VIP lies in the interface\'s subnet', 'The VIP is an address of the interface\'s IPv4 subnet (so neighbours reach it by ARP), not its network or broadcast address, and not the node\'s own address.', 'node', false),
+  // Reads only the facts, which Windows nodes have in the same shape.
+  platforms: ['linux', 'windows'],
   async runNode(node, cluster) {
     const { vip, prefix } = cluster.settings
     if (!node.iface) return noInterface(node)
@@ -109,6 +113,8 @@ function compareAcross(cluster: ClusterContext, valueOf: (n: NodeContext) => str
 
 const sameSubnet: ValidationTestDef = {
   meta: meta('network', 'same-subnet', 'All nodes share the subnet', 'Every node\'s interface is on the same IPv4 subnet: the VIP moves between them by ARP, which does not cross routers.', 'cluster', false),
+  // Reads only the facts, which Windows nodes have in the same shape.
+  platforms: ['linux', 'windows'],
   async runCluster(cluster) {
     return compareAcross(cluster, (n) => subnetOf(n, cluster.settings.vip), (n, v, majority, all) => {
       const evidence = [{ label: 'subnets', value: all }]
@@ -122,6 +128,8 @@ const sameSubnet: ValidationTestDef = {
 
 const mtuConsistent: ValidationTestDef = {
   meta: meta('network', 'mtu', 'MTU consistent', 'The VIP\'s interface has the same MTU on every node, so traffic that follows the VIP to another node is not fragmented or dropped.', 'cluster', false),
+  // Reads only the facts, which Windows nodes have in the same shape.
+  platforms: ['linux', 'windows'],
   async runCluster(cluster) {
     return compareAcross(cluster, (n) => (n.iface ? String(n.iface.mtu) : undefined), (n, v, majority, all) => {
       const evidence = [{ label: 'MTU', value: all }]

@@ -11,7 +11,13 @@ import { ReplayPowerShellRunner } from '../../../../electron/backend/platform/wi
 import { replayNode } from '../../../support/windows-fixtures'
 
 const HOST = 'win-node1.example.com'
-const NODE_2022 = { probe: 'server-2022-admin', 'os-info': 'server-2022-datacenter', network: 'server-2022-static', firewall: 'server-2022-default' } as const
+const NODE_2022 = {
+  probe: 'server-2022-admin',
+  'os-info': 'server-2022-datacenter',
+  network: 'server-2022-static',
+  firewall: 'server-2022-default',
+  'vrrp-firewall-check': 'rule-for-peers'
+} as const
 const dirs: string[] = []
 afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
@@ -22,22 +28,29 @@ describe('capture mode', () => {
     const node = replayNode(HOST, NODE_2022)
     const lines: string[] = []
     const fixtures = await captureFixtures(node, { withChanges: false, date: new Date('2026-12-02T10:00:00Z'), log: (l) => lines.push(l) })
-    expect(fixtures.map((f) => f.script)).toEqual(['probe', 'os-info', 'network', 'firewall'])
-    // The scripts that change the node were not run.
-    expect(node.calls.map((c) => c.name)).toEqual(['probe', 'os-info', 'network', 'firewall'])
+    expect(fixtures.map((f) => f.script)).toEqual(['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check'])
+    // The scripts that change the node were not run, nor the one that pings a VIP not given.
+    expect(node.calls.map((c) => c.name)).toEqual(['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check'])
     expect(lines).toContain('skipped vrrp-firewall-rule (it changes the node; pass --with-changes to capture it)')
+    expect(lines).toContain('skipped vip-check (it pings the VIP it checks; pass --vip with a candidate VIP of that segment to capture it)')
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-capture-'))
     dirs.push(dir)
     const written = writeFixtures(dir, fixtures)
-    expect(written.map((f) => path.relative(dir, f))).toEqual(['probe/captured-20348.json', 'os-info/captured-20348.json', 'network/captured-20348.json', 'firewall/captured-20348.json'])
+    expect(written.map((f) => path.relative(dir, f))).toEqual([
+      'probe/captured-20348.json',
+      'os-info/captured-20348.json',
+      'network/captured-20348.json',
+      'firewall/captured-20348.json',
+      'vrrp-firewall-check/captured-20348.json'
+    ])
     const back = loadFixtureDir(dir)
     for (const f of back) expect(f.source).toBe('captured from win-node1.example.com (Microsoft Windows Server 2022 Datacenter 20348) on 2026-12-02')
     expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toBe(renderFixtureIndex(back))
-    expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toContain('4 of 4 were captured on a real node')
+    expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toContain('5 of 5 were captured on a real node')
 
     const replayed = new ReplayPowerShellRunner(HOST, back)
-    for (const name of ['probe', 'os-info', 'network', 'firewall'] as const) {
+    for (const name of ['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check'] as const) {
       expect(await replayed.run(name)).toEqual(await replayNode(HOST, NODE_2022).run(name))
     }
   })
@@ -48,6 +61,12 @@ describe('capture mode', () => {
     expect(caseNameOf('../../etc')).toBe('etc')
     expect(caseNameOf('$(x)')).toBe('x')
     expect(caseNameOf('...')).toBe('captured')
+  })
+
+  it('captures vip-check with the VIP given', async () => {
+    const node = replayNode(HOST, { ...NODE_2022, 'vip-check': 'free' })
+    const fixtures = await captureFixtures(node, { withChanges: false, vip: '198.51.100.50', date: new Date() })
+    expect(fixtures.find((f) => f.script === 'vip-check')?.params).toEqual({ vip: '198.51.100.50' })
   })
 
   it('stops with the probe\'s error, capturing nothing, when the node cannot run the scripts', async () => {

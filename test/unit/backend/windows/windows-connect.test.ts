@@ -25,7 +25,13 @@ import { windowsFixture } from '../../../support/windows-fixtures'
 
 const HOST = '198.51.100.21' // only a name: every byte goes over the Unix socket
 const PASSWORD = 'unit-test-password'
-const CASES = { probe: 'server-2022-admin', 'os-info': 'server-2022-datacenter', network: 'server-2022-static', firewall: 'server-2022-default' } as const
+const CASES = {
+  probe: 'server-2022-admin',
+  'os-info': 'server-2022-datacenter',
+  network: 'server-2022-static',
+  firewall: 'server-2022-default',
+  'vrrp-firewall-check': 'rule-for-peers'
+} as const
 
 let dir: string
 const servers: Array<{ listener: net.Server; sockets: net.Socket[] }> = []
@@ -133,7 +139,8 @@ describe('connecting to a replayed Windows node', () => {
         ['probe', 'captured-20348'],
         ['os-info', 'captured-20348'],
         ['network', 'captured-20348'],
-        ['firewall', 'captured-20348']
+        ['firewall', 'captured-20348'],
+        ['vrrp-firewall-check', 'captured-20348']
       ])
       for (const f of fixtures) {
         const recorded = windowsFixture(f.script, CASES[f.script as keyof typeof CASES])
