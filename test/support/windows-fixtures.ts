@@ -7,6 +7,15 @@ import type { WindowsScriptName } from '../../electron/backend/platform/windows/
 
 export const WINDOWS_FIXTURE_DIR = path.resolve(__dirname, '../fixtures/windows')
 
+/** One Windows Server 2022 node (static address, admin login) as the read-only scripts recorded it. */
+export const SERVER_2022_CASES = {
+  probe: 'server-2022-admin',
+  'os-info': 'server-2022-datacenter',
+  network: 'server-2022-static',
+  firewall: 'server-2022-default',
+  'vrrp-firewall-check': 'rule-for-peers'
+} as const satisfies Partial<Record<WindowsScriptName, string>>
+
 let cache: WindowsFixture[] | undefined
 export function allWindowsFixtures(): WindowsFixture[] {
   cache ??= loadFixtureDir(WINDOWS_FIXTURE_DIR)

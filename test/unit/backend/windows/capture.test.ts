@@ -8,16 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { captureFixtures, caseNameOf, writeFixtures } from '../../../../electron/backend/platform/windows/capture'
 import { loadFixtureDir, renderFixtureIndex } from '../../../../electron/backend/platform/windows/fixtures'
 import { ReplayPowerShellRunner } from '../../../../electron/backend/platform/windows/runner'
-import { replayNode } from '../../../support/windows-fixtures'
+import { replayNode, SERVER_2022_CASES } from '../../../support/windows-fixtures'
 
 const HOST = 'win-node1.example.com'
-const NODE_2022 = {
-  probe: 'server-2022-admin',
-  'os-info': 'server-2022-datacenter',
-  network: 'server-2022-static',
-  firewall: 'server-2022-default',
-  'vrrp-firewall-check': 'rule-for-peers'
-} as const
+const NODE_2022 = SERVER_2022_CASES
 const dirs: string[] = []
 afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })

@@ -21,17 +21,11 @@ import { hostKeyInfoOf } from '../../../../electron/backend/ssh/host-key'
 import { Ssh2Session } from '../../../../electron/backend/ssh/session'
 import { HostKeyStore } from '../../../../electron/backend/store/host-key-store'
 import { testHostKey } from '../../../support/ssh-host-key'
-import { windowsFixture } from '../../../support/windows-fixtures'
+import { windowsFixture, SERVER_2022_CASES } from '../../../support/windows-fixtures'
 
 const HOST = '198.51.100.21' // only a name: every byte goes over the Unix socket
 const PASSWORD = 'unit-test-password'
-const CASES = {
-  probe: 'server-2022-admin',
-  'os-info': 'server-2022-datacenter',
-  network: 'server-2022-static',
-  firewall: 'server-2022-default',
-  'vrrp-firewall-check': 'rule-for-peers'
-} as const
+const CASES = SERVER_2022_CASES
 
 let dir: string
 const servers: Array<{ listener: net.Server; sockets: net.Socket[] }> = []
