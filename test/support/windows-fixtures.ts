@@ -13,7 +13,8 @@ export const SERVER_2022_CASES = {
   'os-info': 'server-2022-datacenter',
   network: 'server-2022-static',
   firewall: 'server-2022-default',
-  'vrrp-firewall-check': 'rule-for-peers'
+  'vrrp-firewall-check': 'rule-for-peers',
+  'time-status': 'domain-synced'
 } as const satisfies Partial<Record<WindowsScriptName, string>>
 
 let cache: WindowsFixture[] | undefined

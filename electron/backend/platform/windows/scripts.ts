@@ -96,6 +96,15 @@ $n=@(Get-NetNeighbor -IPAddress $v -ErrorAction SilentlyContinue|ForEach-Object{
 @{own=$own;clusSvc=$(if($cs){[string]$cs.Status}else{$null});clusterAddresses=$cl;neighbors=$n}`
 }
 
+const timeStatus: WindowsScript = {
+  description: 'The node\'s clock (Unix milliseconds, UTC) and the Windows Time service\'s status (w32tm /query /status, as printed).',
+  depth: 3,
+  changesNode: false,
+  body: `$t=[DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+try{$s=@(& w32tm.exe /query /status|ForEach-Object{[string]$_});$x=$LASTEXITCODE}catch{$s=@($_.Exception.Message);$x=-1}
+@{nowMs=$t;w32tmExit=$x;w32tm=$s}`
+}
+
 const runArgv: WindowsScript = {
   description: 'Runs a program with arguments given as data ($HavipParams.argv), for PlatformAdapter.commandLine: output and exit code come back in the JSON.',
   depth: 3,
@@ -114,6 +123,7 @@ export const WINDOWS_SCRIPTS = {
   'vrrp-firewall-rule': vrrpFirewallRule,
   'vrrp-firewall-check': vrrpFirewallCheck,
   'vip-check': vipCheck,
+  'time-status': timeStatus,
   'run-argv': runArgv
 } as const satisfies Record<string, WindowsScript>
 

@@ -1,7 +1,10 @@
 // Inventory: what each node is (OS, kernel, CPU), whether the agent can run there (Node.js or
 // the glibc the bundled runtime needs, disk space under /opt), and how the nodes compare
 // (unique hostnames, clocks that agree).
-import type { ValidationTestDef } from '../test-module'
+import { SshPowerShellRunner } from '../../platform/windows/runner'
+import { windowsErrorToSsh } from '../../platform/windows/script-result'
+import { parseTimeStatus, type WindowsTimeStatus } from '../../platform/windows/time-status'
+import type { NodeContext, ValidationTestDef } from '../test-module'
 import { fail, fromEveryNode, meta, ok, run, warn } from './remote'
 
 /** Official Node.js 18+ binaries (the runtime the agent bundle can carry) need glibc 2.28 or later. */
@@ -172,15 +175,15 @@ const diskSpace: ValidationTestDef = {
 
 const clockSkew: ValidationTestDef = {
   meta: meta('inventory', 'clock-skew', 'Clocks agree between the nodes', 'The nodes\' clocks agree within a few seconds, so that logs, events and certificates line up.', 'cluster', false),
+  // Linux and Windows nodes alike: a mixed cluster compares all of its clocks.
+  platforms: ['linux', 'windows'],
   async runCluster(cluster) {
     // Each node's offset from this machine's clock, taken as the midpoint of the round trip.
     const offsets = await fromEveryNode(cluster, 'Reading the clock', async (n) => {
       const t0 = Date.now()
-      const r = await run(n, ['date', '+%s%N'])
+      const clock = await readClock(n)
       const t1 = Date.now()
-      const ns = r.stdout.trim()
-      if (r.code !== 0 || !/^\d{10,}$/.test(ns)) throw new Error(`date printed "${ns.slice(0, 40)}"`)
-      return { offsetMs: Number(ns.slice(0, -6)) - (t0 + t1) / 2, rttMs: t1 - t0 }
+      return { offsetMs: clock.nowMs - (t0 + t1) / 2, rttMs: t1 - t0, windows: clock.windows }
     })
     const values = [...offsets.values()].flatMap((o) => (o.ok ? [o.value.offsetMs] : [])).sort((a, b) => a - b)
     const median = values[Math.floor(values.length / 2)] ?? 0
@@ -193,14 +196,37 @@ const clockSkew: ValidationTestDef = {
           { label: 'offset from the other nodes (median)', value: `${skewS.toFixed(2)} s` },
           { label: 'offset from this computer', value: `${(o.value.offsetMs / 1000).toFixed(2)} s (round trip ${o.value.rttMs} ms)` }
         ]
+        const w = o.value.windows
+        if (w) evidence.push({ label: 'Windows Time source', value: w.source ?? w.problem ?? '(not read: w32tm printed no English "Source:" line)' })
         const abs = Math.abs(skewS)
-        const fix = 'Run time synchronisation on every node (chrony or systemd-timesyncd; `timedatectl set-ntp true`).'
+        const fix = w
+          ? 'Start Windows Time and give it a source: a domain member follows its domain controllers (w32tm /config /syncfromflags:domhier /update); ' +
+            'otherwise w32tm /config /manualpeerlist:<ntp server> /syncfromflags:manual /update, then w32tm /resync.'
+          : 'Run time synchronisation on every node (chrony or systemd-timesyncd; `timedatectl set-ntp true`).'
         if (abs >= CLOCK_SKEW_FAIL_S) return [n.nodeId, fail(`${n.label}'s clock is ${skewS.toFixed(1)} s off the other nodes.`, fix, evidence)]
         if (abs >= CLOCK_SKEW_WARN_S) return [n.nodeId, warn(`${n.label}'s clock is ${skewS.toFixed(1)} s off the other nodes.`, fix, evidence)]
+        if (w && !w.synchronised) {
+          return [n.nodeId, warn(`${n.label}'s clock agrees with the other nodes within ${Math.max(abs, 0.01).toFixed(2)} s, but Windows Time does not synchronise it (${w.source ?? w.problem ?? 'no source'}), so it will drift.`, fix, evidence)]
+        }
         return [n.nodeId, ok(`${n.label}'s clock agrees with the other nodes within ${Math.max(abs, 0.01).toFixed(2)} s.`, evidence)]
       })
     )
   }
+}
+
+/** The node's clock in Unix milliseconds: `date` on Linux, the 'time-status' script (with w32tm's status) on Windows. */
+async function readClock(n: NodeContext): Promise<{ nowMs: number; windows?: WindowsTimeStatus }> {
+  if (n.platform.platform === 'windows') {
+    const r = await (n.powershell ?? new SshPowerShellRunner(n.session)).run('time-status')
+    if (!r.ok) throw windowsErrorToSsh(r.error)
+    const status = parseTimeStatus(r.value)
+    if (!Number.isFinite(status.nowMs)) throw new Error('the time-status script gave no clock reading')
+    return { nowMs: status.nowMs, windows: status }
+  }
+  const r = await run(n, ['date', '+%s%N'])
+  const ns = r.stdout.trim()
+  if (r.code !== 0 || !/^\d{10,}$/.test(ns)) throw new Error(`date printed "${ns.slice(0, 40)}"`)
+  return { nowMs: Number(ns.slice(0, -6)) }
 }
 
 export const inventoryTests: ValidationTestDef[] = [osKernel, cpuArch, hostnameUnique, nodeRuntime, diskSpace, clockSkew]

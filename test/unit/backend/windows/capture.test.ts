@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { captureFixtures, caseNameOf, writeFixtures } from '../../../../electron/backend/platform/windows/capture'
 import { loadFixtureDir, renderFixtureIndex } from '../../../../electron/backend/platform/windows/fixtures'
 import { ReplayPowerShellRunner } from '../../../../electron/backend/platform/windows/runner'
+import type { WindowsScriptName } from '../../../../electron/backend/platform/windows/scripts'
 import { replayNode, SERVER_2022_CASES } from '../../../support/windows-fixtures'
 
 const HOST = 'win-node1.example.com'
@@ -22,29 +23,24 @@ describe('capture mode', () => {
     const node = replayNode(HOST, NODE_2022)
     const lines: string[] = []
     const fixtures = await captureFixtures(node, { withChanges: false, date: new Date('2026-12-02T10:00:00Z'), log: (l) => lines.push(l) })
-    expect(fixtures.map((f) => f.script)).toEqual(['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check'])
+    const readOnly = ['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check', 'time-status']
+    expect(fixtures.map((f) => f.script)).toEqual(readOnly)
     // The scripts that change the node were not run, nor the one that pings a VIP not given.
-    expect(node.calls.map((c) => c.name)).toEqual(['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check'])
+    expect(node.calls.map((c) => c.name)).toEqual(readOnly)
     expect(lines).toContain('skipped vrrp-firewall-rule (it changes the node; pass --with-changes to capture it)')
     expect(lines).toContain('skipped vip-check (it pings the VIP it checks; pass --vip with a candidate VIP of that segment to capture it)')
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-capture-'))
     dirs.push(dir)
     const written = writeFixtures(dir, fixtures)
-    expect(written.map((f) => path.relative(dir, f))).toEqual([
-      'probe/captured-20348.json',
-      'os-info/captured-20348.json',
-      'network/captured-20348.json',
-      'firewall/captured-20348.json',
-      'vrrp-firewall-check/captured-20348.json'
-    ])
+    expect(written.map((f) => path.relative(dir, f))).toEqual(readOnly.map((s) => `${s}/captured-20348.json`))
     const back = loadFixtureDir(dir)
     for (const f of back) expect(f.source).toBe('captured from win-node1.example.com (Microsoft Windows Server 2022 Datacenter 20348) on 2026-12-02')
     expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toBe(renderFixtureIndex(back))
-    expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toContain('5 of 5 were captured on a real node')
+    expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toContain('6 of 6 were captured on a real node')
 
     const replayed = new ReplayPowerShellRunner(HOST, back)
-    for (const name of ['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check'] as const) {
+    for (const name of readOnly as WindowsScriptName[]) {
       expect(await replayed.run(name)).toEqual(await replayNode(HOST, NODE_2022).run(name))
     }
   })

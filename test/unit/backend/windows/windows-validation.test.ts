@@ -113,6 +113,21 @@ describe('Windows validation tests (replayed)', () => {
   })
 })
 
+describe('clock skew on Windows nodes (replayed w32tm)', () => {
+  it('compares Windows clocks, names the time source, and warns when Windows Time does not synchronise', async () => {
+    const synced = await windowsNode('w1', { 'time-status': 'domain-synced' })
+    const cmos = await windowsNode('w2', { 'time-status': 'local-cmos-clock' })
+    const stopped = await windowsNode('w3', { 'time-status': 'service-stopped' })
+    const r = await test('inventory.clock-skew').runCluster!(cluster([synced, cmos, stopped]))
+    expect(r.w1).toMatchObject({ status: 'Success', evidence: expect.arrayContaining([{ label: 'Windows Time source', value: 'DC01.corp.example.com' }]) })
+    expect(r.w2).toMatchObject({ status: 'Warning' })
+    expect(r.w2!.details).toMatch(/Windows Time does not synchronise it \(Local CMOS Clock\)/)
+    expect(r.w2!.remediation).toMatch(/w32tm \/config/)
+    expect(r.w3).toMatchObject({ status: 'Warning' })
+    expect(r.w3!.details).toMatch(/The service has not been started/)
+  })
+})
+
 describe('judgeWindowsFirewall', () => {
   const on = [{ name: 'Private', enabled: true, defaultInboundAction: 'Block' }]
   it('reads the RemoteAddress forms Windows writes', () => {
