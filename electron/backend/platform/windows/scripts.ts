@@ -111,6 +111,8 @@ const runArgv: WindowsScript = {
   changesNode: true,
   body: `$a=@($HavipParams.argv|ForEach-Object{[string]$_})
 $rest=@();if($a.Count -gt 1){$rest=$a[1..($a.Count-1)]}
+# Windows PowerShell 5.1 turns a native program's stderr under 2>&1 into errors that 'Stop' would throw.
+$ErrorActionPreference='Continue'
 $o=& $a[0] @rest 2>&1|Out-String
 @{exitCode=$LASTEXITCODE;output=$o}`
 }
