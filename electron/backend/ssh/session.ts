@@ -7,10 +7,14 @@
 // its own reasons: the connect/reconnect lifecycle (reconnecting-connection.ts, with
 // host-key-verify.ts and login-auth.ts), running commands (exec-command.ts over
 // run-channel.ts, bounded by channel-slots.ts), the terminal's shell (shell-channel.ts) and
-// uploads (upload.ts). The contract other modules use is in session-types.ts, re-exported here.
+// uploads (upload.ts; on a Windows node, told by the server's identification string,
+// platform/windows/windows-upload.ts). The contract other modules use is in
+// session-types.ts, re-exported here.
 import type { ClientChannel, SFTPWrapper } from 'ssh2'
 import type { HostKeyInfo, SshTarget } from '../../api/model'
 import { platformFromServerIdent } from '../platform/windows/detect'
+import { SshPowerShellRunner } from '../platform/windows/runner'
+import { uploadToWindows } from '../platform/windows/windows-upload'
 import type { HostKeyStore } from '../store/host-key-store'
 import { ChannelSlots } from './channel-slots'
 import { checkExitCode, execCommand, type CommandHost } from './exec-command'
@@ -96,28 +100,39 @@ export class Ssh2Session implements SshSession {
     })
   }
 
-  /** Verified, atomic upload (see upload.ts); with sudo the file is placed by root. */
-  upload(data: Buffer | { localPath: string }, remotePath: string, opts: UploadOptions = {}): Promise<{ sha256: string; bytes: number }> {
+  /**
+   * Verified, atomic upload (see upload.ts); with sudo the file is placed by root. On a Windows
+   * node the path is a Windows one (C:\...) and the file is checked and placed through the
+   * PowerShell seam (platform/windows/windows-upload.ts); sudo and mode do not apply there.
+   */
+  async upload(data: Buffer | { localPath: string }, remotePath: string, opts: UploadOptions = {}): Promise<{ sha256: string; bytes: number }> {
+    // The platform is known once connected (the server's identification string).
+    await this.connection.open()
+    const withSftp = async <T>(fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> => {
+      // The SFTP channel takes one slot only while it is open; the execs take their own.
+      const release = await this.slots.acquire()
+      try {
+        const sftp = await this.sftp()
+        try {
+          return await fn(sftp)
+        } finally {
+          sftp.end()
+        }
+      } finally {
+        release()
+      }
+    }
+    const log = (line: string): void => this.cfg.log(line)
+    if (this.isWindows()) {
+      return uploadToWindows({ target: this.target, log, withSftp, powershell: new SshPowerShellRunner(this) }, data, remotePath, opts)
+    }
     const channel: UploadChannel = {
       target: this.target,
       sudo: usesSudo({ sudo: true, username: this.target.username }),
-      log: (line) => this.cfg.log(line),
+      log,
       exec: (argv, o) => this.exec(argv, o),
       execOk: (argv, o) => this.execOk(argv, o),
-      withSftp: async (fn) => {
-        // The SFTP channel takes one slot only while it is open; the execs take their own.
-        const release = await this.slots.acquire()
-        try {
-          const sftp = await this.sftp()
-          try {
-            return await fn(sftp)
-          } finally {
-            sftp.end()
-          }
-        } finally {
-          release()
-        }
-      }
+      withSftp
     }
     return uploadAtomically(channel, data, remotePath, opts)
   }

@@ -168,11 +168,11 @@ function uploadError(ch: UploadChannel, remotePath: string, why: string, cause?:
   })
 }
 
-function digestBuffer(b: Buffer): { sha256: string; bytes: number } {
+export function digestBuffer(b: Buffer): { sha256: string; bytes: number } {
   return { sha256: createHash('sha256').update(b).digest('hex'), bytes: b.length }
 }
 
-async function digestFile(p: string): Promise<{ sha256: string; bytes: number }> {
+export async function digestFile(p: string): Promise<{ sha256: string; bytes: number }> {
   const h = createHash('sha256')
   let bytes = 0
   for await (const chunk of fs.createReadStream(p)) {
@@ -182,7 +182,7 @@ async function digestFile(p: string): Promise<{ sha256: string; bytes: number }>
   return { sha256: h.digest('hex'), bytes }
 }
 
-function sftpWrite(
+export function sftpWrite(
   sftp: SFTPWrapper,
   data: Buffer | { localPath: string },
   remote: string,

@@ -11,7 +11,14 @@ import { WINDOWS_SCRIPTS, type WindowsScriptName } from './scripts'
 /** Parameters for the scripts that change the node: a rule only the capture makes, for a documentation address. */
 export const CAPTURE_PARAMS: Partial<Record<WindowsScriptName, ScriptParams>> = {
   'vrrp-firewall-rule': { name: 'HAVIP-VRRP-capture', displayName: 'HAVIP VRRP (fixture capture; safe to remove)', peers: ['203.0.113.1'] },
-  'run-argv': { argv: ['hostname.exe'] }
+  'run-argv': { argv: ['hostname.exe'] },
+  // A path that is not there: the run records the "nothing to remove" answer and changes nothing.
+  'remove-file': { path: 'C:\\Windows\\Temp\\havip-capture-absent.tmp' }
+}
+
+/** Scripts that only make sense inside a larger step, with why capture mode leaves them out. */
+const NOT_CAPTURED: Partial<Record<WindowsScriptName, string>> = {
+  'place-file': 'it finishes an SFTP upload; capture it from a real upload (docs/windows-test-plan.md)'
 }
 
 export interface CaptureOptions {
@@ -48,6 +55,11 @@ export async function captureFixtures(runner: RawPowerShellRunner, o: CaptureOpt
   const out: WindowsFixture[] = []
   for (const name of Object.keys(WINDOWS_SCRIPTS) as WindowsScriptName[]) {
     const def = WINDOWS_SCRIPTS[name]
+    const why = NOT_CAPTURED[name]
+    if (why) {
+      log(`skipped ${name} (${why})`)
+      continue
+    }
     if (def.changesNode && !o.withChanges) {
       log(`skipped ${name} (it changes the node; pass --with-changes to capture it)`)
       continue

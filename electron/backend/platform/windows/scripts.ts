@@ -105,6 +105,26 @@ try{$s=@(& w32tm.exe /query /status|ForEach-Object{[string]$_});$x=$LASTEXITCODE
 @{nowMs=$t;w32tmExit=$x;w32tm=$s}`
 }
 
+const placeFile: WindowsScript = {
+  description: 'Finishes an upload: checks the SHA-256 of the temp file SFTP wrote ($HavipParams.temp), then renames it over the destination (File.Replace when it exists, so the old file is never missing); a mismatch removes the temp file.',
+  depth: 3,
+  changesNode: true,
+  body: `$t=[string]$HavipParams.temp;$d=[string]$HavipParams.dest
+$h=(Get-FileHash -LiteralPath $t -Algorithm SHA256).Hash.ToLowerInvariant()
+if($h -ne [string]$HavipParams.sha256){Remove-Item -LiteralPath $t -Force;@{placed=$false;sha256=$h}}
+else{if([IO.File]::Exists($d)){[IO.File]::Replace($t,$d,[NullString]::Value)}else{[IO.File]::Move($t,$d)};@{placed=$true;sha256=$h}}`
+}
+
+const removeFile: WindowsScript = {
+  description: 'Removes a file if it is there ($HavipParams.path): the clean-up of an upload that did not finish.',
+  depth: 2,
+  changesNode: true,
+  body: `$p=[string]$HavipParams.path
+$e=Test-Path -LiteralPath $p -PathType Leaf
+if($e){Remove-Item -LiteralPath $p -Force}
+@{removed=$e}`
+}
+
 const runArgv: WindowsScript = {
   description: 'Runs a program with arguments given as data ($HavipParams.argv), for PlatformAdapter.commandLine: output and exit code come back in the JSON.',
   depth: 3,
@@ -126,6 +146,8 @@ export const WINDOWS_SCRIPTS = {
   'vrrp-firewall-check': vrrpFirewallCheck,
   'vip-check': vipCheck,
   'time-status': timeStatus,
+  'place-file': placeFile,
+  'remove-file': removeFile,
   'run-argv': runArgv
 } as const satisfies Record<string, WindowsScript>
 

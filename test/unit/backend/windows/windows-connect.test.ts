@@ -4,6 +4,7 @@
 // PowerShell command it got and replaying the recorded run of that script (over a Unix
 // socket: no IP traffic). The server is a replay, not Windows: it proves the wire format,
 // the detection and the error for admins' keys, not what Windows prints.
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as os from 'node:os'
@@ -32,6 +33,9 @@ const servers: Array<{ listener: net.Server; sockets: net.Socket[] }> = []
 let hostKeys: HostKeyStore
 let hostKeyPem: string
 const execs: string[] = []
+/** What the replayed nodes' SFTP servers received, by SFTP path, and the place-file runs they answered. */
+const sftpFiles = new Map<string, Buffer>()
+const placed: Array<Record<string, unknown>> = []
 
 /** A replayed node announcing `ident`; returns its socket path. */
 async function replayedNode(ident: string): Promise<string> {
@@ -43,12 +47,45 @@ async function replayedNode(ident: string): Promise<string> {
       else c.reject(['password', 'publickey'])
     })
     client.on('session', (accept) => {
-      accept().on('exec', (acceptExec, _reject, info) => {
+      const sess = accept()
+      sess.on('sftp', (acceptSftp) => {
+        // Just enough of an SFTP server for one upload: OPEN, WRITE, CLOSE; files kept by their SFTP path.
+        const sftp = acceptSftp()
+        const open = new Map<number, { path: string; chunks: Buffer[] }>()
+        let next = 0
+        sftp.on('OPEN', (reqid, filename) => {
+          const h = next++
+          open.set(h, { path: filename, chunks: [] })
+          const handle = Buffer.alloc(4)
+          handle.writeUInt32BE(h)
+          sftp.handle(reqid, handle)
+        })
+        sftp.on('WRITE', (reqid, handle, _offset, data) => {
+          open.get(handle.readUInt32BE(0))?.chunks.push(Buffer.from(data))
+          sftp.status(reqid, utils.sftp.STATUS_CODE.OK)
+        })
+        sftp.on('CLOSE', (reqid, handle) => {
+          const f = open.get(handle.readUInt32BE(0))
+          if (f) sftpFiles.set(f.path, Buffer.concat(f.chunks))
+          sftp.status(reqid, utils.sftp.STATUS_CODE.OK)
+        })
+      })
+      sess.on('exec', (acceptExec, _reject, info) => {
         const stream = acceptExec()
         execs.push(info.command)
         const run = identifyScript(info.command.split(' '))
         const f = run && run.name in CASES ? windowsFixture(run.name, CASES[run.name as keyof typeof CASES]) : undefined
-        if (f) {
+        if (run?.name === 'place-file' || run?.name === 'remove-file') {
+          // Not a recording: the upload's temp name is random, so this node computes the answer
+          // the script documents (the SHA-256 of what SFTP wrote at the temp path).
+          const temp = `/${String(run.params.temp ?? run.params.path).replace(/\\/g, '/')}`
+          const got = sftpFiles.get(temp)
+          placed.push(run.params)
+          const sha = got ? createHash('sha256').update(got).digest('hex') : ''
+          const result = run.name === 'remove-file' ? { removed: !!got } : { placed: sha === run.params.sha256, sha256: sha }
+          stream.write(`${JSON.stringify({ havip: 1, result })}\n`)
+          stream.exit(0)
+        } else if (f) {
           stream.write(f.stdout)
           stream.stderr.write(f.stderr)
           stream.exit(f.exitCode)
@@ -142,6 +179,21 @@ describe('connecting to a replayed Windows node', () => {
         expect({ stdout: f.stdout, stderr: f.stderr, exitCode: f.exitCode }).toEqual({ stdout: recorded.stdout, stderr: recorded.stderr, exitCode: recorded.exitCode })
         expect(f.source).toBe(`captured from ${HOST} (Microsoft Windows Server 2022 Datacenter 20348) on 2026-12-02`)
       }
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('uploads over SFTP to the /C:/ path of a temp file and has it placed by the place-file script', async () => {
+    const s = session(await replayedNode('OpenSSH_for_Windows_8.1'), { kind: 'password', password: PASSWORD })
+    try {
+      const data = Buffer.from('agent bundle bytes\n')
+      const r = await s.upload(data, 'C:\\Program Files\\HAVIP\\releases\\1.0.0\\agent.cjs')
+      expect(r).toEqual({ sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length })
+      const temp = [...sftpFiles.keys()].find((k) => k.startsWith('/C:/Program Files/HAVIP/releases/1.0.0/.agent.cjs.havip-'))
+      expect(temp).toMatch(/^\/C:\/Program Files\/HAVIP\/releases\/1\.0\.0\/\.agent\.cjs\.havip-[0-9a-f]{12}\.tmp$/)
+      expect(sftpFiles.get(temp!)).toEqual(data)
+      expect(placed.at(-1)).toMatchObject({ dest: 'C:\\Program Files\\HAVIP\\releases\\1.0.0\\agent.cjs', sha256: r.sha256 })
     } finally {
       await s.close()
     }
