@@ -6,7 +6,8 @@ import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { decodeCommand } from '../../../../electron/backend/platform/windows/encoded-command'
 import { renderFixtureIndex, parseFixture } from '../../../../electron/backend/platform/windows/fixtures'
-import { MissingFixture, SshPowerShellRunner } from '../../../../electron/backend/platform/windows/runner'
+import { identifyScript, MissingFixture, SshPowerShellRunner } from '../../../../electron/backend/platform/windows/runner'
+import { windowsPlatform } from '../../../../electron/backend/platform/windows/windows-platform'
 import { interpretRun, type ScriptOutcome, type WindowsScriptError } from '../../../../electron/backend/platform/windows/script-result'
 import type { ExecResult, SshSession } from '../../../../electron/backend/ssh/session'
 import { allWindowsFixtures, replayNode, WINDOWS_FIXTURE_DIR, windowsFixture } from '../../../support/windows-fixtures'
@@ -134,5 +135,16 @@ describe('SshPowerShellRunner', () => {
     expect(seen).toHaveLength(1)
     expect(seen[0]!.slice(0, 6)).toEqual(['powershell.exe', '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand'])
     expect(decodeCommand(seen[0]!)?.params).toEqual(f.params)
+  })
+})
+
+describe('windowsPlatform.commandLine', () => {
+  it('runs an argv through the run-argv script with the argv as data, and refuses sudo', () => {
+    const argv = ['C:\\Program Files\\HAVIP\\node.exe', "--eval=process.exit(0)'; Stop-Computer", '$(whoami)']
+    const line = windowsPlatform.commandLine(argv, { username: 'administrator' })
+    expect(line).toMatch(/^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/)
+    expect(identifyScript(line.split(' '))).toEqual({ name: 'run-argv', params: { argv } })
+    expect(() => windowsPlatform.commandLine(['net.exe'], { username: 'administrator', sudo: true })).toThrow(/no sudo on Windows/)
+    expect(windowsPlatform.quote("it's")).toBe("'it''s'")
   })
 })

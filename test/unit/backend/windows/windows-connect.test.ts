@@ -212,7 +212,7 @@ describe('connecting to a replayed Windows node', () => {
 
   it('explains administrators_authorized_keys when a key login to Windows fails', async () => {
     const keyPath = path.join(dir, 'id_ed25519')
-    fs.writeFileSync(keyPath, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 })
+    fs.writeFileSync(keyPath, testHostKey().private, { mode: 0o600 }) // a key ssh2 can parse (see ssh-host-key.ts)
     const s = session(await replayedNode('OpenSSH_for_Windows_8.1'), { kind: 'key', privateKeyPath: keyPath })
     const err = await s.open().then(
       () => undefined,
@@ -226,7 +226,7 @@ describe('connecting to a replayed Windows node', () => {
 
   it('keeps the usual hint for a failed key login to Linux', async () => {
     const keyPath = path.join(dir, 'id_ed25519_linux')
-    fs.writeFileSync(keyPath, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 })
+    fs.writeFileSync(keyPath, testHostKey().private, { mode: 0o600 }) // a key ssh2 can parse (see ssh-host-key.ts)
     const s = session(await replayedNode('OpenSSH_9.6p1'), { kind: 'key', privateKeyPath: keyPath })
     const err = await s.open().then(
       () => undefined,
