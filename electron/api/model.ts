@@ -205,7 +205,6 @@ export const NodeFactsSchema = z.object({
   collectedAt: text('timestamp', 'collectedAt')
 })
 
-
 // ---------------------------------------------------------------------------
 // SSH errors as values
 // ---------------------------------------------------------------------------

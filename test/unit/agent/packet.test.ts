@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../../support/seeded-random'
 import {
   decodeAdvert,
   decodeIpv4,
@@ -183,18 +184,6 @@ describe('receive checks', () => {
   })
 })
 
-/** mulberry32: small seeded PRNG so a failing fuzz case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 describe('fuzz: decode returns a value or throws VrrpDecodeError, nothing else', () => {
   const seeds = Object.values(captures.cases).flat().map(hex)
   const ITERATIONS = 20_000
@@ -232,7 +221,7 @@ describe('fuzz: decode returns a value or throws VrrpDecodeError, nothing else',
   }
 
   it(`${ITERATIONS} mutations of real packets`, () => {
-    const rand = prng(0x5eed)
+    const rand = seededRandom(0x5eed)
     const seen = new Map<string, number>()
     for (let i = 0; i < ITERATIONS; i++) {
       const seed = seeds[i % seeds.length] as Buffer

@@ -130,41 +130,9 @@ export function interpretRun(script: string, host: string, run: RawRun): ScriptO
 
   const all = `${run.stderr}\n${run.stdout}`
   const output = excerpt(run.stderr.trim() ? run.stderr : run.stdout)
-  if (/'powershell(\.exe)?' is not recognized as an internal or external command/i.test(all)) {
-    return {
-      ok: false,
-      error: {
-        ...base,
-        kind: 'powershell-missing',
-        output,
-        message: `${host}'s shell (cmd.exe) cannot find powershell.exe.`,
-        hint: 'Windows PowerShell 5.1 ships with every Windows Server since 2016: check that %SystemRoot%\\System32\\WindowsPowerShell\\v1.0 is on the PATH of the SSH login.'
-      }
-    }
-  }
-  if (/The term 'powershell(\.exe)?' is not recognized/i.test(all)) {
-    return {
-      ok: false,
-      error: {
-        ...base,
-        kind: 'powershell-missing',
-        output,
-        message: `${host}'s default shell (PowerShell) cannot find powershell.exe.`,
-        hint: 'Check that %SystemRoot%\\System32\\WindowsPowerShell\\v1.0 is on the PATH of the SSH login, or set the OpenSSH DefaultShell to powershell.exe.'
-      }
-    }
-  }
-  if (/powershell(\.exe)?: (command )?not found|powershell(\.exe)?: No such file/i.test(all)) {
-    return {
-      ok: false,
-      error: {
-        ...base,
-        kind: 'powershell-missing',
-        output,
-        message: `${host} answered with a POSIX shell that has no powershell.exe: it does not look like a Windows node.`,
-        hint: 'Connect to it as a Linux node; only nodes that run the Windows OpenSSH server are handled as Windows.'
-      }
-    }
+  const missing = POWERSHELL_MISSING.find((m) => m.seen.test(all))
+  if (missing) {
+    return { ok: false, error: { ...base, kind: 'powershell-missing', output, message: missing.message(host), hint: missing.hint } }
   }
   if (/language mode|Method invocation is supported only on core types/i.test(all)) {
     return { ok: false, error: { ...base, kind: 'language-mode', output, message: `PowerShell on ${host} refused "${script}" because of its language mode.`, hint: LANGUAGE_MODE_HINT } }
@@ -180,6 +148,25 @@ export function interpretRun(script: string, host: string, run: RawRun): ScriptO
     }
   }
 }
+
+/** What each shell says when powershell.exe cannot be started, and what to do about it. */
+const POWERSHELL_MISSING: ReadonlyArray<{ seen: RegExp; message: (host: string) => string; hint: string }> = [
+  {
+    seen: /'powershell(\.exe)?' is not recognized as an internal or external command/i,
+    message: (host) => `${host}'s shell (cmd.exe) cannot find powershell.exe.`,
+    hint: 'Windows PowerShell 5.1 ships with every Windows Server since 2016: check that %SystemRoot%\\System32\\WindowsPowerShell\\v1.0 is on the PATH of the SSH login.'
+  },
+  {
+    seen: /The term 'powershell(\.exe)?' is not recognized/i,
+    message: (host) => `${host}'s default shell (PowerShell) cannot find powershell.exe.`,
+    hint: 'Check that %SystemRoot%\\System32\\WindowsPowerShell\\v1.0 is on the PATH of the SSH login, or set the OpenSSH DefaultShell to powershell.exe.'
+  },
+  {
+    seen: /powershell(\.exe)?: (command )?not found|powershell(\.exe)?: No such file/i,
+    message: (host) => `${host} answered with a POSIX shell that has no powershell.exe: it does not look like a Windows node.`,
+    hint: 'Connect to it as a Linux node; only nodes that run the Windows OpenSSH server are handled as Windows.'
+  }
+]
 
 /** The error as an SshError, for callers that report through the SSH error path (facts, validation). */
 export function windowsErrorToSsh(e: WindowsScriptError, port?: number): SshError {

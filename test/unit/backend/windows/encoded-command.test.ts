@@ -3,6 +3,7 @@
 // script decodes itself, and the command line is one any default shell (cmd, PowerShell, sh)
 // passes through untouched.
 import { describe, expect, it } from 'vitest'
+import { seededRandom } from '../../../support/seeded-random'
 import {
   decodeCommand,
   decodeUtf16LeBase64,
@@ -57,22 +58,10 @@ const HOSTILE: string[] = [
   'x'.repeat(300)
 ]
 
-/** A small seeded PRNG (mulberry32): the fuzz is random in shape but the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const ALPHABET = ["'", '"', '`', '$', '(', ')', '{', '}', '@', '#', ';', '&', '|', '%', '^', '\n', '\r', '\\', ' ', 'a', 'Z', '0', 'é', '中', '🦄', '\u2019', '\u0000']
 
 function fuzzStrings(count: number, seed: number): string[] {
-  const r = rng(seed)
+  const r = seededRandom(seed)
   const out: string[] = []
   for (let i = 0; i < count; i++) {
     const len = Math.floor(r() * 40)
