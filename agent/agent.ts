@@ -34,7 +34,7 @@ export type AdminCommand = 'takeover' | 'release' | 'pause' | 'resume'
  *                    lastTransition?: { from, to, reason, at (ISO) }, transitions,
  *                    peers: [ { address, priority, advertIntervalMs, lastSeen } ],
  *                    transport: { kind, interoperable, note?, mode: "unicast"|"multicast", peers },
- *                    paused, takeover, fault, health, preemptWindow? } ] }
+ *                    paused, takeover, fault, health, preemptWindow?, simulatedFailure?: { until, durationMs, startedAt } } ] }
  * (InstanceStatus in instance.ts has the per-field notes.)
  */
 export interface AgentStatus {
@@ -319,18 +319,20 @@ export class Agent extends EventEmitter {
     this.emit('event', { time: new Date().toISOString(), ...e } satisfies AgentEvent)
   }
 
-  /** Admin command; `instance` may be omitted for pause/resume (all) or when there is one instance. */
-  command(cmd: AdminCommand, instance?: string): InstanceStatus[] {
-    let targets: Instance[]
+  /** The instances a command acts on: the named one; without a name, all (`all`) or the only one. */
+  private targetsOf(cmd: string, instance: string | undefined, all: boolean): Instance[] {
     if (instance) {
       const inst = this.instances.find((i) => i.cfg.name === instance)
       if (!inst) throw new Error(`no instance named "${instance}"; instances here: ${this.instances.map((i) => i.cfg.name).join(', ') || '(none)'}`)
-      targets = [inst]
-    } else if (cmd === 'pause' || cmd === 'resume' || this.instances.length === 1) {
-      targets = this.instances
-    } else {
-      throw new Error(`${cmd} needs an instance name: one of ${this.instances.map((i) => i.cfg.name).join(', ')}`)
+      return [inst]
     }
+    if (all || this.instances.length === 1) return this.instances
+    throw new Error(`${cmd} needs an instance name: one of ${this.instances.map((i) => i.cfg.name).join(', ')}`)
+  }
+
+  /** Admin command; `instance` may be omitted for pause/resume (all) or when there is one instance. */
+  command(cmd: AdminCommand, instance?: string): InstanceStatus[] {
+    const targets = this.targetsOf(cmd, instance, cmd === 'pause' || cmd === 'resume')
     for (const t of targets) t.admin(cmd)
     if (cmd === 'takeover') {
       const refused = targets.filter((t) => t.state !== 'master')
@@ -339,6 +341,27 @@ export class Agent extends EventEmitter {
       }
     }
     return targets.map((t) => t.status())
+  }
+
+  /**
+   * Simulate Failure of one instance for `durationMs` (instance.ts, track/simulated-failure.ts), or
+   * end it early with `cancel`. Refused where it would not simulate anything: an instance paused,
+   * not started, or already in Fault for a real reason.
+   */
+  simulateFailure(instance: string | undefined, opts: { durationMs?: number; cancel?: boolean }): InstanceStatus[] {
+    const [t] = this.targetsOf('simulate-failure', instance, false)
+    if (!t) throw new Error('simulate-failure: this agent runs no instance')
+    if (opts.cancel) {
+      if (opts.durationMs !== undefined) throw new Error('simulate-failure: give either a duration or cancel, not both')
+      if (!t.cancelSimulatedFailure()) throw new Error(`no simulated failure is running on ${t.cfg.name}; nothing to cancel`)
+      return [t.status()]
+    }
+    if (opts.durationMs === undefined) throw new Error('simulate-failure needs a duration in milliseconds (1000 to 600000), or cancel')
+    if (t.state === 'maintenance') throw new Error(`cannot simulate a failure of ${t.cfg.name}: it is paused (maintenance); run "ctl resume" first`)
+    if (t.state === 'initialize' || t.state === 'stopped') throw new Error(`cannot simulate a failure of ${t.cfg.name}: it is in state ${t.state}; wait until it runs`)
+    if (t.state === 'fault' && !t.simulatedFailure) throw new Error(`cannot simulate a failure of ${t.cfg.name}: it is already in fault for a real reason (${t.status().health}); fix that first`)
+    t.simulateFailure(opts.durationMs)
+    return [t.status()]
   }
 
   status(): AgentStatus {

@@ -6,6 +6,7 @@ import type { Logger } from './log'
 import type { VrrpTransport } from './net/transport'
 import type { OsAdapter } from './os/os-adapter'
 import type { NotifyState } from './track/notify'
+import type { SimulatedFailureStatus } from './track/simulated-failure'
 import type { Scheduler } from './time/scheduler'
 import type { VrrpState } from './vrrp/state-machine'
 
@@ -43,7 +44,10 @@ export interface InstanceStatus {
   paused: boolean
   takeover: boolean
   fault: boolean
+  /** Why the priority or state is what it is: the tracked checks, or "simulated failure until <ISO>". */
   health: string
+  /** Present while a simulated failure runs (ctl simulate-failure): the instance is in Fault until `until`. */
+  simulatedFailure?: SimulatedFailureStatus
 }
 
 export interface AgentEvent {

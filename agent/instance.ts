@@ -16,6 +16,7 @@ import type { Logger } from './log'
 import type { TransportCounters, ReceivedAdvert } from './net/transport'
 import { Notifier } from './track/notify'
 import type { Health } from './track/health'
+import { SimulatedFailure, type SimulatedFailureStatus } from './track/simulated-failure'
 import { realScheduler, type Scheduler, type TimerHandle } from './time/scheduler'
 import type { VrrpAdvert } from './vrrp/packet'
 import { describeWindow, hourInWindow } from './vrrp/preempt-window'
@@ -55,7 +56,11 @@ export class Instance extends EventEmitter {
   private readonly peers = new Map<string, PeerSeen>()
   private readonly ownBad: Record<string, number> = {}
   private readonly garp: GarpSchedule
+  /** What the instance runs on: the tracked checks' verdict with a simulated failure laid over it. */
   private health: Health
+  /** The tracked checks' own verdict (Agent.refreshHealth). */
+  private checks: Health
+  private readonly simulated: SimulatedFailure
   private readonly notifier: NotifySink
   private readonly clock: Scheduler
   private readonly localHour: () => number
@@ -88,7 +93,12 @@ export class Instance extends EventEmitter {
       },
       this.clock.now()
     )
-    this.health = { effectivePriority: cfg.priority, fault: false, reason: 'no tracked checks' }
+    this.health = this.checks = { effectivePriority: cfg.priority, fault: false, reason: 'no tracked checks' }
+    this.simulated = new SimulatedFailure(this.clock, () => {
+      this.log('info', 'simulated failure ended: the window ran out')
+      this.emitEvent({ type: 'admin', message: 'simulated failure ended (its time ran out)' })
+      this.applyHealth()
+    })
     this.notifier = deps.notifier ?? new Notifier(cfg.notify, cfg.name, (level, msg, fields) => this.log(level, msg, fields))
     deps.transport.onAdvert((r) => this.onAdvert(r))
   }
@@ -126,18 +136,53 @@ export class Instance extends EventEmitter {
    */
   start(health?: Health): void {
     if (health) {
-      this.health = health
-      this.dispatch({ kind: 'health', effectivePriority: health.effectivePriority, fault: health.fault, reason: health.reason })
+      this.checks = health
+      const h = (this.health = this.simulated.overlay(health))
+      this.dispatch({ kind: 'health', effectivePriority: h.effectivePriority, fault: h.fault, reason: h.reason })
     }
     this.dispatch({ kind: 'startup' })
   }
 
+  /** The tracked checks' new verdict. */
   setHealth(h: Health): void {
+    this.checks = h
+    this.applyHealth()
+  }
+
+  /** Feeds the health the instance should run on now to the state machine, when it changed. */
+  private applyHealth(): void {
     const prev = this.health
-    this.health = h
+    const h = (this.health = this.simulated.overlay(this.checks))
     if (prev.effectivePriority === h.effectivePriority && prev.fault === h.fault) return
     this.emitEvent({ type: 'health', reason: h.reason, priority: h.effectivePriority })
     this.dispatch({ kind: 'health', effectivePriority: h.effectivePriority, fault: h.fault, reason: h.reason })
+  }
+
+  /**
+   * Simulate Failure (track/simulated-failure.ts): behave for `durationMs` exactly as when a
+   * tracked check of weight 0 fails, then recover by itself. A second call restarts the window.
+   */
+  simulateFailure(durationMs: number): SimulatedFailureStatus {
+    if (this.stopped) throw new Error(`instance ${this.cfg.name} is stopping`)
+    const w = this.simulated.start(durationMs)
+    this.log('warn', `simulated failure for ${durationMs} ms, until ${w.until}: behaving as if a tracked check failed`)
+    this.emitEvent({ type: 'admin', message: `simulate-failure for ${durationMs} ms, until ${w.until}` })
+    this.applyHealth()
+    return w
+  }
+
+  /** Ends a simulated failure early; false when none was running. */
+  cancelSimulatedFailure(): boolean {
+    if (!this.simulated.clear()) return false
+    this.log('info', 'simulated failure cancelled by admin')
+    this.emitEvent({ type: 'admin', message: 'simulated failure cancelled' })
+    this.applyHealth()
+    return true
+  }
+
+  /** The simulated failure running now, if any. */
+  get simulatedFailure(): SimulatedFailureStatus | undefined {
+    return this.simulated.active
   }
 
   admin(cmd: 'takeover' | 'release' | 'pause' | 'resume'): void {
@@ -150,6 +195,7 @@ export class Instance extends EventEmitter {
     if (this.stopped) return
     this.dispatch({ kind: 'shutdown' })
     this.stopped = true
+    this.simulated.clear()
     this.clearTimer()
     this.cancelGarp()
     await Promise.allSettled([...this.inflight])
@@ -403,7 +449,8 @@ export class Instance extends EventEmitter {
       paused: s.paused,
       takeover: s.takeover,
       fault: s.fault,
-      health: this.health.reason
+      health: this.health.reason,
+      ...(this.simulated.active ? { simulatedFailure: this.simulated.active } : {})
     }
   }
 

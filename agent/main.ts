@@ -4,6 +4,7 @@
  *   supervise    --config F | --keepalived-conf F [--log-file F] [--pid-file F]
  *   check-config --config F | --keepalived-conf F [--json]
  *   ctl          status|watch|takeover|release|pause|resume|reload [INSTANCE] [--json] [--socket P]
+ *   ctl          simulate-failure [INSTANCE] --duration-ms N | --cancel [--json] [--socket P]
  *   probe        TARGET --interval-ms N [--count N] [--timeout-ms N] [--json]
  *   version
  * Exit codes: 0 ok, 1 failure (or invalid config), 2 usage error.
@@ -22,6 +23,7 @@ import type { AgentStatus } from './agent'
 import type { AgentEvent, InstanceStatus } from './instance'
 import { createLogger } from './log'
 import { runProbe } from './net/icmp-probe'
+import { durationProblem, SIMULATE_FAILURE_MAX_MS, SIMULATE_FAILURE_MIN_MS } from './track/simulated-failure'
 import { makeReloader } from './reload/from-file'
 import type { ReloadResult } from './reload/plan'
 import { SUPERVISED_ENV } from './supervise/child-process'
@@ -34,6 +36,7 @@ export const USAGE = `usage:
   havip-agent supervise --config FILE | --keepalived-conf FILE [--log-file FILE] [--pid-file FILE]
   havip-agent check-config --config FILE | --keepalived-conf FILE [--json]
   havip-agent ctl status|watch|takeover|release|pause|resume|reload [INSTANCE] [--json] [--socket PATH]
+  havip-agent ctl simulate-failure [INSTANCE] --duration-ms N | --cancel [--json] [--socket PATH]
   havip-agent probe TARGET --interval-ms N [--count N] [--timeout-ms N] [--json]
   havip-agent win-capture --out DIR --interface ALIAS [--vip A.B.C.D/P]   # Windows: write replay fixtures
   havip-agent version`
@@ -192,13 +195,30 @@ async function cmdSupervise(args: string[], io: Out): Promise<number> {
   return await runSupervisor({ ...configSource(values), logFile: values['log-file'] as string | undefined, pidFile: values['pid-file'] as string | undefined }, io)
 }
 
+/** simulate-failure's options (a duration or --cancel); refused on every other command. */
+function simulateOptions(cmd: string, values: Record<string, unknown>): { durationMs?: number; cancel?: boolean } {
+  const duration = values['duration-ms']
+  const cancel = values.cancel === true
+  if (cmd !== 'simulate-failure') {
+    if (duration !== undefined || cancel) throw new UsageError(`--duration-ms and --cancel belong to "ctl simulate-failure", not "ctl ${cmd}"`)
+    return {}
+  }
+  if (cancel && duration !== undefined) throw new UsageError('give either --duration-ms N or --cancel, not both')
+  if (cancel) return { cancel: true }
+  if (duration === undefined) throw new UsageError(`ctl simulate-failure needs --duration-ms N (${SIMULATE_FAILURE_MIN_MS} to ${SIMULATE_FAILURE_MAX_MS}), or --cancel`)
+  const problem = durationProblem(Number(duration))
+  if (problem) throw new UsageError(`--duration-ms ${String(duration)}: ${problem}`)
+  return { durationMs: Number(duration) }
+}
+
 async function cmdCtl(args: string[], io: Out): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' }, socket: { type: 'string' } })
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, socket: { type: 'string' }, 'duration-ms': { type: 'string' }, cancel: { type: 'boolean' } })
   const [cmd, instance, extra] = positionals
   if (!cmd) throw new UsageError(`ctl needs a command: ${CONTROL_COMMANDS.join(', ')}`)
   if (!(CONTROL_COMMANDS as readonly string[]).includes(cmd)) throw new UsageError(`unknown ctl command "${cmd}"; use one of ${CONTROL_COMMANDS.join(', ')}`)
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`)
   if (instance !== undefined && (cmd === 'status' || cmd === 'watch' || cmd === 'reload')) throw new UsageError(`ctl ${cmd} takes no instance name`)
+  const simulate = simulateOptions(cmd, values)
   const path = (values.socket as string | undefined) ?? defaultControlSocket(configTarget())
   // Windows: the agent admits only requests carrying the token it wrote at start (control/token.ts).
   const tokenFile = process.platform === 'win32' ? platformRuntime('win32').tokenFile : undefined
@@ -215,7 +235,7 @@ async function cmdCtl(args: string[], io: Out): Promise<number> {
     }, ac.signal, token)
     return 0
   }
-  const res = await request(path, { cmd: cmd as ControlCommand, instance }, undefined, token)
+  const res = await request(path, { cmd: cmd as ControlCommand, instance, ...simulate }, undefined, token)
   if (values.json) {
     io.out(JSON.stringify(res))
     return res.ok ? 0 : 1

@@ -20,7 +20,7 @@ export function formatInstances(list: InstanceStatus[], now = Date.now()): strin
     rows.push([
       i.name,
       String(i.vrid),
-      i.state.toUpperCase() + (i.takeover ? ' (takeover)' : '') + (i.paused ? ' (paused)' : ''),
+      i.state.toUpperCase() + (i.takeover ? ' (takeover)' : '') + (i.paused ? ' (paused)' : '') + (i.simulatedFailure ? ' (simulated)' : ''),
       `${i.basePriority}/${i.effectivePriority}`,
       i.masterAddress ? `${i.masterAddress}${i.masterPriority !== undefined ? ` (${i.masterPriority})` : ''}` : '-',
       i.vipsHeld.length > 0 ? i.vipsHeld.join(',') : '-',

@@ -7,7 +7,11 @@
  * `reload` re-reads the agent's config file; its result is reload/plan.ts's ReloadResult:
  * {"kept":[names],"added":[],"removed":[],"restarted":[],"updated":[],"notApplied":["controlSocket: ... needs an agent restart; ..."]}.
  */
-export const CONTROL_COMMANDS = ['status', 'watch', 'takeover', 'release', 'pause', 'resume', 'reload'] as const
+/**
+ * `simulate-failure` takes {"instance":"vip1","durationMs":30000} (1000..600000) or {"instance":"vip1","cancel":true};
+ * its result is the instance's status, with `simulatedFailure: { until, durationMs, startedAt }` while it runs.
+ */
+export const CONTROL_COMMANDS = ['status', 'watch', 'takeover', 'release', 'pause', 'resume', 'reload', 'simulate-failure'] as const
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number]
 
 export interface ControlRequest {
@@ -16,6 +20,10 @@ export interface ControlRequest {
   instance?: string
   /** The control token (control/token.ts): required where the server has one (Windows). */
   token?: string
+  /** simulate-failure: how long, in ms. */
+  durationMs?: number
+  /** simulate-failure: end the running one now. */
+  cancel?: boolean
 }
 
 export type ControlResponse =
@@ -37,7 +45,17 @@ export function parseRequest(line: string): ControlRequest {
   if (o.instance !== undefined && typeof o.instance !== 'string') throw new Error('"instance" must be a string')
   if (o.id !== undefined && typeof o.id !== 'number' && typeof o.id !== 'string') throw new Error('"id" must be a number or string')
   if (o.token !== undefined && typeof o.token !== 'string') throw new Error('"token" must be a string')
-  return { id: o.id as number | string | undefined, cmd: o.cmd as ControlCommand, instance: o.instance as string | undefined, token: o.token as string | undefined }
+  if (o.durationMs !== undefined && typeof o.durationMs !== 'number') throw new Error('"durationMs" must be a number of milliseconds')
+  if (o.cancel !== undefined && typeof o.cancel !== 'boolean') throw new Error('"cancel" must be true or false')
+  if ((o.durationMs !== undefined || o.cancel !== undefined) && o.cmd !== 'simulate-failure') throw new Error(`"durationMs" and "cancel" belong to simulate-failure, not ${o.cmd}`)
+  return {
+    id: o.id as number | string | undefined,
+    cmd: o.cmd as ControlCommand,
+    instance: o.instance as string | undefined,
+    token: o.token as string | undefined,
+    ...(o.durationMs !== undefined ? { durationMs: o.durationMs as number } : {}),
+    ...(o.cancel !== undefined ? { cancel: o.cancel as boolean } : {})
+  }
 }
 
 /** Splits a stream into lines, bounded so a misbehaving peer cannot grow memory forever. */

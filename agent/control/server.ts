@@ -148,6 +148,9 @@ export class ControlServer {
           )
           return
         }
+        if (req.cmd === 'simulate-failure') {
+          return send({ id: req.id, ok: true, result: this.agent.simulateFailure(req.instance, { durationMs: req.durationMs, cancel: req.cancel }) } satisfies ControlResponse)
+        }
         const result = this.agent.command(req.cmd as AdminCommand, req.instance)
         return send({ id: req.id, ok: true, result } satisfies ControlResponse)
       } catch (err) {

@@ -38,6 +38,9 @@ async function apply(w: World, input: Input, c: ConformanceCase): Promise<void> 
     w.inst.setHealth({ effectivePriority: h.priority ?? w.inst.cfg.priority, fault: h.fault ?? false, reason: h.reason ?? 'given by the case' })
   } else if ('admin' in input) {
     w.inst.admin(input.admin)
+  } else if ('simulate' in input) {
+    if (input.simulate === 'cancel') w.inst.cancelSimulatedFailure()
+    else w.inst.simulateFailure(input.simulate)
   } else if ('stop' in input) {
     await w.inst.stop()
   } else if ('hour' in input) {

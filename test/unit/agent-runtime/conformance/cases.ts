@@ -8,6 +8,7 @@
  *   priority 100: Skew_Time = floor(156 * 10 / 256) cs = 60 ms, Master_Down_Interval = 360 ms
  *   priority 100, master interval 200 ms: Skew_Time = 120 ms, Master_Down_Interval = 720 ms
  */
+import { expect } from 'vitest'
 import type { ConformanceCase } from './table'
 import { VIP } from './world'
 
@@ -117,6 +118,43 @@ export const CASES: ConformanceCase[] = [
       { in: { health: { fault: true, reason: 'script chk failing' } }, out: ['360 advert 0', '360 state master->fault', '360 notify FAULT', `360 vip- ${VIP}`] },
       { in: { advance: 5000 }, out: [] },
       { in: { health: { fault: false, reason: 'all tracked checks ok' } }, out: ['5360 state fault->backup', '5360 notify BACKUP'] }
+    ]
+  },
+  // Simulate Failure (issue 12): the same steps as the tracked-check fault above, by the same path.
+  {
+    name: 'a simulated failure of a master resigns exactly as a failing weight-0 check does, and recovers by itself when its time runs out',
+    why: 'FCM Simulate Failure: the tracked-check fault path (RFC 5798 §6.4.3 priority 0 on leaving Master), for a bounded time',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 360 }, out: master(360) },
+      { in: { simulate: 5000 }, out: ['360 advert 0', '360 state master->fault', '360 notify FAULT', `360 vip- ${VIP}`], status: { state: 'fault', fault: true, vipsHeld: [], simulatedFailure: { durationMs: 5000 } } },
+      { in: { advance: 4999 }, out: [] },
+      { in: { advance: 1 }, out: ['5360 state fault->backup', '5360 notify BACKUP'], status: { state: 'backup', fault: false, health: 'no tracked checks' } },
+      // Nobody else is master: the instance takes the role again after Master_Down_Interval.
+      { in: { advance: 360 }, out: master(5720) }
+    ]
+  },
+  {
+    name: 'a simulated failure cancelled early clears the fault at once',
+    why: 'FCM Simulate Failure, ended by the admin (ctl simulate-failure --cancel)',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { advance: 360 }, out: master(360) },
+      { in: { simulate: 60_000 }, out: ['360 advert 0', '360 state master->fault', '360 notify FAULT', `360 vip- ${VIP}`] },
+      { in: { advance: 1000 }, out: [] },
+      { in: { simulate: 'cancel' }, out: ['1360 state fault->backup', '1360 notify BACKUP'] },
+      { in: { advance: 360 }, out: master(1720) }
+    ]
+  },
+  {
+    name: 'a tracked check that fails during a simulated failure keeps the instance in Fault when the window ends',
+    why: 'the simulation only lays a fault over the tracked checks; a real failure is never hidden nor cleared by it',
+    steps: [
+      { in: { start: null }, out: backupAtStart },
+      { in: { simulate: 2000 }, out: ['0 state backup->fault', '0 notify FAULT'] },
+      { in: { health: { fault: true, reason: 'script chk failing' } }, out: [], status: { health: expect.stringMatching(/^simulated failure until .*; also script chk failing$/) as unknown as string } },
+      { in: { advance: 2000 }, out: [], status: { state: 'fault', health: 'script chk failing' } },
+      { in: { health: { fault: false, reason: 'all tracked checks ok' } }, out: ['2000 state fault->backup', '2000 notify BACKUP'] }
     ]
   },
   {

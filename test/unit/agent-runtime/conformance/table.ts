@@ -33,6 +33,8 @@ export type Input =
   | { health: HealthInput }
   | { admin: 'takeover' | 'release' | 'pause' | 'resume' }
   | { stop: true }
+  /** Simulate Failure (ctl simulate-failure) for this many ms, or end it early. */
+  | { simulate: number | 'cancel' }
   /** Set the node's local hour (the failback window's clock); it takes effect at the next input the instance handles. */
   | { hour: number }
 
