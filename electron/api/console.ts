@@ -1,7 +1,7 @@
 // The contract of the console (issue 12, "Live state, never stale" and "Actions"): the live
 // state of a cluster as the agents report it (roles, nodes, alerts), the event that carries it
 // on every change, and the actions an admin takes on a running cluster (Move, Pause, Resume,
-// Stop/Start Cluster Service). Browser-safe: zod only. Spread into the API table (contract.ts,
+// Simulate Failure, Stop/Start Cluster Service). Browser-safe: zod only. Spread into the API table (contract.ts,
 // names.ts); implemented in electron/backend/live/.
 import { z } from 'zod'
 import { ClusterIdSchema, ClusterNodeNameSchema, RoleNameSchema } from './cluster'
@@ -135,6 +135,39 @@ export const MoveResultSchema = z.object({
   message: text('message', 'message')
 })
 
+/**
+ * The bounds of a simulated failure: the agent's (agent/track/simulated-failure.ts, which checks
+ * them again on the node; a unit test keeps the two equal). Restated because the renderer's build
+ * cannot reach the agent's sources.
+ */
+export const SIMULATE_FAILURE_MIN_MS = 1000
+export const SIMULATE_FAILURE_MAX_MS = 600_000
+
+/** Simulate Failure of a role's owner for a while (1 s to 10 min), as FCM offers it: a failover drill. */
+export const SimulateFailureRequestSchema = z
+  .object({
+    ...ClusterRef,
+    role: RoleNameSchema,
+    durationMs: z.number().int().min(SIMULATE_FAILURE_MIN_MS).max(SIMULATE_FAILURE_MAX_MS)
+  })
+  .strict()
+
+export const SimulateFailureResultSchema = z.object({
+  role: RoleNameSchema,
+  /** The owner whose agent behaves as if its health check failed until `recoversAt`. */
+  failedNode: ClusterNodeNameSchema,
+  /** Who took the role over, by the real failover path. */
+  newOwner: ClusterNodeNameSchema,
+  /** Time without a VIP holder, as Move measures it (the agents' own transition times); null when not measurable. */
+  outageMs: z.number().nullable(),
+  measuredBy: text('message', 'measuredBy'),
+  /** When the failed node's simulated failure ends (its own clock); it then rejoins as a backup. */
+  recoversAt: At,
+  /** What happens when the window ends: the role's failback policy, in words. */
+  failback: text('message', 'failback'),
+  message: text('message', 'message')
+})
+
 export const PauseRequestSchema = z.object({ ...ClusterRef, node: ClusterNodeNameSchema, drain: z.boolean() }).strict()
 export const ResumeRequestSchema = z.object({ ...ClusterRef, node: ClusterNodeNameSchema, failback: z.boolean() }).strict()
 export const NodeServiceRequestSchema = z.object({ ...ClusterRef, node: ClusterNodeNameSchema, action: z.enum(['stop', 'start']) }).strict()
@@ -156,6 +189,8 @@ export const consoleMethods = {
   'clusters.state': { input: ClusterIdInput, output: ClusterStateSchema },
   /** Planned switchover of a role (the agents' takeover, then release: nothing pinned). */
   'clusters.move': { input: MoveRequestSchema, output: MoveResultSchema },
+  /** Simulate Failure of a role's owner: its agent acts as if its health check failed for a while; the role fails over by the real path. */
+  'clusters.simulateFailure': { input: SimulateFailureRequestSchema, output: SimulateFailureResultSchema },
   /** Pause a node: with drain, its roles move away first; the node stays out until Resume. */
   'clusters.pauseNode': { input: PauseRequestSchema, output: NodeActionResultSchema },
   /** Resume a paused node; with failback, the roles that prefer it move back to it. */
@@ -182,3 +217,5 @@ export type ClusterState = z.infer<typeof ClusterStateSchema>
 export type MoveRequest = z.infer<typeof MoveRequestSchema>
 export type MoveResult = z.infer<typeof MoveResultSchema>
 export type NodeActionResult = z.infer<typeof NodeActionResultSchema>
+export type SimulateFailureRequest = z.infer<typeof SimulateFailureRequestSchema>
+export type SimulateFailureResult = z.infer<typeof SimulateFailureResultSchema>

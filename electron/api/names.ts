@@ -37,6 +37,7 @@ export const apiMethodNames = [
   'reachability.stop',
   'clusters.state',
   'clusters.move',
+  'clusters.simulateFailure',
   'clusters.pauseNode',
   'clusters.resumeNode',
   'clusters.nodeService',

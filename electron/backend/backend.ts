@@ -280,6 +280,8 @@ export function createBackend(opts: BackendOptions): Backend {
     // Each action is also an event of its cluster (its result, or its error naming the node).
     'clusters.move': ({ clusterId, role, to }) =>
       recordedAction(clusterEvents, { clusterId, what: `Move role ${role}${to ? ` to ${to}` : ' (best possible node)'}`, role }, () => consoleActions.move(clusterId, role, to), (r) => ({ message: r.message })),
+    'clusters.simulateFailure': ({ clusterId, role, durationMs }) =>
+      recordedAction(clusterEvents, { clusterId, what: `Simulate failure of role ${role}'s owner for ${durationMs / 1000} s`, role }, () => consoleActions.simulateFailure(clusterId, role, durationMs), (r) => ({ message: r.message })),
     'clusters.pauseNode': ({ clusterId, node, drain }) =>
       recordedAction(clusterEvents, { clusterId, what: `Pause node ${node}${drain ? ' (drain roles)' : ' (do not drain)'}`, node }, () => consoleActions.pause(clusterId, node, drain), nodeActionOutcome),
     'clusters.resumeNode': ({ clusterId, node, failback }) =>

@@ -1,5 +1,6 @@
 // The admin commands the console sends to one node's agent, as root over SSH:
-// `havip-agent ctl takeover|release|pause|resume [ROLE] --json`. The agent answers with the
+// `havip-agent ctl takeover|release|pause|resume [ROLE] --json`, and
+// `ctl simulate-failure ROLE --duration-ms N|--cancel --json`. The agent answers with the
 // status of the instances it acted on; a refusal ("cannot take over vip1: it is in state
 // maintenance (paused: run "ctl resume" first)") comes back as an error naming the node.
 import { ApiException, apiError } from '../../api/errors'
@@ -8,7 +9,7 @@ import { AGENT, NODE_LINK } from '../deploy/layout'
 import type { SshSession } from '../ssh/session'
 import { parseFeedLine, type AgentInstanceReport, type AgentStatusReport } from './agent-report'
 
-export type AdminCommand = 'takeover' | 'release' | 'pause' | 'resume'
+export type AdminCommand = 'takeover' | 'release' | 'pause' | 'resume' | 'simulate-failure'
 
 const ROLE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,31}$/
 
@@ -16,13 +17,27 @@ const HINTS: Record<AdminCommand, string> = {
   takeover: 'Check the node in the console (it must be Up, not paused, not in fault), then try again.',
   release: 'Check that the agent runs on that node (Start Cluster Service), then run Move again.',
   pause: 'Check that the agent runs on that node (Start Cluster Service), then try again.',
-  resume: 'Check that the agent runs on that node (Start Cluster Service), then try again.'
+  resume: 'Check that the agent runs on that node (Start Cluster Service), then try again.',
+  'simulate-failure': 'Check the node in the console (it must be Up and hold the role, not paused nor in fault); its agent must be this version or newer (older agents lack simulate-failure: upgrade the cluster).'
+}
+
+/** simulate-failure's options: a whole number of ms (the API checked its bounds; the agent checks them again), or cancel. */
+export interface SimulateOptions {
+  durationMs?: number
+  cancel?: boolean
+}
+
+function simulateArgs(o: SimulateOptions): string[] {
+  if (o.cancel) return ['--cancel']
+  if (o.durationMs === undefined) return []
+  if (!Number.isInteger(o.durationMs)) throw new ApiException(apiError('invalid-input', 'The duration must be a whole number of milliseconds.', { field: 'durationMs' }))
+  return ['--duration-ms', String(o.durationMs)]
 }
 
 /** Runs one admin command; resolves with the instances it acted on, as the agent reports them. */
-export async function agentCommand(session: SshSession, node: string, cmd: AdminCommand, role?: string): Promise<AgentInstanceReport[]> {
+export async function agentCommand(session: SshSession, node: string, cmd: AdminCommand, role?: string, options: SimulateOptions = {}): Promise<AgentInstanceReport[]> {
   if (role !== undefined && !ROLE_NAME.test(role)) throw new ApiException(apiError('invalid-input', `"${role.slice(0, 40)}" is not a role name.`, { field: 'role' }))
-  const argv = [NODE_LINK, AGENT, 'ctl', cmd, ...(role !== undefined ? [role] : []), '--json']
+  const argv = [NODE_LINK, AGENT, 'ctl', cmd, ...(role !== undefined ? [role] : []), ...simulateArgs(options), '--json']
   const r = await session.exec(argv, { sudo: true, timeoutMs: 30_000 })
   const line = r.stdout.trim().split('\n').pop() ?? ''
   let reply: { ok?: unknown; error?: unknown; result?: unknown } | undefined

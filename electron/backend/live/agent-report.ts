@@ -24,7 +24,9 @@ const InstanceSchema = z
     paused: z.boolean().optional(),
     takeover: z.boolean().optional(),
     fault: z.boolean().optional(),
-    preemptWindow: z.object({ open: z.boolean() }).passthrough().optional()
+    preemptWindow: z.object({ open: z.boolean() }).passthrough().optional(),
+    /** While `ctl simulate-failure` runs: its end on the node's clock. */
+    simulatedFailure: z.object({ until: z.string().max(64) }).passthrough().optional()
   })
   .passthrough()
 

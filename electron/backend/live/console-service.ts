@@ -1,12 +1,13 @@
-// The console's methods (clusters.state, move, pauseNode, resumeNode, nodeService) over the live
+// The console's methods (clusters.state, move, simulateFailure, pauseNode, resumeNode, nodeService) over the live
 // state service. Actions on one cluster run one at a time: two moves at once would each wait for
 // a state the other changes.
-import type { ClusterState, MoveResult, NodeActionResult } from '../../api/console'
+import type { ClusterState, MoveResult, NodeActionResult, SimulateFailureResult } from '../../api/console'
 import { ApiException, apiError } from '../../api/errors'
 import type { ClusterWatch } from './cluster-watch'
 import type { LiveStateService } from './live-state-service'
 import { moveRole } from './move-role'
 import { nodeService, pauseNode, resumeNode, type ServiceControl } from './node-actions'
+import { simulateFailure } from './simulate-failure'
 
 export class ConsoleService {
   private readonly queues = new Map<string, Promise<unknown>>()
@@ -19,6 +20,10 @@ export class ConsoleService {
 
   move(clusterId: string, role: string, to?: string): Promise<MoveResult> {
     return this.serial(clusterId, (w) => moveRole(w, role, to))
+  }
+
+  simulateFailure(clusterId: string, role: string, durationMs: number): Promise<SimulateFailureResult> {
+    return this.serial(clusterId, (w) => simulateFailure(w, role, durationMs))
   }
 
   pause(clusterId: string, node: string, drain: boolean): Promise<NodeActionResult> {

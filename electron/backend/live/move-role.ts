@@ -16,7 +16,7 @@ import type { ClusterWatch } from './cluster-watch'
 /** How long the console waits to see the new owner alone after the takeover. */
 const CONFIRM_MS = 15_000
 
-function roleOf(def: ClusterDefinition, name: string): Role {
+export function roleOf(def: ClusterDefinition, name: string): Role {
   const r = def.roles.find((x) => x.name === name)
   if (!r) {
     throw new ApiException(

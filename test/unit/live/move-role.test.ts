@@ -5,53 +5,11 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { ClusterDefinition } from '../../../electron/api/cluster'
-import { ApiException } from '../../../electron/api/errors'
-import { parseFeedLine } from '../../../electron/backend/live/agent-report'
-import { computeState, noMasterGraceMs } from '../../../electron/backend/live/cluster-state-model'
-import type { ClusterWatch } from '../../../electron/backend/live/cluster-watch'
 import { bestPossibleNode, measureOutage, moveRole } from '../../../electron/backend/live/move-role'
-import { emptyObservation, observe, type NodeObservation } from '../../../electron/backend/live/node-observation'
-import { definition, edited, line, recorded } from './recorded'
-
-const T0 = Date.parse('2026-12-01T22:07:30.000Z')
-
-function watchOf(statuses: Record<string, unknown>, def: ClusterDefinition = definition): { w: ClusterWatch; sessions: string[] } {
-  const obs = new Map<string, NodeObservation>()
-  for (const n of def.nodes) {
-    const o = emptyObservation()
-    const p = statuses[n.name] ? parseFeedLine(line(statuses[n.name])) : undefined
-    if (p?.kind === 'status') observe(o, { kind: 'status', status: p.status, at: T0 })
-    if (statuses[n.name] === 'down') observe(o, { kind: 'agent-down', why: 'no havip-agent is listening', at: T0 })
-    obs.set(n.name, o)
-  }
-  const sessions: string[] = []
-  const snapshot = () => {
-    const c = computeState({ definition: def, observations: obs, generationMismatch: new Set(), noMasterSince: new Map(), now: T0 }, (a) => noMasterGraceMs(a, 5000))
-    return { clusterId: def.id, name: def.name, generation: def.generation, at: new Date(T0).toISOString(), revision: 1, roles: c.roles, nodes: c.nodes, alerts: [] }
-  }
-  const w = {
-    definition: def,
-    snapshot,
-    observation: (n: string) => obs.get(n),
-    sessionOf: async (n: string) => {
-      sessions.push(n)
-      throw new Error(`test: no session to ${n}`)
-    }
-  } as unknown as ClusterWatch
-  return { w, sessions }
-}
+import { definition, edited, recorded } from './recorded'
+import { refusal, watchOf } from './recorded-watch'
 
 const n3Backup = edited(recorded.statusSteady.n2, (i) => { i.effectivePriority = 50; i.basePriority = 50; i.primaryAddress = '198.51.100.13' })
-
-async function refusal(p: Promise<unknown>): Promise<{ kind: string; message: string; hint?: string }> {
-  try {
-    await p
-  } catch (err) {
-    if (err instanceof ApiException) return err.error
-    throw err
-  }
-  throw new Error('expected a refusal')
-}
 
 describe('move: choosing and refusing', () => {
   it('Best Possible Node is the highest effective priority among Up nodes that do not hold the role', () => {
