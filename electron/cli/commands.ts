@@ -106,6 +106,14 @@ export const COMMANDS: CommandSpec[] = [
     available: true
   },
   {
+    words: ['simulate-failure'],
+    usage: 'simulate-failure ROLE [--for 30s] [--cluster NAME]',
+    summary: "Simulate Failure of a role's owner (a failover drill): its agent acts as if its health check failed for --for (1s..10m, default 30s); prints the new owner and the outage",
+    options: { '--for': { value: true }, '--cluster': { value: true } },
+    positionals: [1, 1],
+    available: true
+  },
+  {
     words: ['pause'],
     usage: 'pause NODE [--no-drain] [--cluster NAME]',
     summary: 'Pause a node: its roles move away first (unless --no-drain), and it takes none until resumed',

@@ -1,13 +1,13 @@
-// `havip status|move|pause|resume|service`: the console from the terminal. The cluster is
+// `havip status|move|simulate-failure|pause|resume|service`: the console from the terminal. The cluster is
 // named by --cluster (or the status argument), or is the only one this data directory knows.
 // Exit 2 when the cluster needs attention (status: a role not Online, a node not Up, a raised
 // alert; resume: a role that could not fail back), 1 on an error of use or connection.
-import type { ClusterState, NodeActionResult } from '../api/console'
+import { SIMULATE_FAILURE_MAX_MS, SIMULATE_FAILURE_MIN_MS, type ClusterState, type NodeActionResult } from '../api/console'
 import type { KnownCluster } from '../api/cluster'
 import { optionValue, UsageError } from './args'
 import type { ClusterCommandEnv } from './cluster-command'
 import { clusterNamed } from './cluster-command'
-import { formatClusterState, formatMove, formatNodeAction, stateNeedsAttention } from './console-format'
+import { formatClusterState, formatMove, formatNodeAction, formatSimulateFailure, stateNeedsAttention } from './console-format'
 import { EXIT_FAILED, EXIT_OK, type Output } from './output'
 
 export interface ConsoleCommandEnv extends ClusterCommandEnv {
@@ -64,6 +64,35 @@ export async function runMove(env: ConsoleCommandEnv): Promise<number> {
   const r = await call('clusters.move', { clusterId: k.id, role: args[0]!, ...(to ? { to } : {}) })
   if (out.json) out.resultJson(r)
   else out.result(formatMove(r))
+  return EXIT_OK
+}
+
+/** Default length of a drill: long enough to watch the failover, short enough to be a drill. */
+export const DEFAULT_SIMULATE_FOR = '30s'
+
+/** "30s", "1m", "1500ms", "2m30s" -> ms; a bare number is seconds. Bounds as the agent's (1 s..10 min). */
+export function parseDrillDuration(text: string): number {
+  const t = text.trim()
+  let ms = 0
+  if (/^\d+(\.\d+)?$/.test(t)) ms = Number(t) * 1000
+  else {
+    const parts = /^(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$/.exec(t)
+    if (!parts || t === '') throw new UsageError(`--for ${text}: give a duration like 30s, 2m, 1m30s or 1500ms.`)
+    ms = Number(parts[1] ?? 0) * 60_000 + Number(parts[2] ?? 0) * 1000 + Number(parts[3] ?? 0)
+  }
+  ms = Math.round(ms)
+  if (ms < SIMULATE_FAILURE_MIN_MS || ms > SIMULATE_FAILURE_MAX_MS) throw new UsageError(`--for ${text}: a simulated failure lasts from 1s to 10m; for longer maintenance pause the node instead.`)
+  return ms
+}
+
+export async function runSimulateFailure(env: ConsoleCommandEnv): Promise<number> {
+  const { call, out, parsed, args } = env
+  const durationMs = parseDrillDuration(optionValue(parsed, '--for') ?? DEFAULT_SIMULATE_FOR)
+  const k = await theCluster(env)
+  out.progress(`simulating a failure of the owner of ${args[0]} (cluster ${k.name}) for ${durationMs / 1000} s: the role fails over now`)
+  const r = await call('clusters.simulateFailure', { clusterId: k.id, role: args[0]!, durationMs })
+  if (out.json) out.resultJson(r)
+  else out.result(formatSimulateFailure(r))
   return EXIT_OK
 }
 

@@ -1,6 +1,6 @@
 // How `havip status|move|pause|resume|service` print for a person (--json prints the API's own
 // values instead).
-import type { ClusterState, MoveResult, NodeActionResult } from '../api/console'
+import type { ClusterState, MoveResult, NodeActionResult, SimulateFailureResult } from '../api/console'
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
@@ -63,6 +63,14 @@ export function formatClusterState(s: ClusterState, now = Date.parse(s.at)): str
 
 export function formatMove(m: MoveResult): string {
   return `${m.message}\n  outage: ${m.outageMs === null ? 'not measured' : `${m.outageMs} ms`} (${m.measuredBy})`
+}
+
+export function formatSimulateFailure(r: SimulateFailureResult): string {
+  return [
+    `Simulated failure of ${r.failedNode}: role ${r.role} failed over to ${r.newOwner}.`,
+    `  outage: ${r.outageMs === null ? 'not measured' : `${r.outageMs} ms`} (${r.measuredBy})`,
+    `  ${r.failedNode} recovers at ${r.recoversAt}; ${r.failback}.`
+  ].join('\n')
 }
 
 export function formatNodeAction(r: NodeActionResult): string {

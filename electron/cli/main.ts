@@ -11,7 +11,7 @@ import { COMMANDS, findCommand, helpText, type CommandSpec } from './commands'
 import { runClusterConnect, runClusterExport, runClusterList, runClusterShow } from './cluster-command'
 import { runAddNode, runDestroy, runEvict, runRole, runRollback } from './cluster-change-commands'
 import { runClusterCreate } from './cluster-create-command'
-import { runMove, runPause, runResume, runService, runStatus } from './console-command'
+import { runMove, runPause, runResume, runService, runSimulateFailure, runStatus } from './console-command'
 import { runValidate } from './validate-command'
 import { runEvents } from './events-command'
 import { EXIT_ERROR, EXIT_OK, makeOutput, reportError, type Output } from './output'
@@ -77,6 +77,8 @@ async function runCommand(cmd: CommandSpec, argv: string[], io: CliIo, out: Outp
         return await runStatus({ call, backend, parsed: p, out, env: io.env, args, ...(io.signal ? { signal: io.signal } : {}) })
       case 'move':
         return await runMove({ call, backend, parsed: p, out, env: io.env, args })
+      case 'simulate-failure':
+        return await runSimulateFailure({ call, backend, parsed: p, out, env: io.env, args })
       case 'pause':
         return await runPause({ call, backend, parsed: p, out, env: io.env, args })
       case 'resume':
