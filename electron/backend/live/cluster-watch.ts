@@ -102,6 +102,11 @@ export class ClusterWatch {
     })
   }
 
+  /** Resolves after `ms` on the watch's clock (an election settling). */
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => this.d.clock.setTimeout(resolve, ms))
+  }
+
   /** Waits (bounded) until every node has been heard from or given up on once. */
   firstWord(timeoutMs: number): Promise<void> {
     return this.until((s) => s.nodes.every((n) => n.state !== 'Unreachable' || n.problem !== 'not heard from yet: connecting'), timeoutMs, 'the first word of every node').then(

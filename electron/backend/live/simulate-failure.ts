@@ -16,6 +16,8 @@ import { cannotTake, measureOutage, roleOf } from './move-role'
 
 /** How long the console waits for another node to take the role (Master_Down_Interval is seconds at most). */
 export const NEW_OWNER_WAIT_MS = 15_000
+/** Beyond one advert interval, for the tie between equal backups to be settled and heard by the console. */
+const SETTLE_MARGIN_MS = 500
 
 const roleStateOn = (n: NodeLive, role: string): string => n.roles.find((r) => r.role === role)?.state ?? 'Unknown'
 
@@ -73,13 +75,14 @@ export async function simulateFailure(w: ClusterWatch, roleName: string, duratio
   const session = await w.sessionOf(failed)
   const [reply] = await agentCommand(session, failed, 'simulate-failure', roleName, { durationMs })
   const recoversAt = typeof reply?.simulatedFailure?.until === 'string' ? reply.simulatedFailure.until : new Date(Date.now() + durationMs).toISOString()
-  let after: ClusterState
+  const takenOver = (s: ClusterState): string | null => {
+    const r = s.roles.find((x) => x.name === roleName)
+    const f = s.nodes.find((n) => n.name === failed)
+    return r?.owner && r.owner !== failed && r.claimants.length === 1 && f && roleStateOn(f, roleName) !== 'Master' ? r.owner : null
+  }
+  let newOwner: string
   try {
-    after = await w.until((s) => {
-      const r = s.roles.find((x) => x.name === roleName)
-      const f = s.nodes.find((n) => n.name === failed)
-      return !!r?.owner && r.owner !== failed && r.claimants.length === 1 && !!f && roleStateOn(f, roleName) !== 'Master'
-    }, Math.min(NEW_OWNER_WAIT_MS, durationMs), `another node to take ${roleName} from ${failed}`)
+    newOwner = takenOver(await w.until((s) => takenOver(s) !== null, Math.min(NEW_OWNER_WAIT_MS, durationMs), `another node to take ${roleName} from ${failed}`))!
   } catch {
     // No failover seen: end the drill now rather than leave the role without owner for the whole window.
     const ended = await agentCommand(session, failed, 'simulate-failure', roleName, { cancel: true }).then(() => 'the simulated failure was cancelled', (err: Error) => `cancelling it failed too (${err.message})`)
@@ -91,7 +94,11 @@ export async function simulateFailure(w: ClusterWatch, roleName: string, duratio
       })
     )
   }
-  const newOwner = after.roles.find((r) => r.name === roleName)!.owner!
+  // Backups of equal priority all become master after the resignation's Skew_Time; the higher
+  // address wins the tie when they hear each other's adverts (RFC 5798 §6.4.3), within one advert
+  // interval. The first master the console sees may be the one that yields: report the settled one.
+  await w.wait(role.advertIntervalMs + SETTLE_MARGIN_MS)
+  newOwner = takenOver(w.snapshot()) ?? newOwner
   const { outageMs, measuredBy } = measureOutage(w, roleName, failed, newOwner)
   const failback = failbackAfter(role, failed, newOwner, failedPrio, priorityOn(before, newOwner, roleName))
   return {

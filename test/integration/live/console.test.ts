@@ -189,6 +189,47 @@ describe('console on a live 3-node cluster', () => {
     expect(await clientPings(VIP)).toBe(true)
   })
 
+  it('Simulate Failure of the owner for 4 s: the role fails over by the real path, the outage the agents report agrees with the client\'s pings, and failback "never" leaves it on the new owner after the window', async () => {
+    const owner = role(await until('one owner, every node Up', (x) => role(x).state === 'Online' && x.nodes.every((n) => n.state === 'Up'))).owner!
+    const agentStatus = async (n: string) => JSON.parse((await nodeExec(env.node(n), ['/opt/havip/node', '/opt/havip/current/havip-agent.cjs', 'ctl', 'status', '--json'])).stdout).result.instances[0]
+    let during: { state: string; health: string; simulatedFailure?: { until: string } } | undefined
+    const drill = await pingsDuring(async () => {
+      const r = await env.call('clusters.simulateFailure', { clusterId, role: 'vip1', durationMs: 4000 })
+      // Within the window: the failed node is in Fault, and says why (what the console shows).
+      during = await agentStatus(owner)
+      const inFault = await state()
+      expect({ owner: role(inFault).owner, failed: nodeOf(inFault, owner).roles[0]!.state, holders: await vipHolders() }).toEqual({ owner: r.newOwner, failed: 'Fault', holders: [r.newOwner] })
+      // The window ends by itself: the node rejoins as a backup...
+      await until(`${owner} back as a backup`, (x) => nodeOf(x, owner).roles[0]!.state === 'Backup', 20_000)
+      // ...and with failback "never" does not take the role back (longer than Master_Down_Interval, 3 x 1 s + skew).
+      await sleep(4500)
+      return r
+    })
+    const r = drill.result
+    console.log(`Simulate Failure of ${owner} for 4 s: ${drill.lost} of ${drill.sent} pings lost over the whole drill (10 ms apart: ~${drill.lost * 10} ms); agents: ${r.outageMs} ms (${r.measuredBy})`)
+    expect(r).toMatchObject({ role: 'vip1', failedNode: owner, failback: expect.stringMatching(/failback "never": .* stays on /) })
+    expect(r.newOwner).not.toBe(owner)
+    expect(during).toMatchObject({ state: 'fault', health: `simulated failure until ${r.recoversAt}`, simulatedFailure: { until: r.recoversAt } })
+    expect(r.outageMs).not.toBeNull()
+    expect(r.outageMs!).toBeGreaterThan(0) // a real failover (resign, then Skew_Time), not a planned handover
+    // The two measures of one outage agree: the pings lost (10 ms apart) over the whole drill, and the
+    // agents' transition times. One outage only: no second one at the window's end (no failback).
+    expect(Math.abs(drill.lost * 10 - r.outageMs!)).toBeLessThan(250)
+    const after = await state()
+    expect({ owner: role(after).owner, failed: nodeOf(after, owner).roles[0]!.state, holders: await vipHolders() }).toEqual({ owner: r.newOwner, failed: 'Backup', holders: [r.newOwner] })
+    expect((await agentStatus(owner)).simulatedFailure).toBeUndefined()
+
+    // A drill that would be a full outage is refused, naming the nodes: pause the others, then try.
+    const others = NODES.filter((n) => n !== r.newOwner)
+    for (const n of others) await env.call('clusters.pauseNode', { clusterId, node: n, drain: false })
+    try {
+      await expect(env.call('clusters.simulateFailure', { clusterId, role: 'vip1', durationMs: 4000 })).rejects.toThrow(new RegExp(`would be a full outage of role vip1 for 4 s: no other node can take it \\(${others[0]} is paused`))
+      expect(await vipHolders()).toEqual([r.newOwner])
+    } finally {
+      for (const n of others) await env.call('clusters.resumeNode', { clusterId, node: n, failback: false })
+    }
+  })
+
   it('a node whose SSH the app cannot reach goes Unreachable with its last-seen time (not its last state), and comes back Up', async () => {
     // A node that does not hold the role: with the owner unreachable the role is rightly Pending (unknown).
     const owner = role(await until('one owner', (x) => role(x).state === 'Online')).owner!

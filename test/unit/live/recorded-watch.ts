@@ -18,7 +18,8 @@ export const T0 = Date.parse('2026-12-01T22:07:30.000Z')
 /** One node's agent: answers one ctl argv with its JSON reply line; may set new statuses through `set`. */
 export type AgentStandIn = (node: string, argv: string[], set: (node: string, status: unknown) => void) => unknown
 
-export function watchOf(statuses: Record<string, unknown>, def: ClusterDefinition = definition, agents?: AgentStandIn): { w: ClusterWatch; sessions: string[]; commands: string[][] } {
+/** `onWait`: what the nodes do while the action waits on the watch's clock (an election settling). */
+export function watchOf(statuses: Record<string, unknown>, def: ClusterDefinition = definition, agents?: AgentStandIn, onWait?: (set: (node: string, status: unknown) => void) => void): { w: ClusterWatch; sessions: string[]; commands: string[][] } {
   const obs = new Map<string, NodeObservation>()
   const set = (node: string, status: unknown): void => {
     const o = emptyObservation()
@@ -43,6 +44,7 @@ export function watchOf(statuses: Record<string, unknown>, def: ClusterDefinitio
       if (ok(s)) return s
       throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`)
     },
+    wait: async () => onWait?.(set),
     sessionOf: async (n: string) => {
       sessions.push(n)
       if (!agents) throw new Error(`test: no session to ${n}`)

@@ -48,6 +48,20 @@ describe('simulate failure: the drill', () => {
     expect(r.message).toBe(`Simulated failure of n1: role vip1 failed over to n2; outage 620 ms. n1 recovers at ${UNTIL}; ${r.failback}.`)
   })
 
+  it('equal backups that both became master: the result names the one that won the tie once it settled, not the first seen', async () => {
+    const tieWonByN3 = (set: (node: string, status: unknown) => void): void => {
+      set('n2', edited(recorded.statusSteady.n2, (i) => { i.lastTransition = { from: 'master', to: 'backup', reason: 'advert from 198.51.100.13 with priority 100: equal to ours, and 198.51.100.13 > 198.51.100.12 wins the tie', at: '2026-12-01T22:07:30.900Z' } }))
+      set('n3', edited(recorded.statusSteady.n2, (i) => {
+        Object.assign(i, { state: 'master', primaryAddress: '198.51.100.13', vipsHeld: i.vips, holdsVips: true })
+        i.lastTransition = { from: 'backup', to: 'master', reason: 'master 198.51.100.11 resigned (priority 0 advert); skew time 340 ms passed', at: '2026-12-01T22:07:30.721Z' }
+      }))
+    }
+    const { w } = watchOf({ n1: recorded.statusSteady.n1, n2: recorded.statusSteady.n2, n3: n3Backup }, definition, failingOver, tieWonByN3)
+    const r = await simulateFailure(w, 'vip1', 5000)
+    expect(r).toMatchObject({ failedNode: 'n1', newOwner: 'n3', outageMs: 621 })
+    expect(r.message).toMatch(/failed over to n3; outage 621 ms/)
+  })
+
   it('a failover that does not come ends the drill at once, and says which node and what the nodes are doing', async () => {
     const stuck: AgentStandIn = (_node, argv) => ({ ok: true, result: argv.includes('--cancel') ? [] : [{ name: 'vip1', vrid: 177, state: 'fault', simulatedFailure: { until: UNTIL } }] })
     const { w, commands } = watchOf({ n1: recorded.statusSteady.n1, n2: recorded.statusSteady.n2, n3: n3Backup }, definition, stuck)
