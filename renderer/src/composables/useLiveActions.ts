@@ -1,11 +1,11 @@
 // The console's actions on a running cluster, as FCM has them (issue 12, "Actions"): on a role,
-// Move to the Best Possible Node or Select Node...; on a node, Pause (Drain Roles / Do Not
+// Move to the Best Possible Node or Select Node..., Simulate Failure... of its owner; on a node, Pause (Drain Roles / Do Not
 // Drain), Resume (Fail Roles Back / Do Not Fail Roles Back), Stop / Start Cluster Service.
 // Each asks first where it interrupts service, shows progress in the live-state store and ends
 // in its result (who holds the role now, the measured outage) or the error naming the node.
 import { api } from '../services/api'
 import { useDialogsStore } from '../stores/dialogs'
-import { moveBlocked, moveResultText, moveTargets, nodeActionBlocked, nodeActionText } from '../stores/live-state-model'
+import { drillDurationText, failoverTakers, moveBlocked, moveResultText, moveTargets, nodeActionBlocked, nodeActionText, simulateBlocked, simulateResultText } from '../stores/live-state-model'
 import { useLiveStateStore } from '../stores/live-state'
 import type { UiAction } from './useActions'
 
@@ -13,6 +13,7 @@ export function useLiveActions(): {
   roleActions: (role: string) => UiAction[]
   nodeActions: (node: string) => UiAction[]
   move: (role: string, to?: string) => Promise<void>
+  simulateFailure: (role: string, owner: string, durationMs: number) => Promise<void>
 } {
   const live = useLiveStateStore()
   const dialogs = useDialogsStore()
@@ -25,6 +26,15 @@ export function useLiveActions(): {
       const r = await api.call('clusters.move', { clusterId, role, ...(to ? { to } : {}) })
       return [moveResultText(r)]
     })
+  }
+
+  async function simulateFailure(role: string, owner: string, durationMs: number): Promise<void> {
+    const clusterId = live.clusterId
+    if (!clusterId) return
+    const d = drillDurationText(durationMs)
+    await live.runAction(`Simulate Failure of ${role}`, `${owner} acts as if its health check failed for ${d}; waiting for another node to take ${role}...`, async () =>
+      simulateResultText(await api.call('clusters.simulateFailure', { clusterId, role, durationMs }))
+    )
   }
 
   function roleActions(role: string): UiAction[] {
@@ -53,6 +63,17 @@ export function useLiveActions(): {
         icon: 'roles',
         disabledReason: blocked,
         run: () => void (live.movePick = { role, targets: moveTargets(s, role) })
+      },
+      {
+        id: 'live-simulate-failure',
+        label: 'Simulate Failure...',
+        icon: 'roles',
+        danger: true,
+        disabledReason: simulateBlocked(s, role),
+        run: () => {
+          const r = s.roles.find((x) => x.name === role)
+          if (r?.owner) live.simulatePick = { role, owner: r.owner, failback: r.failback, takers: failoverTakers(s, role) }
+        }
       }
     ]
   }
@@ -82,5 +103,5 @@ export function useLiveActions(): {
     ]
   }
 
-  return { roleActions, nodeActions, move }
+  return { roleActions, nodeActions, move, simulateFailure }
 }

@@ -1,7 +1,7 @@
 // The pure model behind the live console (issue 12, "Live state, never stale"): which snapshot
 // to keep, and how roles, nodes and alerts read in the Roles / Nodes views. No Vue, no DOM, so it
 // is unit-tested on its own (test/unit/renderer/live-state-model.test.ts).
-import type { Alert, ClusterState, MoveResult, NodeActionResult, NodeLive, NodeRoleState, RoleLive } from '@api/console'
+import type { Alert, ClusterState, MoveResult, NodeActionResult, NodeLive, NodeRoleState, RoleLive, SimulateFailureResult } from '@api/console'
 
 /**
  * Keep `incoming` over `current` only when it is newer: another cluster, a newer generation, or a
@@ -168,6 +168,42 @@ export function moveBlocked(state: ClusterState, role: string): string | undefin
   if (!state.roles.some((x) => x.name === role)) return `The role ${role} is not in this cluster.`
   if (moveTargets(state, role).length === 0) return 'No other node is Up to take the role: resume or start a node first.'
   return undefined
+}
+
+/** The lengths offered for a simulated failure (the API takes 1 s to 10 min). */
+export const DRILL_DURATIONS_MS = [5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000] as const
+
+/** "30 s", "2 min". */
+export function drillDurationText(ms: number): string {
+  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`
+}
+
+/** The nodes that could take a role from its owner now: Up, in Backup for it. */
+export function failoverTakers(state: ClusterState, role: string): string[] {
+  const r = state.roles.find((x) => x.name === role)
+  return state.nodes.filter((n) => n.name !== r?.owner && n.state === 'Up' && n.roles.find((x) => x.role === role)?.state === 'Backup').map((n) => n.name)
+}
+
+/** Why Simulate Failure cannot run now (undefined: it can): no owner to fail, or nobody to take over (a full outage). */
+export function simulateBlocked(state: ClusterState, role: string): string | undefined {
+  const r = state.roles.find((x) => x.name === role)
+  if (!r) return `The role ${role} is not in this cluster.`
+  if (r.state === 'Split') return `${role} is split (${r.claimants.join(' and ')} both claim it): restore the link between them first.`
+  if (!r.owner) return `${role} has no owner now (${r.state}): there is nothing to fail over.`
+  if (failoverTakers(state, role).length === 0) {
+    const others = state.nodes.filter((n) => n.name !== r.owner).map((n) => `${n.name} ${n.state}`).join(', ')
+    return `No other node can take ${role} (${others || 'the cluster has one node'}): the drill would be a full outage. Resume or start a node first.`
+  }
+  return undefined
+}
+
+/** The result of a Simulate Failure: who took the role, the measured outage, when the node recovers and what failback does. */
+export function simulateResultText(r: SimulateFailureResult): string[] {
+  const outage = r.outageMs === null ? 'outage not measurable' : `measured outage ${Math.round(r.outageMs)} ms`
+  return [
+    `${r.role} failed over from ${r.failedNode} to ${r.newOwner}; ${outage} (${r.measuredBy}).`,
+    `${r.failedNode} recovers at ${new Date(r.recoversAt).toLocaleTimeString()}; ${r.failback}.`
+  ]
 }
 
 /** Why a node action cannot run now (undefined: it can). */

@@ -23,6 +23,8 @@ export const useLiveStateStore = defineStore('live-state', () => {
   const action = ref<LiveActionStatus | null>(null)
   /** Move → Select Node...: the role and the nodes offered, while the picker is open. */
   const movePick = ref<{ role: string; targets: string[] } | null>(null)
+  /** Simulate Failure...: the role, its owner and failback policy, while the confirmation is open. */
+  const simulatePick = ref<{ role: string; owner: string; failback: string; takers: string[] } | null>(null)
   const now = ref(new Date())
   let off: (() => void) | null = null
   let tick: ReturnType<typeof setInterval> | null = null
@@ -74,5 +76,5 @@ export const useLiveStateStore = defineStore('live-state', () => {
   const nodes = computed(() => (state.value ? nodeRows(state.value, now.value) : []))
   const alerts = computed(() => (state.value ? alertRows(state.value) : []))
 
-  return { clusterId, state, loadError, action, movePick, roles, nodes, alerts, watch, stop, runAction, dismissAction: () => (action.value = null) }
+  return { clusterId, state, loadError, action, movePick, simulatePick, roles, nodes, alerts, watch, stop, runAction, dismissAction: () => (action.value = null) }
 })

@@ -43,9 +43,12 @@ async function vipHolders(): Promise<string[]> {
   return held
 }
 
-/** Pings the VIP from the lab client every 10 ms while `during` runs; how many were sent and lost. */
-async function pingsDuring<T>(during: () => Promise<T>): Promise<{ result: T; sent: number; lost: number }> {
-  const ping = clientSpawn(['ping', '-n', '-i', '0.01', '-W', '1', VIP])
+/**
+ * Pings the VIP from the lab client every 10 ms while `during` runs; how many were sent and lost,
+ * and every time the client went over 100 ms without a reply (ping -D stamps each reply): the outages as it saw them.
+ */
+async function pingsDuring<T>(during: () => Promise<T>): Promise<{ result: T; sent: number; lost: number; gapsMs: number[] }> {
+  const ping = clientSpawn(['ping', '-n', '-D', '-i', '0.01', '-W', '1', VIP])
   let out = ''
   ping.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   try {
@@ -55,7 +58,9 @@ async function pingsDuring<T>(during: () => Promise<T>): Promise<{ result: T; se
     await killSpawned(ping, 'SIGINT', 3000)
     const m = /(\d+) packets transmitted, (\d+) received/.exec(out)
     if (!m) throw new Error(`no ping summary: ${out.slice(-300)}`)
-    return { result, sent: Number(m[1]), lost: Number(m[1]) - Number(m[2]) }
+    const stamps = [...out.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((x) => Number(x[1]) * 1000)
+    const gapsMs = stamps.slice(1).map((t, i) => Math.round(t - stamps[i]!)).filter((gap) => gap > 100)
+    return { result, sent: Number(m[1]), lost: Number(m[1]) - Number(m[2]), gapsMs }
   } finally {
     await killSpawned(ping, 'SIGKILL', 500)
   }
@@ -206,15 +211,17 @@ describe('console on a live 3-node cluster', () => {
       return r
     })
     const r = drill.result
-    console.log(`Simulate Failure of ${owner} for 4 s: ${drill.lost} of ${drill.sent} pings lost over the whole drill (10 ms apart: ~${drill.lost * 10} ms); agents: ${r.outageMs} ms (${r.measuredBy})`)
+    console.log(`Simulate Failure of ${owner} for 4 s: ${drill.lost} of ${drill.sent} pings lost over the whole drill; times without a reply over 100 ms: ${drill.gapsMs.join(', ') || 'none'} ms; agents: ${r.outageMs} ms (${r.measuredBy})`)
     expect(r).toMatchObject({ role: 'vip1', failedNode: owner, failback: expect.stringMatching(/failback "never": .* stays on /) })
     expect(r.newOwner).not.toBe(owner)
     expect(during).toMatchObject({ state: 'fault', health: `simulated failure until ${r.recoversAt}`, simulatedFailure: { until: r.recoversAt } })
     expect(r.outageMs).not.toBeNull()
     expect(r.outageMs!).toBeGreaterThan(0) // a real failover (resign, then Skew_Time), not a planned handover
-    // The two measures of one outage agree: the pings lost (10 ms apart) over the whole drill, and the
-    // agents' transition times. One outage only: no second one at the window's end (no failback).
-    expect(Math.abs(drill.lost * 10 - r.outageMs!)).toBeLessThan(250)
+    // The two measures of one outage agree: the longest time the client went without a reply over the
+    // whole drill (pings 10 ms apart), and the agents' transition times. It is the only outage: the
+    // window's end caused none (no failback). Tolerance: a few ping intervals on a loaded 2-core machine.
+    expect(drill.gapsMs).toHaveLength(1)
+    expect(Math.abs(drill.gapsMs[0]! - r.outageMs!)).toBeLessThan(150)
     const after = await state()
     expect({ owner: role(after).owner, failed: nodeOf(after, owner).roles[0]!.state, holders: await vipHolders() }).toEqual({ owner: r.newOwner, failed: 'Backup', holders: [r.newOwner] })
     expect((await agentStatus(owner)).simulatedFailure).toBeUndefined()

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest'
 import type { ClusterState, NodeLive } from '../../../electron/api/console'
 import {
   alertRows,
+  drillDurationText,
+  failoverTakers,
   moveBlocked,
   moveResultText,
   moveTargets,
@@ -12,7 +14,9 @@ import {
   nodeActionBlocked,
   nodeActionText,
   nodeRows,
-  roleRows
+  roleRows,
+  simulateBlocked,
+  simulateResultText
 } from '../../../renderer/src/stores/live-state-model'
 
 const NOW = new Date('2026-12-01T23:00:00Z')
@@ -130,5 +134,27 @@ describe('action guards and results', () => {
     expect(moveResultText({ ...m, outageMs: null, from: null })).toBe('web is now on n2; outage not measurable (agent clocks).')
     const lines = nodeActionText({ node: 'n1', nodeState: 'Paused', moves: [m], message: 'Paused.', warnings: [{ kind: 'command-failed', message: 'db could not move', hint: 'Move it by hand.' }] })
     expect(lines).toEqual(['Paused. n1 is now Paused.', moveResultText(m), 'Warning: db could not move Move it by hand.'])
+  })
+})
+
+describe('Simulate Failure', () => {
+  it('is offered when the role has an owner and another Up node in Backup can take it; otherwise says why (a full outage)', () => {
+    expect(failoverTakers(snapshot(), 'web')).toEqual(['n2'])
+    expect(simulateBlocked(snapshot(), 'web')).toBeUndefined()
+    const alone = snapshot({ nodes: [node('n1', 'Up', 'Master'), node('n2', 'Paused'), node('n3', 'Down')] })
+    expect(simulateBlocked(alone, 'web')).toBe('No other node can take web (n2 Paused, n3 Down): the drill would be a full outage. Resume or start a node first.')
+    const ownerless = snapshot({ roles: [{ ...snapshot().roles[0]!, state: 'Failed', owner: null, claimants: [] }] })
+    expect(simulateBlocked(ownerless, 'web')).toBe('web has no owner now (Failed): there is nothing to fail over.')
+    const split = snapshot({ roles: [{ ...snapshot().roles[0]!, state: 'Split', owner: null, claimants: ['n1', 'n2'] }] })
+    expect(simulateBlocked(split, 'web')).toMatch(/split \(n1 and n2 both claim it\)/)
+  })
+  it('reads the result: who took the role, the measured outage and how, when the node recovers and what failback does', () => {
+    const lines = simulateResultText({
+      role: 'web', failedNode: 'n1', newOwner: 'n2', outageMs: 612.4, measuredBy: 'agent clocks', recoversAt: '2026-12-01T23:00:30Z',
+      failback: 'failback "never": n1 rejoins as a backup and the role stays on n2 until someone moves it', message: 'unused'
+    })
+    expect(lines[0]).toBe('web failed over from n1 to n2; measured outage 612 ms (agent clocks).')
+    expect(lines[1]).toMatch(/^n1 recovers at .+; failback "never": n1 rejoins as a backup and the role stays on n2 until someone moves it\.$/)
+    expect([5000, 30_000, 120_000].map(drillDurationText)).toEqual(['5 s', '30 s', '2 min'])
   })
 })
