@@ -214,15 +214,19 @@ export class ClusterWatch {
   private scheduleReread(): void {
     if (this.stopped) return
     this.reread = this.d.clock.setTimeout(() => {
-      this.d.read(this.d.clusterId).then(
-        (r) => {
-          if (this.stopped) return
-          this.reading = r
-          this.syncFeeds()
-          this.recompute()
-        },
-        (err: Error) => this.d.log('warn', `reading cluster ${this.d.clusterId} again failed: ${err.message}`)
-      ).finally(() => this.scheduleReread())
+      this.readAgain().catch((err: Error) => this.d.log('warn', `reading cluster ${this.d.clusterId} again failed: ${err.message}`)).finally(() => this.scheduleReread())
     }, REREAD_MS)
+  }
+
+  /**
+   * Reads the definition from the nodes again now (it is read every minute anyway): for an action
+   * that must act on the current roles' settings (a failback policy changed a moment ago).
+   */
+  async readAgain(): Promise<void> {
+    const r = await this.d.read(this.d.clusterId)
+    if (this.stopped) return
+    this.reading = r
+    this.syncFeeds()
+    this.recompute()
   }
 }

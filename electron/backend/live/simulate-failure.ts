@@ -51,6 +51,8 @@ function refuse(message: string, hint: string, node?: string): never {
 }
 
 export async function simulateFailure(w: ClusterWatch, roleName: string, durationMs: number): Promise<SimulateFailureResult> {
+  // The failback policy the result states must be the one the agents run now, not the one read up to a minute ago.
+  await w.readAgain().catch(() => undefined)
   const role = roleOf(w.definition, roleName)
   const before = w.snapshot()
   const live = before.roles.find((r) => r.name === roleName)!

@@ -237,6 +237,31 @@ describe('console on a live 3-node cluster', () => {
     }
   })
 
+  it('Simulate Failure with failback "immediately": the preferred owner n1 takes the role back by itself once its window ends', async () => {
+    if (role(await state()).owner !== 'n1') await env.call('clusters.move', { clusterId, role: 'vip1', to: 'n1' })
+    const failback = (policy: 'never' | 'immediately') => env.run(() => env.call('clusters.setRole', { clusterId, role: 'vip1', changes: { failback: { policy } } }))
+    expect((await failback('immediately')).outcome).toBe('succeeded')
+    try {
+      const drill = await pingsDuring(async () => {
+        const r = await env.call('clusters.simulateFailure', { clusterId, role: 'vip1', durationMs: 3000 })
+        expect(role(await state()).owner).toBe(r.newOwner)
+        await until('n1 holding the role again', (x) => role(x).owner === 'n1' && role(x).claimants.length === 1, 20_000)
+        return r
+      })
+      const r = drill.result
+      console.log(`Simulate Failure of n1 for 3 s, failback immediately: times without a reply over 100 ms: ${drill.gapsMs.join(', ') || 'none'} ms; agents: ${r.outageMs} ms at the failover; ${r.failback}`)
+      expect(r).toMatchObject({ failedNode: 'n1', failback: expect.stringMatching(/^failback "immediately": n1 outranks n[23] \(\d+ > \d+\), so it takes the role back as soon as it recovers/) })
+      expect(r.newOwner).not.toBe('n1')
+      // The failover's outage as the client saw it agrees with the agents'; the failback is a preemption
+      // (n1 adds the VIP as it becomes master, the other drops it on hearing n1): no gap of its own expected.
+      expect(drill.gapsMs.length).toBeGreaterThanOrEqual(1)
+      expect(Math.abs(drill.gapsMs[0]! - r.outageMs!)).toBeLessThan(150)
+      expect(await vipHolders()).toEqual(['n1'])
+    } finally {
+      expect((await failback('never')).outcome).toBe('succeeded')
+    }
+  })
+
   it('a node whose SSH the app cannot reach goes Unreachable with its last-seen time (not its last state), and comes back Up', async () => {
     // A node that does not hold the role: with the owner unreachable the role is rightly Pending (unknown).
     const owner = role(await until('one owner', (x) => role(x).state === 'Online')).owner!

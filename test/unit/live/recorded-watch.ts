@@ -45,6 +45,7 @@ export function watchOf(statuses: Record<string, unknown>, def: ClusterDefinitio
       throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`)
     },
     wait: async () => onWait?.(set),
+    readAgain: async () => undefined,
     sessionOf: async (n: string) => {
       sessions.push(n)
       if (!agents) throw new Error(`test: no session to ${n}`)
