@@ -2,11 +2,13 @@
 // (made through the API, validation skipped with a reason, agents deployed by the app): the
 // cluster's live Roles view shows one owner, the live Nodes view shows every node Up with that
 // owner Master; Move → Select Node... from the Actions pane moves the role, the result names the
-// new owner and the measured outage, the Roles view follows, and the lab's kernel agrees. Then,
-// on the same cluster: a Move shows on the reachability graph as a transition mark with its
-// measured outage; VRRP cut on one node (its SSH kept) raises the split-brain alert in the Roles
-// view and its events in Cluster Events, and the alert clears on heal. The cluster is destroyed
-// in afterAll, also when a test failed.
+// new owner and the measured outage, the Roles view follows, and the lab's kernel agrees; then
+// Simulate Failure... of the new owner from the Actions pane: the confirmation says which node and
+// for how long, the result names the node that took over and the measured outage, and the failed
+// node comes back as a Backup once its time is up. Then, on the same cluster: a Move shows on the
+// reachability graph as a transition mark with its measured outage; VRRP cut on one node (its SSH
+// kept) raises the split-brain alert in the Roles view and its events in Cluster Events, and the
+// alert clears on heal. The cluster is destroyed in afterAll, also when a test failed.
 import { describe, expect, it } from 'vitest'
 import type { ClusterState } from '../../electron/api/console'
 import { nodeExec } from '../lab/lab'
@@ -122,12 +124,33 @@ describe('live console', () => {
     await row.locator('[data-testid="role-owner"]', { hasText: target }).waitFor()
     await waitFor(`the VIP on ${target} alone`, async () => (await holders(vip)).join() === target, 20_000, 200)
 
+    // Simulate Failure... of the owner (now `target`) for 5 s, from the Actions pane.
+    await page.getByTestId('live-action').getByRole('button', { name: 'Dismiss' }).click()
+    await row.click()
+    await actions.getByRole('button', { name: 'Simulate Failure...' }).click()
+    const confirm = page.getByRole('dialog', { name: 'Simulate Failure' })
+    await confirm.getByTestId('simulate-duration').selectOption({ label: '5 s' })
+    expect(await confirm.textContent()).toMatch(new RegExp(`Simulate a failure of ${target}, the owner of ${role.name}\\?[\\s\\S]*holds no role for 5 s`))
+    await shot(page, 'console-simulate-failure.png')
+    await confirm.getByRole('button', { name: 'Simulate Failure for 5 s' }).click()
+    await result.and(page.locator('[data-phase="done"], [data-phase="failed"]')).waitFor({ timeout: 60_000 })
+    const drill = (await result.textContent()) ?? ''
+    expect(await result.getAttribute('data-phase'), drill).toBe('done')
+    const took = new RegExp(`${role.name} failed over from ${target} to (n\\d); measured outage (\\d+) ms`).exec(drill)
+    expect(took, drill).not.toBeNull()
+    const newOwner = took![1]!
+    expect(newOwner).not.toBe(target)
+    console.log(`console-live e2e: ${drill.trim()}`)
+    await row.locator('[data-testid="role-owner"]', { hasText: newOwner }).waitFor()
+    await shot(page, 'console-simulate-failure-result.png')
+
     await tree.getByRole('treeitem', { name: 'Nodes', exact: true }).click()
     const nodes = page.getByTestId('live-nodes')
     for (const n of NODES) {
       const nrow = nodes.locator(`tr[data-node="${n}"]`)
       await nrow.locator('[data-testid="node-state"]', { hasText: 'Up' }).waitFor()
-      await nrow.locator(`[data-testid="node-role"][data-role="${role.name}"]`, { hasText: n === target ? 'Master' : 'Backup' }).waitFor()
+      // The failed node is back as a Backup once its 5 s are up (failback "never": the role stays on newOwner).
+      await nrow.locator(`[data-testid="node-role"][data-role="${role.name}"]`, { hasText: n === newOwner ? 'Master' : 'Backup' }).waitFor({ timeout: 30_000 })
     }
     await shot(page, 'console-nodes.png')
     expect(pages.problems).toEqual([])

@@ -45,9 +45,10 @@ async function vipHolders(): Promise<string[]> {
 
 /**
  * Pings the VIP from the lab client every 10 ms while `during` runs; how many were sent and lost,
- * and every time the client went over 100 ms without a reply (ping -D stamps each reply): the outages as it saw them.
+ * the longest time between two replies (ping -D stamps each reply), and every time over 100 ms: the
+ * outages as the client saw them.
  */
-async function pingsDuring<T>(during: () => Promise<T>): Promise<{ result: T; sent: number; lost: number; gapsMs: number[] }> {
+async function pingsDuring<T>(during: () => Promise<T>): Promise<{ result: T; sent: number; lost: number; longestGapMs: number; gapsMs: number[] }> {
   const ping = clientSpawn(['ping', '-n', '-D', '-i', '0.01', '-W', '1', VIP])
   let out = ''
   ping.stdout?.on('data', (d: Buffer) => (out += d.toString()))
@@ -59,8 +60,8 @@ async function pingsDuring<T>(during: () => Promise<T>): Promise<{ result: T; se
     const m = /(\d+) packets transmitted, (\d+) received/.exec(out)
     if (!m) throw new Error(`no ping summary: ${out.slice(-300)}`)
     const stamps = [...out.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((x) => Number(x[1]) * 1000)
-    const gapsMs = stamps.slice(1).map((t, i) => Math.round(t - stamps[i]!)).filter((gap) => gap > 100)
-    return { result, sent: Number(m[1]), lost: Number(m[1]) - Number(m[2]), gapsMs }
+    const between = stamps.slice(1).map((t, i) => Math.round(t - stamps[i]!))
+    return { result, sent: Number(m[1]), lost: Number(m[1]) - Number(m[2]), longestGapMs: Math.max(0, ...between), gapsMs: between.filter((gap) => gap > 100) }
   } finally {
     await killSpawned(ping, 'SIGKILL', 500)
   }
@@ -195,7 +196,9 @@ describe('console on a live 3-node cluster', () => {
   })
 
   it('Simulate Failure of the owner for 4 s: the role fails over by the real path, the outage the agents report agrees with the client\'s pings, and failback "never" leaves it on the new owner after the window', async () => {
-    const owner = role(await until('one owner, every node Up', (x) => role(x).state === 'Online' && x.nodes.every((n) => n.state === 'Up'))).owner!
+    // The drill fails the preferred owner n1 (the highest priority): with failback "never" it must not take the role back.
+    if (role(await until('one owner, every node Up', (x) => role(x).state === 'Online' && x.nodes.every((n) => n.state === 'Up'))).owner !== 'n1') await env.call('clusters.move', { clusterId, role: 'vip1', to: 'n1' })
+    const owner = 'n1'
     const agentStatus = async (n: string) => JSON.parse((await nodeExec(env.node(n), ['/opt/havip/node', '/opt/havip/current/havip-agent.cjs', 'ctl', 'status', '--json'])).stdout).result.instances[0]
     let during: { state: string; health: string; simulatedFailure?: { until: string } } | undefined
     const drill = await pingsDuring(async () => {
@@ -211,7 +214,7 @@ describe('console on a live 3-node cluster', () => {
       return r
     })
     const r = drill.result
-    console.log(`Simulate Failure of ${owner} for 4 s: ${drill.lost} of ${drill.sent} pings lost over the whole drill; times without a reply over 100 ms: ${drill.gapsMs.join(', ') || 'none'} ms; agents: ${r.outageMs} ms (${r.measuredBy})`)
+    console.log(`Simulate Failure of ${owner} for 4 s: ${drill.lost} of ${drill.sent} pings lost over the whole drill; longest time without a reply ${drill.longestGapMs} ms (over 100 ms: ${drill.gapsMs.join(', ') || 'never'}); agents: ${r.outageMs} ms (${r.measuredBy})`)
     expect(r).toMatchObject({ role: 'vip1', failedNode: owner, failback: expect.stringMatching(/failback "never": .* stays on /) })
     expect(r.newOwner).not.toBe(owner)
     expect(during).toMatchObject({ state: 'fault', health: `simulated failure until ${r.recoversAt}`, simulatedFailure: { until: r.recoversAt } })
@@ -220,8 +223,9 @@ describe('console on a live 3-node cluster', () => {
     // The two measures of one outage agree: the longest time the client went without a reply over the
     // whole drill (pings 10 ms apart), and the agents' transition times. It is the only outage: the
     // window's end caused none (no failback). Tolerance: a few ping intervals on a loaded 2-core machine.
-    expect(drill.gapsMs).toHaveLength(1)
-    expect(Math.abs(drill.gapsMs[0]! - r.outageMs!)).toBeLessThan(150)
+    // (How long it is depends on who takes over: Skew_Time is ~0.6 s at priority 100, ~25 ms at 250.)
+    expect(Math.abs(drill.longestGapMs - r.outageMs!)).toBeLessThan(150)
+    expect(drill.gapsMs.length).toBeLessThanOrEqual(1)
     const after = await state()
     expect({ owner: role(after).owner, failed: nodeOf(after, owner).roles[0]!.state, holders: await vipHolders() }).toEqual({ owner: r.newOwner, failed: 'Backup', holders: [r.newOwner] })
     expect((await agentStatus(owner)).simulatedFailure).toBeUndefined()
@@ -249,13 +253,12 @@ describe('console on a live 3-node cluster', () => {
         return r
       })
       const r = drill.result
-      console.log(`Simulate Failure of n1 for 3 s, failback immediately: times without a reply over 100 ms: ${drill.gapsMs.join(', ') || 'none'} ms; agents: ${r.outageMs} ms at the failover; ${r.failback}`)
+      console.log(`Simulate Failure of n1 for 3 s, failback immediately: longest time without a reply ${drill.longestGapMs} ms (over 100 ms: ${drill.gapsMs.join(', ') || 'never'}); agents: ${r.outageMs} ms at the failover; ${r.failback}`)
       expect(r).toMatchObject({ failedNode: 'n1', failback: expect.stringMatching(/^failback "immediately": n1 outranks n[23] \(\d+ > \d+\), so it takes the role back as soon as it recovers/) })
       expect(r.newOwner).not.toBe('n1')
       // The failover's outage as the client saw it agrees with the agents'; the failback is a preemption
       // (n1 adds the VIP as it becomes master, the other drops it on hearing n1): no gap of its own expected.
-      expect(drill.gapsMs.length).toBeGreaterThanOrEqual(1)
-      expect(Math.abs(drill.gapsMs[0]! - r.outageMs!)).toBeLessThan(150)
+      expect(Math.abs(drill.longestGapMs - r.outageMs!)).toBeLessThan(150)
       expect(await vipHolders()).toEqual(['n1'])
     } finally {
       expect((await failback('never')).outcome).toBe('succeeded')
