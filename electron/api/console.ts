@@ -64,7 +64,9 @@ export const NodeRoleLiveSchema = z.object({
   holdsVip: z.boolean(),
   /** When this node last heard an advert of the role from a peer (null: never, or not reported). */
   lastAdvertAt: At.nullable(),
-  lastAdvertFrom: text('host', 'lastAdvertFrom').nullable()
+  lastAdvertFrom: text('host', 'lastAdvertFrom').nullable(),
+  /** In Fault: why, in the agent's words ("script chk failing", "simulated failure until <time>"). */
+  faultCause: text('message', 'faultCause').optional()
 })
 
 export const NodeLiveSchema = z.object({

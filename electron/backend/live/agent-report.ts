@@ -24,6 +24,8 @@ const InstanceSchema = z
     paused: z.boolean().optional(),
     takeover: z.boolean().optional(),
     fault: z.boolean().optional(),
+    /** Why the priority or state is what it is ("script chk failing", "simulated failure until <time>"). */
+    health: z.string().max(2000).optional(),
     preemptWindow: z.object({ open: z.boolean() }).passthrough().optional(),
     /** While `ctl simulate-failure` runs: its end on the node's clock. */
     simulatedFailure: z.object({ until: z.string().max(64) }).passthrough().optional()

@@ -72,7 +72,8 @@ function nodeLive(def: ClusterDefinition, name: string, host: string, o: NodeObs
       effectivePriority: typeof i.effectivePriority === 'number' ? Math.round(i.effectivePriority) : null,
       holdsVip: (i.vipsHeld ?? []).length > 0,
       lastAdvertAt: newest ? newest.lastSeen : null,
-      lastAdvertFrom: newest ? newest.address : null
+      lastAdvertFrom: newest ? newest.address : null,
+      ...(roleStateName(i) === 'Fault' && i.health ? { faultCause: clip(i.health, 'message') } : {})
     }
   })
   const instances = o.status.instances

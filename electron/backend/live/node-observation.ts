@@ -67,9 +67,11 @@ function noteStrangers(o: NodeObservation, s: AgentStatusReport, at: number): vo
 
 /** A transition streamed by `ctl watch`: the instance's state and last transition now. */
 function applyEvent(s: AgentStatusReport, e: AgentEventReport): void {
-  if (e.type !== 'transition' || !e.instance || !e.to) return
-  const inst = s.instances.find((i) => i.name === e.instance)
+  const inst = e.instance ? s.instances.find((i) => i.name === e.instance) : undefined
   if (!inst) return
+  // A health change says why (a failing check, a simulated failure): the Fault it leads to shows it.
+  if (e.type === 'health' && e.reason !== undefined) inst.health = e.reason
+  if (e.type !== 'transition' || !e.to) return
   inst.state = e.to
   // Maintenance is the paused state: entering it is a pause, leaving it a resume.
   inst.paused = e.to === 'maintenance'
@@ -77,4 +79,5 @@ function applyEvent(s: AgentStatusReport, e: AgentEventReport): void {
   // The agent adds the VIP as it becomes master and removes it as it leaves.
   inst.vipsHeld = e.to === 'master' ? [...(inst.vips ?? inst.vipsHeld ?? [])] : []
   if (e.to !== 'master') inst.takeover = false
+  inst.fault = e.to === 'fault'
 }

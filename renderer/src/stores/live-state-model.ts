@@ -98,6 +98,8 @@ export interface NodeRoleCell {
   priority: string
   holdsVip: boolean
   lastAdvert: string
+  /** In Fault: why ("simulated failure until ..."); empty otherwise. */
+  faultCause: string
 }
 
 export interface NodeRow {
@@ -135,7 +137,8 @@ export function nodeRows(state: ClusterState, now = new Date()): NodeRow[] {
         tone: CELL_TONE[s],
         priority: r?.effectivePriority == null ? '' : String(r.effectivePriority),
         holdsVip: r?.holdsVip ?? false,
-        lastAdvert: r?.lastAdvertAt ? `${ago(r.lastAdvertAt, now)}${r.lastAdvertFrom ? ` from ${r.lastAdvertFrom}` : ''}` : ''
+        lastAdvert: r?.lastAdvertAt ? `${ago(r.lastAdvertAt, now)}${r.lastAdvertFrom ? ` from ${r.lastAdvertFrom}` : ''}` : '',
+        faultCause: s === 'Fault' ? (r?.faultCause ?? '') : ''
       }
     })
     return {

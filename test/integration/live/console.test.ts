@@ -207,6 +207,7 @@ describe('console on a live 3-node cluster', () => {
       during = await agentStatus(owner)
       const inFault = await state()
       expect({ owner: role(inFault).owner, failed: nodeOf(inFault, owner).roles[0]!.state, holders: await vipHolders() }).toEqual({ owner: r.newOwner, failed: 'Fault', holders: [r.newOwner] })
+      expect(nodeOf(inFault, owner).roles[0]!.faultCause).toBe(`simulated failure until ${r.recoversAt}`)
       // The window ends by itself: the node rejoins as a backup...
       await until(`${owner} back as a backup`, (x) => nodeOf(x, owner).roles[0]!.state === 'Backup', 20_000)
       // ...and with failback "never" does not take the role back (longer than Master_Down_Interval, 3 x 1 s + skew).
@@ -318,6 +319,12 @@ describe('console on a live 3-node cluster', () => {
     expect(mv.code).toBe(0)
     expect(mv.stdout).toMatch(new RegExp(`Role vip1 moved from ${owner} to ${to}`))
     expect(mv.stdout).toMatch(/outage: /)
+    // havip simulate-failure: the drill from the terminal (the role fails over from `to`, exit 0).
+    const drill = await runHavip(['--data-dir', env.dataDir, 'simulate-failure', 'vip1', '--for', '2s', '--cluster', 'it-live'], { timeoutMs: 60_000 })
+    expect(drill.code, drill.stderr).toBe(0)
+    expect(drill.stdout).toMatch(new RegExp(`^Simulated failure of ${to}: role vip1 failed over to n\\d\\.\n  outage: \\d+ ms \\(by the agents' transition times`))
+    await until(`${to} back from its 2 s drill`, (x) => nodeOf(x, to).roles[0]!.state === 'Backup' && role(x).state === 'Online', 20_000)
+    const after = role(await state()).owner!
 
     // status --watch: one JSON document per change, until Ctrl-C; then it stops its feeds and exits 0.
     const watch = spawn(process.execPath, [HAVIP, '--data-dir', env.dataDir, 'status', 'it-live', '--watch', '--json'], { env: { ...process.env, SSH_AUTH_SOCK: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -326,7 +333,7 @@ describe('console on a live 3-node cluster', () => {
     const exited = new Promise<number | null>((resolve) => watch.once('exit', (code) => resolve(code)))
     try {
       await waitFor('the first state from status --watch', async () => lines.includes('\n'), 30_000, 100)
-      expect((JSON.parse(lines.split('\n')[0]!) as ClusterState).roles[0]!.owner).toBe(to)
+      expect((JSON.parse(lines.split('\n')[0]!) as ClusterState).roles[0]!.owner).toBe(after)
       watch.kill('SIGINT')
       expect(await Promise.race([exited, sleep(20_000).then(() => 'still running')])).toBe(0)
     } finally {

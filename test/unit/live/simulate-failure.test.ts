@@ -9,10 +9,13 @@
 import { describe, expect, it } from 'vitest'
 import type { ClusterDefinition, Role } from '../../../electron/api/cluster'
 import { SIMULATE_FAILURE_MAX_MS, SIMULATE_FAILURE_MIN_MS, SimulateFailureRequestSchema } from '../../../electron/api/console'
+import { parseFeedLine } from '../../../electron/backend/live/agent-report'
+import { computeState, noMasterGraceMs } from '../../../electron/backend/live/cluster-state-model'
+import { emptyObservation, observe } from '../../../electron/backend/live/node-observation'
 import { failbackAfter, simulateFailure } from '../../../electron/backend/live/simulate-failure'
 import { SIMULATE_FAILURE_MAX_MS as AGENT_MAX, SIMULATE_FAILURE_MIN_MS as AGENT_MIN } from '../../../agent/track/simulated-failure'
 import { definition, edited, recorded } from './recorded'
-import { refusal, watchOf, type AgentStandIn } from './recorded-watch'
+import { refusal, T0, watchOf, type AgentStandIn } from './recorded-watch'
 
 const n3Backup = edited(recorded.statusSteady.n2, (i) => { i.effectivePriority = 50; i.basePriority = 50; i.primaryAddress = '198.51.100.13' })
 const UNTIL = '2026-12-01T22:07:35.000Z'
@@ -108,5 +111,27 @@ describe('simulate failure: what the failback policy does after the window', () 
     expect(failbackAfter(withFailback({ policy: 'immediately' }).roles[0]!, 'n1', 'n2', 150, 100)).toMatch(/"immediately": n1 outranks n2 \(150 > 100\), so it takes the role back as soon as it recovers/)
     expect(failbackAfter(withFailback({ policy: 'immediately' }).roles[0]!, 'n1', 'n2', 100, 150)).toMatch(/n1 does not outrank n2: the role stays on n2/)
     expect(failbackAfter(withFailback({ policy: 'window', startHour: 22, endHour: 6 }).roles[0]!, 'n1', 'n2', 150, 100)).toMatch(/within its window \(22:00-6:00 on the node's clock\): n1 takes the role back when it recovers only inside that window/)
+  })
+})
+
+describe('simulate failure: the console shows it', () => {
+  it('from the watch events alone (before the next status): the node in Fault with its cause, and Backup again when it ends', () => {
+    const o = emptyObservation()
+    const p = parseFeedLine(JSON.stringify(recorded.statusSteady.n1))
+    if (p.kind !== 'status') throw new Error('recorded status did not parse')
+    observe(o, { kind: 'status', status: p.status, at: T0 })
+    const event = (e: Record<string, unknown>) => {
+      const f = parseFeedLine(JSON.stringify({ event: { instance: 'vip1', ...e } }))
+      if (f.kind !== 'event') throw new Error('event did not parse')
+      observe(o, { kind: 'event', event: f.event, at: T0 })
+    }
+    const n1 = () => computeState({ definition, observations: new Map([['n1', o]]), generationMismatch: new Set(), noMasterSince: new Map(), now: T0 }, (a) => noMasterGraceMs(a, 5000)).nodes.find((n) => n.name === 'n1')!.roles[0]!
+    event({ time: LEFT, type: 'health', reason: `simulated failure until ${UNTIL}`, priority: 150 })
+    event({ time: LEFT, type: 'transition', from: 'master', to: 'fault', reason: `fault: simulated failure until ${UNTIL}`, priority: 150 })
+    expect(n1()).toMatchObject({ state: 'Fault', holdsVip: false, faultCause: `simulated failure until ${UNTIL}` })
+    event({ time: UNTIL, type: 'health', reason: 'all tracked checks ok', priority: 150 })
+    event({ time: UNTIL, type: 'transition', from: 'fault', to: 'backup', reason: 'fault cleared: all tracked checks ok', priority: 150 })
+    expect(n1().state).toBe('Backup')
+    expect(n1().faultCause).toBeUndefined()
   })
 })

@@ -157,4 +157,10 @@ describe('Simulate Failure', () => {
     expect(lines[1]).toMatch(/^n1 recovers at .+; failback "never": n1 rejoins as a backup and the role stays on n2 until someone moves it\.$/)
     expect([5000, 30_000, 120_000].map(drillDurationText)).toEqual(['5 s', '30 s', '2 min'])
   })
+  it('shows why a node is in Fault next to its state (a simulated failure says until when)', () => {
+    const failed: NodeLive = { ...node('n1', 'Up'), roles: [{ ...node('n1', 'Up').roles[0]!, state: 'Fault', faultCause: 'simulated failure until 2026-12-01T23:00:30Z' }] }
+    const rows = nodeRows(snapshot({ nodes: [failed, node('n2', 'Up', 'Master')] }), NOW)
+    expect(rows[0]!.roles[0]).toMatchObject({ state: 'Fault', tone: 'bad', faultCause: 'simulated failure until 2026-12-01T23:00:30Z' })
+    expect(rows[1]!.roles[0]!.faultCause).toBe('')
+  })
 })
