@@ -7,23 +7,17 @@
  * cluster is destroyed at the end, also on failure.
  */
 import type { Page } from 'playwright-core'
-import { callApi } from '../e2e/support/api-client'
 import { launchChromium } from '../e2e/support/chromium'
-import { startWebServer, type RunningWebServer } from '../e2e/support/web-server'
+import { createWebCluster, destroyWebClusters } from '../e2e/support/web-cluster'
+import { startWebServer } from '../e2e/support/web-server'
 import { readLabState } from '../lab/lab'
 import { waitFor } from '../support/wait-for'
-import { median, type Bench, type BenchRow } from './registry'
+import { median, percentile, type Bench, type BenchRow } from './registry'
 
 // Outside state.vipPool (the lab test uses .223/233, the e2e .224/234).
 const VIP = '198.51.100.225/24'
 const VRID = 235
 const SAMPLE_MS = 10_000
-
-function percentile(xs: number[], p: number): number | null {
-  if (xs.length === 0) return null
-  const v = [...xs].sort((a, b) => a - b)
-  return v[Math.min(v.length - 1, Math.floor((p / 100) * v.length))]!
-}
 
 /** rAF timestamps for `ms` in the page: the intervals between frames. */
 async function frameIntervals(page: Page, ms: number): Promise<number[]> {
@@ -39,35 +33,6 @@ async function frameIntervals(page: Page, ms: number): Promise<number[]> {
   })`) as Promise<number[]>
 }
 
-async function makeCluster(s: RunningWebServer): Promise<{ clusterId: string; master: string }> {
-  const lab = readLabState()
-  if (!lab) throw new Error('the lab is not up')
-  const call = (method: string, input: unknown): Promise<unknown> => callApi(s.baseUrl, s.token, method, input)
-  const ids: string[] = []
-  for (const n of lab.nodes.slice(0, 3)) {
-    await call('hostKeys.trust', { host: n.address, port: n.sshPort, keyType: n.hostKeyPublic.split(' ')[0]!, fingerprint: n.hostKeyFingerprint })
-    const r = (await call('connections.connect', { host: n.address, port: n.sshPort, username: 'root', auth: { kind: 'key', privateKeyPath: lab.rootKeyPath } })) as { connection: { id: string } }
-    ids.push(r.connection.id)
-  }
-  const op = (await call('clusters.create', { name: 'bench-reach', nodes: ids.map((connectionId) => ({ connectionId })), role: { vip: VIP, vrid: VRID, version: 3, advertIntervalMs: 100 }, validation: { skipReason: 'bench of the reachability graph' } })) as { operationId: string; clusterId: string }
-  let report: { outcome: string; masters: { node: string }[]; error?: { message: string } } | undefined
-  await waitFor('Create Cluster', async () => {
-    report = (await call('clusters.operation', { operationId: op.operationId })) as typeof report
-    return report!.outcome !== 'running'
-  }, 150_000, 250)
-  if (report!.outcome !== 'succeeded') throw new Error(`Create Cluster failed: ${report!.error?.message ?? report!.outcome}`)
-  return { clusterId: op.clusterId, master: report!.masters[0]!.node }
-}
-
-async function destroyAll(s: RunningWebServer): Promise<void> {
-  const known = (await callApi(s.baseUrl, s.token, 'clusters.list', {})) as { id: string; name: string }[]
-  for (const c of known) {
-    const op = (await callApi(s.baseUrl, s.token, 'clusters.destroy', { clusterId: c.id, confirmName: c.name }).catch(() => null)) as { operationId: string } | null
-    if (!op) continue
-    await waitFor('Destroy Cluster', async () => ((await callApi(s.baseUrl, s.token, 'clusters.operation', { operationId: op.operationId })) as { outcome: string }).outcome !== 'running', 120_000, 500).catch(() => undefined)
-  }
-}
-
 export const reachabilityGraphBench: Bench = {
   name: 'reachability-graph',
   description: 'renderer frame time with the live reachability graph at 10 Hz × 3 sources (Chromium, browser mode)',
@@ -75,7 +40,15 @@ export const reachabilityGraphBench: Bench = {
     const server = await startWebServer()
     const browser = await launchChromium()
     try {
-      const { master } = await makeCluster(server)
+      const lab = readLabState()
+      if (!lab) throw new Error('the lab is not up')
+      const { report } = await createWebCluster(server, lab, {
+        name: 'bench-reach',
+        nodes: lab.nodes.slice(0, 3).map((n) => n.name),
+        role: { vip: VIP, vrid: VRID, version: 3, advertIntervalMs: 100 },
+        skipReason: 'bench of the reachability graph'
+      })
+      const master = report.masters[0]!.node!
       const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage()
       await page.goto(server.url)
       await page.getByRole('treeitem', { name: /^bench-reach/ }).click()
@@ -116,7 +89,7 @@ export const reachabilityGraphBench: Bench = {
       await view.getByRole('button', { name: 'Stop probing' }).click()
       return rows
     } finally {
-      await destroyAll(server).catch((e) => ctx.log(`reachability-graph bench clean-up: ${(e as Error).message}`))
+      await destroyWebClusters(server).catch((e) => ctx.log(`reachability-graph bench clean-up: ${(e as Error).message}`))
       await browser.close().catch(() => undefined)
       await server.stop()
     }

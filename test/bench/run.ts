@@ -13,9 +13,11 @@ import { formatRows, type Bench } from './registry'
 import { validationBench } from './validation'
 import { clusterCreateBench } from './cluster-create'
 import { reachabilityGraphBench } from './reachability-graph'
+import { consoleTransitionUiBench } from './console-transition-ui'
+import { consoleMoveBench } from './console-move'
 
 /** Every bench the runner knows. Other modules add theirs here. */
-export const BENCHES: Bench[] = [agentBench, validationBench, clusterCreateBench, reachabilityGraphBench]
+export const BENCHES: Bench[] = [agentBench, validationBench, clusterCreateBench, reachabilityGraphBench, consoleTransitionUiBench, consoleMoveBench]
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`)

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import type { OperationReport } from '../../../electron/api/cluster'
+import type { OperationReport, RoleInput } from '../../../electron/api/cluster'
 import type { ApiInput, ApiMethod, ApiOutput } from '../../../electron/api/contract'
 import { dispatch } from '../../../electron/api/dispatch'
 import { createBackend, type Backend } from '../../../electron/backend/backend'
@@ -91,6 +91,22 @@ export async function makeClusterEnv(nodes = 3, opts: { keepaliveIntervalMs?: nu
       fs.rmSync(dataDir, { recursive: true, force: true })
     }
   }
+}
+
+/**
+ * Connects the named nodes and creates a cluster of them through the API (validation skipped,
+ * saying why), waiting for the end; its id. Throws with the operation's error when Create failed.
+ */
+export async function createCluster(env: ClusterEnv, names: string[], name: string, role: RoleInput, skipReason: string): Promise<string> {
+  const ids = await env.connect(names)
+  let clusterId = ''
+  const report = await env.run(async () => {
+    const r = await env.call('clusters.create', { name, nodes: ids.map((connectionId) => ({ connectionId })), role, validation: { skipReason } })
+    clusterId = r.clusterId
+    return r
+  })
+  if (report.outcome !== 'succeeded') throw new Error(`Create Cluster ${name} ${report.outcome}: ${report.error?.message ?? ''}${report.error?.node ? ` (on ${report.error.node})` : ''}`)
+  return clusterId
 }
 
 /** The directories the app writes on a node (the lab mounts a private tmpfs on each). */

@@ -8,12 +8,13 @@
 // Figures (outage by pings, by agent times) are printed, not asserted: benches measure speed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClusterState } from '../../../electron/api/console'
-import { clientSpawn, killSpawned, nodeExec } from '../../lab/lab'
+import { nodeExec } from '../../lab/lab'
+import { pingsDuring as pingsAt } from '../../lab/ping-outage'
 import { dropVrrpWithNft, type Undo } from '../../lab/shapes'
 import { sleep, waitFor } from '../../support/wait-for'
 import { spawn } from 'node:child_process'
 import { ensureCliBuilt, HAVIP, runHavip } from '../cli/havip-cli'
-import { cleanupNodes, clientPings, makeClusterEnv, type ClusterEnv } from '../clusters/cluster-lab'
+import { cleanupNodes, clientPings, createCluster, makeClusterEnv, type ClusterEnv } from '../clusters/cluster-lab'
 
 const NODES = ['n1', 'n2', 'n3']
 /** Lab VIP pool .206 and a VRID no other lab test uses. */
@@ -43,29 +44,8 @@ async function vipHolders(): Promise<string[]> {
   return held
 }
 
-/**
- * Pings the VIP from the lab client every 10 ms while `during` runs; how many were sent and lost,
- * the longest time between two replies (ping -D stamps each reply), and every time over 100 ms: the
- * outages as the client saw them.
- */
-async function pingsDuring<T>(during: () => Promise<T>): Promise<{ result: T; sent: number; lost: number; longestGapMs: number; gapsMs: number[] }> {
-  const ping = clientSpawn(['ping', '-n', '-D', '-i', '0.01', '-W', '1', VIP])
-  let out = ''
-  ping.stdout?.on('data', (d: Buffer) => (out += d.toString()))
-  try {
-    await waitFor('the first ping reply', async () => /bytes from/.test(out), 10_000, 20)
-    const result = await during()
-    await sleep(300) // replies in flight when the move returned
-    await killSpawned(ping, 'SIGINT', 3000)
-    const m = /(\d+) packets transmitted, (\d+) received/.exec(out)
-    if (!m) throw new Error(`no ping summary: ${out.slice(-300)}`)
-    const stamps = [...out.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((x) => Number(x[1]) * 1000)
-    const between = stamps.slice(1).map((t, i) => Math.round(t - stamps[i]!))
-    return { result, sent: Number(m[1]), lost: Number(m[1]) - Number(m[2]), longestGapMs: Math.max(0, ...between), gapsMs: between.filter((gap) => gap > 100) }
-  } finally {
-    await killSpawned(ping, 'SIGKILL', 500)
-  }
-}
+/** Pings the VIP from the lab client every 10 ms while `during` runs: sent and lost, the outage, the gaps between replies. */
+const pingsDuring = <T>(during: () => Promise<T>) => pingsAt(VIP, during)
 
 /**
  * Live feeds running on the lab's nodes (they share one process table): one process group each
@@ -93,18 +73,7 @@ async function blockSsh(name: string): Promise<Undo> {
 
 beforeAll(async () => {
   env = await makeClusterEnv(3, { liveStatusPeriodMs: PERIOD_MS })
-  const ids = await env.connect(NODES)
-  const report = await env.run(async () => {
-    const r = await env.call('clusters.create', {
-      name: 'it-live',
-      nodes: ids.map((connectionId) => ({ connectionId })),
-      role: { vip: `${VIP}/24`, vrid: VRID, preferredOwners: ['n1'], failback: { policy: 'never' } },
-      validation: { skipReason: 'lab test of the console' }
-    })
-    clusterId = r.clusterId
-    return r
-  })
-  if (report.outcome !== 'succeeded') throw new Error(`create failed: ${report.error?.message}`)
+  clusterId = await createCluster(env, NODES, 'it-live', { vip: `${VIP}/24`, vrid: VRID, preferredOwners: ['n1'], failback: { policy: 'never' } }, 'lab test of the console')
 }, 180_000)
 
 afterAll(async () => {
@@ -129,7 +98,7 @@ describe('console on a live 3-node cluster', () => {
 
   it('Move to a chosen node, then to the Best Possible Node: the owner changes, the loss seen by 10 ms pings is bounded, and nothing stays pinned', async () => {
     const to = await pingsDuring(() => env.call('clusters.move', { clusterId, role: 'vip1', to: 'n3' }))
-    console.log(`Move n1 -> n3: ${to.lost} of ${to.sent} pings lost (10 ms apart: ~${to.lost * 10} ms); agents: ${to.result.outageMs} ms (${to.result.measuredBy})`)
+    console.log(`Move n1 -> n3: ${to.lost} of ${to.sent} pings lost (10 ms apart), outage ${to.outageMs} ms; agents: ${to.result.outageMs} ms (${to.result.measuredBy})`)
     expect(to.result).toMatchObject({ from: 'n1', owner: 'n3' })
     expect(await vipHolders()).toEqual(['n3'])
     expect(to.lost).toBeLessThan(100)
@@ -140,7 +109,7 @@ describe('console on a live 3-node cluster', () => {
     const before = await state()
     const best = before.nodes.filter((n) => n.name !== 'n3').sort((a, b) => (b.roles[0]!.effectivePriority ?? 0) - (a.roles[0]!.effectivePriority ?? 0))[0]!.name
     const bp = await pingsDuring(() => env.call('clusters.move', { clusterId, role: 'vip1' }))
-    console.log(`Move n3 -> best possible (${bp.result.owner}): ${bp.lost} of ${bp.sent} pings lost (~${bp.lost * 10} ms); agents: ${bp.result.outageMs} ms`)
+    console.log(`Move n3 -> best possible (${bp.result.owner}): ${bp.lost} of ${bp.sent} pings lost, outage ${bp.outageMs} ms; agents: ${bp.result.outageMs} ms`)
     expect(bp.result).toMatchObject({ from: 'n3', owner: best })
     expect(bp.lost).toBeLessThan(100)
     const after = await until('one master after the move', (x) => role(x).state === 'Online')
@@ -171,8 +140,8 @@ describe('console on a live 3-node cluster', () => {
 
   it('Pause without drain: the owner resigns and another node takes over; Resume with failback moves the role back to its preferred owner', async () => {
     await env.call('clusters.move', { clusterId, role: 'vip1', to: 'n1' })
-    const { result: paused, lost, sent } = await pingsDuring(() => env.call('clusters.pauseNode', { clusterId, node: 'n1', drain: false }))
-    console.log(`Pause n1 without drain (resign, backup takes over after its skew time): ${lost} of ${sent} pings lost (~${lost * 10} ms)`)
+    const { result: paused, lost, sent, outageMs } = await pingsDuring(() => env.call('clusters.pauseNode', { clusterId, node: 'n1', drain: false }))
+    console.log(`Pause n1 without drain (resign, backup takes over after its skew time): ${lost} of ${sent} pings lost, outage ${outageMs} ms`)
     expect(paused).toMatchObject({ nodeState: 'Paused', moves: [] })
     expect(paused.message).toMatch(/vip1 failed over to n[23]/)
     const resumed = await env.call('clusters.resumeNode', { clusterId, node: 'n1', failback: true })
@@ -183,8 +152,8 @@ describe('console on a live 3-node cluster', () => {
   })
 
   it('Stop Cluster Service on the owner: the node shows Down and the role fails over; Start brings it Up again', async () => {
-    const { result: stopped, lost, sent } = await pingsDuring(() => env.call('clusters.nodeService', { clusterId, node: 'n1', action: 'stop' }))
-    console.log(`Stop Cluster Service on the owner n1: ${lost} of ${sent} pings lost (~${lost * 10} ms)`)
+    const { result: stopped, lost, sent, outageMs } = await pingsDuring(() => env.call('clusters.nodeService', { clusterId, node: 'n1', action: 'stop' }))
+    console.log(`Stop Cluster Service on the owner n1: ${lost} of ${sent} pings lost, outage ${outageMs} ms`)
     expect(stopped.nodeState).toBe('Down')
     expect(stopped.message).toMatch(/vip1 failed over to n[23]/)
     const s = await state()
