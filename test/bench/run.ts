@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --only NAME] [--quick] [--repeats N] [--scenarios crash,nodefail,clean,takeover,idle]
+ * npm run bench [-- --only NAME[,NAME...]] [--quick] [--repeats N] [--scenarios crash,nodefail,clean,takeover,idle]
  *                 [--settings "v3 1s,v2 1s,v3 100ms,v3 20ms"]
  * Brings the lab up if needed (and down again at the end if it built it and nobody else uses
  * it), runs the registered benches, prints a table per bench and writes bench-results/NAME.json;
@@ -32,9 +32,10 @@ async function main(): Promise<number> {
     console.error('bench: --repeats must be a whole number from 1 to 20')
     return 2
   }
-  const selected = only ? BENCHES.filter((b) => b.name === only) : BENCHES
-  if (selected.length === 0) {
-    console.error(`bench: no bench named "${only}"; known: ${BENCHES.map((b) => b.name).join(', ')}`)
+  const names = only?.split(',').map((n) => n.trim()) ?? []
+  const selected = only ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES
+  if (selected.length !== (only ? names.length : BENCHES.length)) {
+    console.error(`bench: no bench named "${names.filter((n) => !BENCHES.some((b) => b.name === n)).join('", "')}"; known: ${BENCHES.map((b) => b.name).join(', ')}`)
     return 2
   }
   const log = (line: string): void => console.log(line)
