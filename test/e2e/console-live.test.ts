@@ -17,7 +17,7 @@ import { waitFor } from '../support/wait-for'
 import { callApi } from './support/api-client'
 import { consoleSuite } from './support/console-suite'
 import { shot } from './support/console-pages'
-import { labNode } from './support/lab-state'
+import { createWebCluster, destroyWebClusters } from './support/web-cluster'
 import type { RunningWebServer } from './support/web-server'
 
 const CLUSTER = 'e2e-live'
@@ -33,10 +33,9 @@ let made: Promise<string> | undefined
 const clusterOnce = (s: RunningWebServer, vip: string): Promise<string> => (made ??= makeCluster(s, vip))
 
 async function destroyCluster(s: RunningWebServer): Promise<void> {
-  const known = (await callApi(s.baseUrl, s.token, 'clusters.list', {})) as { id: string; name: string }[]
-  for (const c of known) await callApi(s.baseUrl, s.token, 'clusters.destroy', { clusterId: c.id, confirmName: c.name }).catch(() => {})
+  const destroyed = await destroyWebClusters(s)
   const vip = suite.lab().vipPool[VIP_INDEX]!
-  if (known.length > 0) await waitFor('the VIP and the cluster files gone from the lab nodes', async () => (await holders(vip)).length === 0 && !(await anyClusterFile()), 120_000, 1000)
+  if (destroyed.length > 0) await waitFor('the VIP and the cluster files gone from the lab nodes', async () => (await holders(vip)).length === 0 && !(await anyClusterFile()), 120_000, 1000)
 }
 
 async function anyClusterFile(): Promise<boolean> {
@@ -52,32 +51,13 @@ async function holders(address: string): Promise<string[]> {
 
 /** Connects the lab's nodes through the public API (pinning their known host keys) and creates the cluster. */
 async function makeCluster(s: RunningWebServer, vip: string): Promise<string> {
-  const ids: string[] = []
-  for (const name of NODES) {
-    const n = labNode(name)
-    await callApi(s.baseUrl, s.token, 'hostKeys.trust', { host: n.address, port: n.sshPort, keyType: n.hostKeyPublic.split(' ')[0], fingerprint: n.hostKeyFingerprint })
-    const r = (await callApi(s.baseUrl, s.token, 'connections.connect', {
-      host: n.address,
-      port: n.sshPort,
-      username: 'root',
-      auth: { kind: 'key', privateKeyPath: suite.lab().rootKeyPath }
-    })) as { status: string; connection?: { id: string } }
-    if (r.status !== 'connected' || !r.connection) throw new Error(`connecting ${name}: ${r.status}`)
-    ids.push(r.connection.id)
-  }
-  const created = (await callApi(s.baseUrl, s.token, 'clusters.create', {
+  const { clusterId } = await createWebCluster(s, suite.lab(), {
     name: CLUSTER,
-    nodes: ids.map((connectionId) => ({ connectionId })),
+    nodes: NODES,
     role: { vip: `${vip}/${suite.lab().prefix}`, vrid: VRID, preferredOwners: ['n1'], failback: { policy: 'never' } },
-    validation: { skipReason: 'e2e test of the live console: the lab is validated by the wizard e2e tests' }
-  })) as { clusterId: string; operationId: string }
-  let report: { outcome: string; error?: { message: string; node?: string; hint?: string } } | undefined
-  await waitFor('the create operation to finish', async () => {
-    report = (await callApi(s.baseUrl, s.token, 'clusters.operation', { operationId: created.operationId })) as typeof report
-    return report?.outcome !== 'running'
-  }, 150_000, 1000)
-  if (report?.outcome !== 'succeeded') throw new Error(`creating ${CLUSTER} ${report?.outcome}: ${JSON.stringify(report?.error)}`)
-  return created.clusterId
+    skipReason: 'e2e test of the live console: the lab is validated by the wizard e2e tests'
+  })
+  return clusterId
 }
 
 describe('live console', () => {

@@ -5,56 +5,29 @@
 // docs/screenshots/reachability-graph.png. The cluster is destroyed after the file, also on failure.
 import { describe, expect, it } from 'vitest'
 import { waitFor } from '../support/wait-for'
-import { callApi } from './support/api-client'
 import { shot } from './support/console-pages'
 import { consoleSuite } from './support/console-suite'
-import type { RunningWebServer } from './support/web-server'
+import { createWebCluster, destroyWebClusters, webCall } from './support/web-cluster'
 
 const CLUSTER = 'e2e-reach'
 // Outside state.vipPool, so no other test's cluster shares it (the lab test uses .223/233).
 const VIP = '198.51.100.224/24'
 const VRID = 234
 
-const suite = consoleSuite('reachability', destroyLeftovers)
-
-async function destroyLeftovers(s: RunningWebServer): Promise<void> {
-  const known = (await callApi(s.baseUrl, s.token, 'clusters.list', {})) as { id: string; name: string }[]
-  for (const c of known) {
-    const op = (await callApi(s.baseUrl, s.token, 'clusters.destroy', { clusterId: c.id, confirmName: c.name }).catch(() => null)) as { operationId: string } | null
-    if (op) await waitForOperation(s, op.operationId, 120_000).catch(() => undefined)
-  }
-}
-
-async function waitForOperation(s: RunningWebServer, operationId: string, timeoutMs: number): Promise<{ outcome: string; masters: { node: string }[] }> {
-  let report: { outcome: string; masters: { node: string }[] } | undefined
-  await waitFor(`operation ${operationId}`, async () => {
-    report = (await callApi(s.baseUrl, s.token, 'clusters.operation', { operationId })) as typeof report
-    return report!.outcome !== 'running'
-  }, timeoutMs, 250)
-  return report!
-}
+const suite = consoleSuite('reachability', async (s) => void (await destroyWebClusters(s)))
 
 describe('reachability graph in the console', () => {
   it('shows live samples from three sources, then a transition mark with its measured outage after the master stops', async () => {
     const s = suite.server()
     const lab = suite.lab()
-    const call = (method: string, input: unknown): Promise<unknown> => callApi(s.baseUrl, s.token, method, input)
-    const ids: string[] = []
-    for (const n of lab.nodes.slice(0, 3)) {
-      await call('hostKeys.trust', { host: n.address, port: n.sshPort, keyType: n.hostKeyPublic.split(' ')[0]!, fingerprint: n.hostKeyFingerprint })
-      const r = (await call('connections.connect', { host: n.address, port: n.sshPort, username: 'root', auth: { kind: 'key', privateKeyPath: lab.rootKeyPath }, remember: true })) as { status: string; connection: { id: string } }
-      expect(r.status).toBe('connected')
-      ids.push(r.connection.id)
-    }
-    const created = (await call('clusters.create', {
+    const call = (method: string, input: unknown): Promise<unknown> => webCall(s, method, input)
+    const { clusterId, report } = await createWebCluster(s, lab, {
       name: CLUSTER,
-      nodes: ids.map((connectionId) => ({ connectionId })),
+      nodes: lab.nodes.slice(0, 3).map((n) => n.name),
       role: { vip: VIP, vrid: VRID, version: 3, advertIntervalMs: 100 },
-      validation: { skipReason: 'e2e test of the reachability graph' }
-    })) as { operationId: string; clusterId: string }
-    const report = await waitForOperation(s, created.operationId, 150_000)
-    expect(report.outcome).toBe('succeeded')
-    const master = report.masters[0]!.node
+      skipReason: 'e2e test of the reachability graph'
+    })
+    const master = report.masters[0]!.node!
 
     const page = await suite.pages.open(s.url, { width: 1360, height: 900 })
     await page.getByRole('treeitem', { name: new RegExp(`^${CLUSTER}`) }).click()
@@ -76,7 +49,7 @@ describe('reachability graph in the console', () => {
       return lines.length === 3 && lines.every((l) => /last \d+\.\d\d ms/.test(l) && Number(/(\d+) probes/.exec(l)?.[1] ?? 0) >= 150) // 15 s of history before the failover
     }, 40_000, 200)
 
-    await call('clusters.nodeService', { clusterId: created.clusterId, node: master, action: 'stop' })
+    await call('clusters.nodeService', { clusterId, node: master, action: 'stop' })
     const rows = view.getByTestId('transition-row')
     const away = (t: string): boolean => t.includes(`${master} →`) && !t.includes('measuring') && /outage \d+ ms/.test(t)
     await waitFor('a transition row away from the master with every outage measured', async () => (await rows.allTextContents()).some(away), 30_000, 200)
@@ -84,7 +57,7 @@ describe('reachability graph in the console', () => {
     const text = (await rows.allTextContents()).find(away) ?? ''
     console.log(`reachability e2e: ${text.trim()}`)
     await shot(page, 'reachability-graph.png', false)
-    await call('clusters.nodeService', { clusterId: created.clusterId, node: master, action: 'start' })
+    await call('clusters.nodeService', { clusterId, node: master, action: 'start' })
     expect(suite.pages.problems).toEqual([])
   }, 300_000)
 })

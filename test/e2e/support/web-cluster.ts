@@ -61,11 +61,12 @@ export async function createWebCluster(
   return { clusterId: created.clusterId, report }
 }
 
-/** Destroys every cluster the server knows, each waited for (bounded); errors are left to the caller's own checks. */
-export async function destroyWebClusters(s: RunningWebServer): Promise<void> {
+/** Destroys every cluster the server knows, each waited for (bounded); their names. Errors are left to the caller's own checks. */
+export async function destroyWebClusters(s: RunningWebServer): Promise<string[]> {
   const known = (await webCall(s, 'clusters.list', {})) as { id: string; name: string }[]
   for (const c of known) {
     const op = (await webCall(s, 'clusters.destroy', { clusterId: c.id, confirmName: c.name }).catch(() => null)) as { operationId: string } | null
     if (op) await waitForOperation(s, op.operationId, 120_000).catch(() => undefined)
   }
+  return known.map((c) => c.name)
 }
