@@ -175,9 +175,11 @@ describe('live console', () => {
     console.log(`console-live e2e, Move on the graph: ${((await rows.allTextContents()).find(moved) ?? '').trim()}`)
     await shot(page, 'reachability-move.png', false)
 
-    // VRRP cut on a backup (SSH kept): it stops hearing the master and claims the role too.
+    // VRRP cut between the master and a backup, both ways (SSH kept): each stops hearing the
+    // other, so the backup claims the role too. (One way only is no split when the cut node wins
+    // the tie-break: the master hears it and steps down.)
     const cut = NODES.find((n) => n !== target && n !== owner)!
-    let undo: Undo | undefined = await dropVrrpWithNft(cut)
+    const undos: Undo[] = [await dropVrrpWithNft(cut), await dropVrrpWithNft(target)]
     try {
       await tree.getByRole('treeitem', { name: 'Roles', exact: true }).click()
       const alerts = page.getByTestId('live-alerts')
@@ -192,8 +194,7 @@ describe('live console', () => {
       await events.locator('tr[data-kind="transition"]', { hasText: cut }).first().waitFor({ timeout: 20_000 })
       await shot(page, 'cluster-events.png', false)
     } finally {
-      await undo()
-      undo = undefined
+      for (const undo of undos.splice(0)) await undo()
     }
     await tree.getByRole('treeitem', { name: 'Roles', exact: true }).click()
     await page.getByTestId('live-alerts').locator('li[data-alert="split-brain"]:not([role="alert"])').waitFor({ timeout: 40_000 })
