@@ -25,6 +25,7 @@ const PERIOD_MS = 2000
 let env: ClusterEnv
 let clusterId = ''
 let undoSsh: Undo | undefined
+/** Undoes the VRRP cut of the split-brain test (both ends), also when it failed. */
 let undoVrrp: Undo | undefined
 
 const state = (): Promise<ClusterState> => env.call('clusters.state', { clusterId })
@@ -261,7 +262,12 @@ describe('console on a live 3-node cluster', () => {
   it('split brain: VRRP cut between the nodes (SSH kept) raises the alert, and it clears on heal', async () => {
     const owner = role(await until('one owner', (x) => role(x).state === 'Online')).owner!
     const other = owner === 'n2' ? 'n3' : 'n2'
-    undoVrrp = await dropVrrpWithNft(other)
+    // Cut both ways: one way only is no split brain when the cut node wins the tie-break (equal
+    // priority, higher address): the master hears it and steps down.
+    const undos = [await dropVrrpWithNft(other), await dropVrrpWithNft(owner)]
+    undoVrrp = async () => {
+      for (const u of undos.splice(0)) await u()
+    }
     try {
       const split = await until('the split-brain alert', (x) => x.alerts.some((a) => a.kind === 'split-brain' && a.clearedAt === null), 30_000)
       expect(role(split).state).toBe('Split')
