@@ -1,27 +1,27 @@
 // Platform detection at connect, over a real SSH connection: a real ssh2 client (the app's
-// Ssh2Session) talks to an in-process ssh2 server that announces itself as Win32-OpenSSH
-// does ("SSH-2.0-OpenSSH_for_Windows_8.1") and answers each exec request by decoding the
-// PowerShell command it got and replaying the recorded run of that script (over a Unix
-// socket: no IP traffic). The server is a replay, not Windows: it proves the wire format,
+// Ssh2Session) talks to a replayed Windows node (test/support/replayed-windows-node.ts: an
+// in-process ssh2 server that announces itself as Win32-OpenSSH does and answers each exec
+// request by replaying the recorded run of the PowerShell script it got), over a Unix
+// socket: no IP traffic. The server is a replay, not Windows: it proves the wire format,
 // the detection and the error for admins' keys, not what Windows prints.
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { Server, utils } from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SshTarget } from '../../../../electron/api/model'
 import { linuxPlatform } from '../../../../electron/backend/platform/linux-platform'
 import { platformForSession } from '../../../../electron/backend/platform/resolve-platform'
 import { platformFromServerIdent } from '../../../../electron/backend/platform/windows/detect'
 import { captureFixtures } from '../../../../electron/backend/platform/windows/capture'
-import { identifyScript, SshPowerShellRunner } from '../../../../electron/backend/platform/windows/runner'
+import { SshPowerShellRunner } from '../../../../electron/backend/platform/windows/runner'
 import { windowsPlatform } from '../../../../electron/backend/platform/windows/windows-platform'
 import { hostKeyInfoOf } from '../../../../electron/backend/ssh/host-key'
 import { Ssh2Session } from '../../../../electron/backend/ssh/session'
 import { HostKeyStore } from '../../../../electron/backend/store/host-key-store'
-import { testHostKey } from '../../../support/ssh-host-key'
+import { startReplayedWindowsNode, type ReplayedWindowsNode } from '../../../support/replayed-windows-node'
+import { testHostKey, type TestHostKey } from '../../../support/ssh-host-key'
 import { windowsFixture, SERVER_2022_CASES } from '../../../support/windows-fixtures'
 
 const HOST = '198.51.100.21' // only a name: every byte goes over the Unix socket
@@ -29,107 +29,36 @@ const PASSWORD = 'unit-test-password'
 const CASES = SERVER_2022_CASES
 
 let dir: string
-const servers: Array<{ listener: net.Server; sockets: net.Socket[] }> = []
+const nodes: ReplayedWindowsNode[] = []
 let hostKeys: HostKeyStore
-let hostKeyPem: string
-const execs: string[] = []
-/** What the replayed nodes' SFTP servers received, by SFTP path, and the place-file runs they answered. */
-const sftpFiles = new Map<string, Buffer>()
-const placed: Array<Record<string, unknown>> = []
+let hostKey: TestHostKey
 
-/** A replayed node announcing `ident`; returns its socket path. */
-async function replayedNode(ident: string): Promise<string> {
-  const sockPath = path.join(dir, `ssh-${servers.length}.sock`)
-  const sshServer = new Server({ hostKeys: [hostKeyPem], ident }, (client) => {
-    client.on('error', () => {})
-    client.on('authentication', (c) => {
-      if (c.method === 'password' && c.password === PASSWORD) c.accept()
-      else c.reject(['password', 'publickey'])
-    })
-    client.on('session', (accept) => {
-      const sess = accept()
-      sess.on('sftp', (acceptSftp) => {
-        // Just enough of an SFTP server for one upload: OPEN, WRITE, CLOSE; files kept by their SFTP path.
-        const sftp = acceptSftp()
-        const open = new Map<number, { path: string; chunks: Buffer[] }>()
-        let next = 0
-        sftp.on('OPEN', (reqid, filename) => {
-          const h = next++
-          open.set(h, { path: filename, chunks: [] })
-          const handle = Buffer.alloc(4)
-          handle.writeUInt32BE(h)
-          sftp.handle(reqid, handle)
-        })
-        sftp.on('WRITE', (reqid, handle, _offset, data) => {
-          open.get(handle.readUInt32BE(0))?.chunks.push(Buffer.from(data))
-          sftp.status(reqid, utils.sftp.STATUS_CODE.OK)
-        })
-        sftp.on('CLOSE', (reqid, handle) => {
-          const f = open.get(handle.readUInt32BE(0))
-          if (f) sftpFiles.set(f.path, Buffer.concat(f.chunks))
-          sftp.status(reqid, utils.sftp.STATUS_CODE.OK)
-        })
-      })
-      sess.on('exec', (acceptExec, _reject, info) => {
-        const stream = acceptExec()
-        execs.push(info.command)
-        const run = identifyScript(info.command.split(' '))
-        const f = run && run.name in CASES ? windowsFixture(run.name, CASES[run.name as keyof typeof CASES]) : undefined
-        if (run?.name === 'place-file' || run?.name === 'remove-file') {
-          // Not a recording: the upload's temp name is random, so this node computes the answer
-          // the script documents (the SHA-256 of what SFTP wrote at the temp path).
-          const temp = `/${String(run.params.temp ?? run.params.path).replace(/\\/g, '/')}`
-          const got = sftpFiles.get(temp)
-          placed.push(run.params)
-          const sha = got ? createHash('sha256').update(got).digest('hex') : ''
-          const result = run.name === 'remove-file' ? { removed: !!got } : { placed: sha === run.params.sha256, sha256: sha }
-          stream.write(`${JSON.stringify({ havip: 1, result })}\n`)
-          stream.exit(0)
-        } else if (f) {
-          stream.write(f.stdout)
-          stream.stderr.write(f.stderr)
-          stream.exit(f.exitCode)
-        } else {
-          stream.stderr.write(`'${info.command.split(' ')[0]}' is not recognized as an internal or external command,\r\n`)
-          stream.exit(1)
-        }
-        stream.end()
-      })
-    })
-  })
-  const sockets: net.Socket[] = []
-  const listener = net.createServer((s) => {
-    s.on('error', () => {})
-    sockets.push(s)
-    sshServer.injectSocket(s)
-  })
-  servers.push({ listener, sockets })
-  await new Promise<void>((r) => listener.listen(sockPath, () => r()))
-  return sockPath
+/** A replayed node announcing `ident` on a Unix socket in this test's dir (all share one pinned host key). */
+async function replayedNode(ident: string): Promise<ReplayedWindowsNode> {
+  const socketPath = path.join(dir, `ssh-${nodes.length}.sock`)
+  const node = await startReplayedWindowsNode({ listen: { socketPath }, password: PASSWORD, ident, hostKey, cases: CASES })
+  nodes.push(node)
+  return node
 }
 
-function session(sockPath: string, auth: SshTarget['auth']): Ssh2Session {
+function session(node: ReplayedWindowsNode, auth: SshTarget['auth']): Ssh2Session {
   return new Ssh2Session('c-test', { host: HOST, port: 22, username: 'administrator', auth }, hostKeys, {
     connectTimeoutMs: 5000,
     keepaliveIntervalMs: 60_000,
     log: () => {},
-    openSocket: () => net.connect(sockPath)
+    openSocket: () => net.connect(node.socketPath!)
   })
 }
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-win-'))
-  const k = testHostKey()
-  hostKeyPem = k.private
+  hostKey = testHostKey()
   hostKeys = new HostKeyStore(path.join(dir, 'host-keys.json'))
-  hostKeys.trust(hostKeyInfoOf(HOST, 22, k.parsed.getPublicSSH()))
+  hostKeys.trust(hostKeyInfoOf(HOST, 22, hostKey.parsed.getPublicSSH()))
 })
 
 afterAll(async () => {
-  for (const s of servers) {
-    for (const sock of s.sockets) sock.destroy()
-    await Promise.race([new Promise<void>((r) => s.listener.close(() => r())), new Promise((r) => setTimeout(r, 2000))])
-  }
+  for (const n of nodes) await n.stop()
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
@@ -146,17 +75,18 @@ describe('platformFromServerIdent', () => {
 
 describe('connecting to a replayed Windows node', () => {
   it('reads the banner, picks the Windows adapter and collects facts over the SSH exec', async () => {
-    const s = session(await replayedNode('OpenSSH_for_Windows_8.1'), { kind: 'password', password: PASSWORD })
+    const node = await replayedNode('OpenSSH_for_Windows_8.1')
+    const s = session(node, { kind: 'password', password: PASSWORD })
     try {
       await s.open()
       expect(s.serverIdent).toBe('OpenSSH_for_Windows_8.1')
       expect(platformForSession(s)).toBe(windowsPlatform)
-      execs.length = 0
+      node.execs.length = 0
       const facts = await windowsPlatform.collectFacts(s)
       expect(facts).toMatchObject({ platform: 'windows', hostname: 'WIN-NODE1', windows: { elevated: true } })
       // Four scripts, each one plain powershell.exe command line with nothing for a shell to expand.
-      expect(execs).toHaveLength(4)
-      for (const c of execs) expect(c).toMatch(/^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/)
+      expect(node.execs).toHaveLength(4)
+      for (const c of node.execs) expect(c).toMatch(/^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/)
     } finally {
       await s.close()
     }
@@ -185,15 +115,16 @@ describe('connecting to a replayed Windows node', () => {
   })
 
   it('uploads over SFTP to the /C:/ path of a temp file and has it placed by the place-file script', async () => {
-    const s = session(await replayedNode('OpenSSH_for_Windows_8.1'), { kind: 'password', password: PASSWORD })
+    const node = await replayedNode('OpenSSH_for_Windows_8.1')
+    const s = session(node, { kind: 'password', password: PASSWORD })
     try {
       const data = Buffer.from('agent bundle bytes\n')
       const r = await s.upload(data, 'C:\\Program Files\\HAVIP\\releases\\1.0.0\\agent.cjs')
       expect(r).toEqual({ sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length })
-      const temp = [...sftpFiles.keys()].find((k) => k.startsWith('/C:/Program Files/HAVIP/releases/1.0.0/.agent.cjs.havip-'))
+      const temp = [...node.sftpFiles.keys()].find((k) => k.startsWith('/C:/Program Files/HAVIP/releases/1.0.0/.agent.cjs.havip-'))
       expect(temp).toMatch(/^\/C:\/Program Files\/HAVIP\/releases\/1\.0\.0\/\.agent\.cjs\.havip-[0-9a-f]{12}\.tmp$/)
-      expect(sftpFiles.get(temp!)).toEqual(data)
-      expect(placed.at(-1)).toMatchObject({ dest: 'C:\\Program Files\\HAVIP\\releases\\1.0.0\\agent.cjs', sha256: r.sha256 })
+      expect(node.sftpFiles.get(temp!)).toEqual(data)
+      expect(node.placed.at(-1)).toMatchObject({ dest: 'C:\\Program Files\\HAVIP\\releases\\1.0.0\\agent.cjs', sha256: r.sha256 })
     } finally {
       await s.close()
     }

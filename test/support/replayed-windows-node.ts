@@ -1,0 +1,153 @@
+// A replayed Windows node: an in-process ssh2 server that announces itself as Win32-OpenSSH
+// does ("SSH-2.0-OpenSSH_for_Windows_8.1") and answers each exec request by decoding the
+// PowerShell command it got and replaying the recorded run of that script
+// (test/fixtures/windows). It is a replay, not Windows: it proves the wire format, the
+// detection and what the app does with the recorded answers, not what Windows prints.
+// It listens on a Unix socket (unit tests: no IP traffic) or on 127.0.0.1 (browser-mode e2e,
+// where the app dials it like any node). Password login only; keys are refused, as a Windows
+// node refuses a key missing from administrators_authorized_keys.
+import { createHash } from 'node:crypto'
+import * as net from 'node:net'
+import { Server, utils, type Connection, type ServerChannel, type SFTPWrapper } from 'ssh2'
+import { identifyScript } from '../../electron/backend/platform/windows/runner'
+import type { WindowsScriptName } from '../../electron/backend/platform/windows/scripts'
+import { testHostKey, type TestHostKey } from './ssh-host-key'
+import { SERVER_2022_CASES, windowsFixture } from './windows-fixtures'
+
+export const WIN32_OPENSSH_IDENT = 'OpenSSH_for_Windows_8.1'
+
+export interface ReplayedWindowsNodeOptions {
+  /** Where to listen: a Unix socket path, or a port on 127.0.0.1 (0 = any free port). */
+  listen: { socketPath: string } | { port: number }
+  password: string
+  /** The server's software version (default Win32-OpenSSH 8.1); a portable OpenSSH one plays a Linux sshd's banner. */
+  ident?: string
+  /** The host key (default: a fresh one). */
+  hostKey?: TestHostKey
+  /** Which recorded case answers each script (default: one Windows Server 2022 node). */
+  cases?: Partial<Record<WindowsScriptName, string>>
+}
+
+export interface ReplayedWindowsNode {
+  /** The TCP port on 127.0.0.1 (undefined when listening on a Unix socket). */
+  port: number | undefined
+  socketPath: string | undefined
+  hostKey: TestHostKey
+  /** Every exec command line received, in order. */
+  execs: string[]
+  /** What the SFTP server received, by SFTP path. */
+  sftpFiles: Map<string, Buffer>
+  /** The parameters of the place-file / remove-file runs it answered. */
+  placed: Array<Record<string, unknown>>
+  stop(): Promise<void>
+}
+
+const STOP_TIMEOUT_MS = 2000
+
+export async function startReplayedWindowsNode(opts: ReplayedWindowsNodeOptions): Promise<ReplayedWindowsNode> {
+  const hostKey = opts.hostKey ?? testHostKey()
+  const cases: Partial<Record<WindowsScriptName, string>> = opts.cases ?? SERVER_2022_CASES
+  const execs: string[] = []
+  const sftpFiles = new Map<string, Buffer>()
+  const placed: Array<Record<string, unknown>> = []
+
+  const sshServer = new Server({ hostKeys: [hostKey.private], ident: opts.ident ?? WIN32_OPENSSH_IDENT }, (client: Connection) => {
+    client.on('error', () => {})
+    client.on('authentication', (c) => {
+      if (c.method === 'password' && c.password === opts.password) c.accept()
+      else c.reject(['password', 'publickey'])
+    })
+    client.on('session', (accept) => {
+      const sess = accept()
+      sess.on('sftp', (acceptSftp) => serveUploads(acceptSftp(), sftpFiles))
+      sess.on('exec', (acceptExec, _reject, info) => {
+        const stream = acceptExec()
+        execs.push(info.command)
+        answer(stream, info.command, cases, sftpFiles, placed)
+      })
+    })
+  })
+
+  const sockets = new Set<net.Socket>()
+  const listener = net.createServer((s) => {
+    s.on('error', () => {})
+    sockets.add(s)
+    s.once('close', () => sockets.delete(s))
+    sshServer.injectSocket(s)
+  })
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject)
+    if ('socketPath' in opts.listen) listener.listen(opts.listen.socketPath, () => resolve())
+    else listener.listen(opts.listen.port, '127.0.0.1', () => resolve())
+  })
+  const addr = listener.address()
+  return {
+    port: typeof addr === 'object' && addr ? addr.port : undefined,
+    socketPath: 'socketPath' in opts.listen ? opts.listen.socketPath : undefined,
+    hostKey,
+    execs,
+    sftpFiles,
+    placed,
+    async stop() {
+      for (const s of sockets) s.destroy()
+      await Promise.race([
+        new Promise<void>((r) => listener.close(() => r())),
+        new Promise<void>((r) => setTimeout(r, STOP_TIMEOUT_MS).unref())
+      ])
+    }
+  }
+}
+
+/** Answer one exec request: a recorded run, a computed upload result, or cmd.exe's "not recognized". */
+function answer(
+  stream: ServerChannel,
+  command: string,
+  cases: Partial<Record<WindowsScriptName, string>>,
+  sftpFiles: Map<string, Buffer>,
+  placed: Array<Record<string, unknown>>
+): void {
+  const run = identifyScript(command.split(' '))
+  const caseName = run ? cases[run.name as WindowsScriptName] : undefined
+  if (run?.name === 'place-file' || run?.name === 'remove-file') {
+    // Not a recording: the upload's temp name is random, so this node computes the answer
+    // the script documents (the SHA-256 of what SFTP wrote at the temp path).
+    const temp = `/${String(run.params.temp ?? run.params.path).replace(/\\/g, '/')}`
+    const got = sftpFiles.get(temp)
+    placed.push(run.params)
+    const sha = got ? createHash('sha256').update(got).digest('hex') : ''
+    const result = run.name === 'remove-file' ? { removed: !!got } : { placed: sha === run.params.sha256, sha256: sha }
+    stream.write(`${JSON.stringify({ havip: 1, result })}\n`)
+    stream.exit(0)
+  } else if (run && caseName) {
+    const f = windowsFixture(run.name as WindowsScriptName, caseName)
+    stream.write(f.stdout)
+    stream.stderr.write(f.stderr)
+    stream.exit(f.exitCode)
+  } else {
+    stream.stderr.write(`'${command.split(' ')[0]}' is not recognized as an internal or external command,\r\n`)
+    stream.exit(1)
+  }
+  stream.end()
+}
+
+/** Just enough of an SFTP server for uploads: OPEN, WRITE, CLOSE; files kept by their SFTP path. */
+function serveUploads(sftp: SFTPWrapper, files: Map<string, Buffer>): void {
+  const open = new Map<number, { path: string; chunks: Buffer[] }>()
+  let next = 0
+  sftp.on('OPEN', (reqid, filename) => {
+    const h = next++
+    open.set(h, { path: filename, chunks: [] })
+    const handle = Buffer.alloc(4)
+    handle.writeUInt32BE(h)
+    sftp.handle(reqid, handle)
+  })
+  sftp.on('WRITE', (reqid, handle, _offset, data) => {
+    open.get(handle.readUInt32BE(0))?.chunks.push(Buffer.from(data))
+    sftp.status(reqid, utils.sftp.STATUS_CODE.OK)
+  })
+  sftp.on('CLOSE', (reqid, handle) => {
+    const f = open.get(handle.readUInt32BE(0))
+    if (f) files.set(f.path, Buffer.concat(f.chunks))
+    sftp.status(reqid, utils.sftp.STATUS_CODE.OK)
+  })
+}
