@@ -31,6 +31,8 @@ export const ConnectionSchema = z.object({
   hostKeyFingerprint: text('fingerprint', 'hostKeyFingerprint').optional(),
   /** The node's own hostname, once facts were collected. */
   hostname: text('host', 'hostname').optional(),
+  /** The node's platform as its SSH server announced it (Win32-OpenSSH = windows), once connected. */
+  platform: z.enum(['linux', 'windows']).optional(),
   /** True if a secret (password/passphrase) is stored for it, so 'connections.reconnect' works. */
   remembered: z.boolean().optional(),
   /** Why the last attempt failed (state 'failed'). */

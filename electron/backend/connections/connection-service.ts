@@ -7,6 +7,7 @@ import { ApiException, type ApiError } from '../../api/errors'
 import type { SshTarget } from '../../api/model'
 import type { EventHub } from '../events'
 import type { BackendLog } from '../log'
+import { platformFromServerIdent } from '../platform/windows/detect'
 import { SshError } from '../ssh/errors'
 import type { SessionStateEvent, SshPool } from '../ssh/pool'
 import type { SshSession } from '../ssh/session'
@@ -124,6 +125,7 @@ export class ConnectionService implements NodeSessions {
     const fingerprint = session?.hostKey.fingerprint ?? this.deps.hostKeys.get(c.host, c.port)?.fingerprint
     const hostname = this.live.hostname(c.id) ?? c.hostname
     const lastError = this.live.lastError(c.id)
+    const platform = platformFromServerIdent(session?.serverIdent) ?? c.platform
     return {
       id: c.id,
       label: c.label,
@@ -134,6 +136,7 @@ export class ConnectionService implements NodeSessions {
       state: this.live.state(c.id),
       ...(fingerprint ? { hostKeyFingerprint: fingerprint } : {}),
       ...(hostname ? { hostname } : {}),
+      ...(platform ? { platform } : {}),
       remembered: this.deps.secrets.has(c.id),
       ...(lastError ? { lastError } : {})
     }
@@ -205,6 +208,8 @@ export class ConnectionService implements NodeSessions {
         auth: savedAuthOf(target.auth),
         ...(existing?.hostname ? { hostname: existing.hostname } : {})
       }
+      const platform = platformFromServerIdent(session.serverIdent) ?? existing?.platform
+      if (platform) entry.platform = platform
       try {
         saved.upsert(entry)
         secrets.remember(id, target, meta.remember)

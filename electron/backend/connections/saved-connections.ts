@@ -21,7 +21,9 @@ export const SavedConnectionSchema = z.object({
   /** How to log in, minus the secret. */
   auth: SavedAuthSchema,
   /** Last hostname the node reported (facts), for display. */
-  hostname: z.string().max(253).optional()
+  hostname: z.string().max(253).optional(),
+  /** The platform the node's SSH server announced at the last connect, for the icon while disconnected. */
+  platform: z.enum(['linux', 'windows']).optional()
 })
 
 export type SavedConnection = z.infer<typeof SavedConnectionSchema>

@@ -91,6 +91,16 @@ export function displayName(c: Connection): string {
   return c.hostname || c.label || c.host
 }
 
+/** The node's icon: Windows nodes get their own, so a mixed list reads at a glance. */
+export function nodeIcon(c: Pick<Connection, 'platform'> | undefined): 'server' | 'server-windows' {
+  return c?.platform === 'windows' ? 'server-windows' : 'server'
+}
+
+export const PLATFORM_TEXT: Record<NonNullable<Connection['platform']>, string> = {
+  linux: 'Linux',
+  windows: 'Windows'
+}
+
 /** "root@198.51.100.11" (port added when not 22). */
 export function endpointText(c: Pick<Connection, 'username' | 'host' | 'port'>): string {
   const host = c.host.includes(':') ? `[${c.host}]` : c.host
