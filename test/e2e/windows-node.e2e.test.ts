@@ -1,0 +1,164 @@
+// End to end, as an admin would, against a replayed Windows node: browser mode
+// (`node out/node/web.cjs`) in Debian's Chromium connects over real SSH to an in-process ssh2
+// server on 127.0.0.1 that announces itself as Win32-OpenSSH and answers the app's PowerShell
+// scripts from the recorded fixtures (test/support/replayed-windows-node.ts). It is a replay,
+// not Windows: it shows what the console makes of a Windows node's answers (icon, facts,
+// Validate Configuration), not what a real Windows node prints. Needs no lab.
+// Screenshots go to docs/screenshots/.
+import * as fs from 'node:fs'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { hostKeyInfoOf } from '../../electron/backend/ssh/host-key'
+import { startReplayedWindowsNode, type ReplayedWindowsNode } from '../support/replayed-windows-node'
+import { SERVER_2022_CASES, windowsFixture } from '../support/windows-fixtures'
+import { launchChromium } from './support/chromium'
+import { ConsolePages, shot } from './support/console-pages'
+import { pageTitle } from './support/wizard-steps'
+import { startWebServer, type RunningWebServer } from './support/web-server'
+
+const PASSWORD = 'e2e-replayed-windows-password'
+/** The VIP the vip-check recording was made for, on the recorded adapter's 198.51.100.0/24. */
+const VIP_CHECK_CASE = 'free'
+const RUN_TIMEOUT_MS = 60_000
+
+let node: ReplayedWindowsNode | undefined
+let server: RunningWebServer | undefined
+let browser: Browser | undefined
+const pages = new ConsolePages(() => browser)
+
+beforeAll(async () => {
+  node = await startReplayedWindowsNode({
+    listen: { port: 0 },
+    password: PASSWORD,
+    cases: { ...SERVER_2022_CASES, 'vip-check': VIP_CHECK_CASE }
+  })
+  server = await startWebServer()
+  browser = await launchChromium()
+})
+
+beforeEach(() => {
+  pages.problems.splice(0)
+})
+
+afterEach(async () => {
+  await pages.closeAll()
+})
+
+afterAll(async () => {
+  await browser?.close().catch(() => {})
+  await server?.stop()
+  await node?.stop()
+})
+
+async function connectToReplayedNode(page: Page, n: ReplayedWindowsNode): Promise<void> {
+  await page.getByRole('toolbar').getByRole('button', { name: 'Connect to node...' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Connect to Node' })
+  await dialog.waitFor()
+  await dialog.getByLabel('Node address').fill('127.0.0.1')
+  await dialog.getByLabel('Port').fill(String(n.port))
+  await dialog.getByLabel('User name').fill('administrator')
+  await dialog.getByLabel('Password', { exact: true }).check()
+  await dialog.getByRole('textbox', { name: 'Password' }).fill(PASSWORD)
+  await dialog.getByRole('button', { name: 'Connect' }).click()
+
+  // First contact: the fingerprint shown is the replayed node's own key.
+  const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
+  await keyDialog.waitFor()
+  const expected = hostKeyInfoOf('127.0.0.1', n.port!, n.hostKey.parsed.getPublicSSH()).fingerprint
+  expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(expected)
+  await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
+  await keyDialog.waitFor({ state: 'detached' })
+}
+
+describe('browser mode console against a replayed Windows node', () => {
+  it('connects with a password, shows the Windows icon and the Windows facts', async () => {
+    const n = node!
+    const page = await pages.open(server!.url)
+    await connectToReplayedNode(page, n)
+
+    const hostname = page.getByTestId('fact-hostname')
+    await hostname.waitFor()
+    expect(await hostname.textContent()).toBe('WIN-NODE1')
+    // Its own icon, in the tree and in the node view's header (a Linux node keeps the server icon).
+    const treeItem = page.getByRole('treeitem', { selected: true })
+    expect(await treeItem.textContent()).toContain('WIN-NODE1')
+    expect(await treeItem.locator('svg.icon-server-windows').count()).toBe(1)
+    expect(await treeItem.locator('svg.icon-server').count()).toBe(0)
+    expect(await page.getByRole('main').locator('.pane-header svg.icon-server-windows').count()).toBe(1)
+
+    // The Windows facts, as the recorded scripts gave them.
+    const osInfo = JSON.parse(windowsFixture('os-info', SERVER_2022_CASES['os-info']).stdout) as { result: { caption: string } }
+    const w = page.getByTestId('windows-facts')
+    expect(await w.getByTestId('fact-windows-edition').textContent()).toContain(osInfo.result.caption)
+    expect(await w.getByTestId('fact-windows-build').textContent()).toMatch(/^20348\.\d+$/)
+    expect(await w.getByTestId('fact-windows-user').textContent()).toContain('elevated token')
+    expect(await w.getByTestId('fact-windows-powershell').textContent()).toContain('FullLanguage')
+    const ipv4 = w.getByTestId('windows-ipv4').getByRole('row').filter({ hasText: 'Ethernet' })
+    expect(await ipv4.textContent()).toContain('Static')
+    const firewall = w.getByTestId('windows-firewall')
+    for (const p of ['Domain', 'Private', 'Public']) expect(await firewall.getByRole('row').filter({ hasText: p }).count()).toBe(1)
+    const eth = page.getByTestId('interfaces').getByRole('row').filter({ hasText: 'Ethernet' })
+    expect(await eth.textContent()).toContain('198.51.100.21/24')
+
+    // Every command the app sent was one of its PowerShell scripts, passed as data (EncodedCommand).
+    expect(n.execs.length).toBeGreaterThan(0)
+    for (const c of n.execs) expect(c).toMatch(/^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/)
+
+    // The Connections list says the platform.
+    await page.getByRole('treeitem', { name: /^Connections/ }).click()
+    const row = page.getByRole('table', { name: 'Connections' }).getByRole('row').filter({ hasText: '127.0.0.1' })
+    expect(await row.textContent()).toContain('Windows')
+    await page.getByRole('treeitem', { name: /WIN-NODE1/ }).click()
+    await hostname.waitFor()
+    await shot(page, 'windows-node.png', true)
+    expect(pages.problems).toEqual([])
+  })
+
+  it('validates the Windows node: the Windows tests run, the Linux-only ones say they do not apply', async () => {
+    const n = node!
+    const vipParams = windowsFixture('vip-check', VIP_CHECK_CASE).params as { vip: string }
+    const page = await pages.open(server!.url)
+    // Same backend as the test before: the connection is saved and connected.
+    await page.getByRole('treeitem', { name: /WIN-NODE1/ }).waitFor()
+    await page.getByRole('treeitem', { name: /^HAVIP Manager/ }).click()
+    await page.getByRole('complementary', { name: 'Actions' }).getByRole('button', { name: 'Validate Configuration...' }).click()
+    const wizard = page.getByRole('dialog', { name: 'Validate a Configuration Wizard' })
+    const next = wizard.getByRole('button', { name: 'Next' })
+    await pageTitle(wizard, 'Before You Begin')
+    await next.click()
+    await pageTitle(wizard, 'Select Servers')
+    const serverRow = wizard.getByRole('table', { name: 'Servers' }).getByRole('row').filter({ hasText: '127.0.0.1' })
+    await serverRow.getByRole('checkbox').check()
+    await wizard.getByLabel('Virtual IP (CIDR)').fill(`${vipParams.vip}/24`)
+    await serverRow.getByRole('combobox').waitFor()
+    expect(await serverRow.getByRole('combobox').locator('option:checked').textContent()).toContain('Proposed: Ethernet')
+    await next.click()
+    await pageTitle(wizard, 'Testing Options')
+    await next.click()
+    await pageTitle(wizard, 'Confirmation')
+    await next.click()
+    await wizard.getByRole('heading', { name: 'Summary', exact: true }).waitFor({ timeout: RUN_TIMEOUT_MS })
+    const jsonPath = (await wizard.getByTestId('report-json-path').textContent()) ?? ''
+    const report = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as {
+      results: Array<{ testId: string; status: string; details: string }>
+      nodes: Array<{ facts: { platform: string } | null }>
+    }
+    expect(report.nodes.map((x) => x.facts?.platform)).toEqual(['windows'])
+    const status = (id: string) => report.results.find((r) => r.testId === id)
+    // The Windows-only tests ran against the recorded answers.
+    expect(status('system.windows-administrator')).toMatchObject({ status: 'Success' })
+    expect(status('network.windows-ip-config')).toMatchObject({ status: 'Success' })
+    expect(status('system.windows-firewall-vrrp')?.status).toBe('Success')
+    expect(status('network.windows-vip-free')).toMatchObject({ status: 'Success' })
+    expect(status('network.windows-vip-free')?.details).toContain(`${vipParams.vip} is free`)
+    // A Linux-only test does not apply here, and says why.
+    const notRun = report.results.filter((r) => r.status === 'NotRun')
+    expect(notRun.length).toBeGreaterThan(0)
+    for (const r of notRun) expect(r.details).toMatch(/Does not apply to .*: ".*" is a test for Linux nodes, and this node runs Windows/)
+    await wizard.getByRole('button', { name: 'View Report...' }).click()
+    const reportDialog = page.getByRole('dialog', { name: 'Validation Report' })
+    await reportDialog.waitFor()
+    await shot(page, 'windows-validate.png', false)
+    expect(pages.problems).toEqual([])
+  })
+})
