@@ -158,7 +158,31 @@ describe('browser mode console against a replayed Windows node', () => {
     await wizard.getByRole('button', { name: 'View Report...' }).click()
     const reportDialog = page.getByRole('dialog', { name: 'Validation Report' })
     await reportDialog.waitFor()
+    // The picture shows the Windows tests with what they found: open their details, scroll to them.
+    const admin = reportDialog.locator('tbody[data-test-id="system.windows-administrator"]')
+    const vipFree = reportDialog.locator('tbody[data-test-id="network.windows-vip-free"]')
+    expect(await admin.textContent()).toContain('Success')
+    for (const t of [admin, reportDialog.locator('tbody[data-test-id="system.windows-firewall-vrrp"]'), vipFree]) {
+      await t.getByText('Details', { exact: true }).click()
+    }
+    expect(await vipFree.textContent()).toContain(`${vipParams.vip} is free`)
+    await admin.evaluate((el) => el.scrollIntoView({ block: 'start' }))
     await shot(page, 'windows-validate.png', false)
+    await reportDialog.getByRole('button', { name: 'Close' }).last().click()
+    await wizard.getByRole('button', { name: 'Finish' }).click()
+    await wizard.waitFor({ state: 'detached' })
+
+    // Disconnected, the node keeps its Windows icon (the platform is saved with the connection).
+    await page.getByRole('treeitem', { name: /WIN-NODE1/ }).click()
+    await page.getByRole('complementary', { name: 'Actions' }).getByRole('button', { name: 'Disconnect' }).click()
+    await page.getByRole('main').locator('.pane-header').getByText('Disconnected', { exact: true }).waitFor()
+    // A fresh page reads the list from the backend, where no session says the platform any more.
+    const fresh = await pages.open(server!.url)
+    const freshItem = fresh.getByRole('treeitem', { name: /WIN-NODE1/ })
+    await freshItem.click()
+    await fresh.getByRole('main').locator('.pane-header').getByText('Disconnected', { exact: true }).waitFor()
+    expect(await freshItem.locator('svg.icon-server-windows').count()).toBe(1)
+    expect(await fresh.getByRole('main').locator('.pane-header svg.icon-server-windows').count()).toBe(1)
     expect(pages.problems).toEqual([])
   })
 })
