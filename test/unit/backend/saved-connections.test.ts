@@ -117,3 +117,14 @@ describe('SavedConnections with an entry that no longer parses', () => {
     expect(fs.existsSync(saved.rejectedPath)).toBe(false)
   })
 })
+
+describe('SavedConnections and the node platform', () => {
+  it('keeps the platform the SSH banner named across a restart, and reads entries saved before it existed', () => {
+    writeFile([good])
+    new SavedConnections(dir).upsert({ ...added, platform: 'windows' })
+    const reread = new SavedConnections(dir)
+    expect(reread.get(added.id)?.platform).toBe('windows')
+    expect(reread.get(good.id)).toEqual(good)
+    expect(fs.existsSync(reread.rejectedPath)).toBe(false)
+  })
+})
