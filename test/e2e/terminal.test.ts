@@ -5,35 +5,17 @@
 // flood of output leaves the console usable and the backend's buffer bounded.
 // The console must run clean under its strict CSP (xterm's styles included). Screenshot:
 // docs/screenshots/terminal-node.png.
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import type { LabNode, LabState } from '../lab/lab'
 import { TERMINAL_HIGH_WATERMARK, TERMINAL_OUTPUT_MAX_CHARS } from '../../electron/api/terminal'
 import { callApi } from './support/api-client'
-import { launchChromium } from './support/chromium'
-import { currentLab, labNode } from './support/lab-state'
-import { ConsolePages, shot } from './support/console-pages'
-import { startWebServer, type RunningWebServer } from './support/web-server'
+import { labNode } from './support/lab-state'
+import { shot } from './support/console-pages'
+import { consoleSuite } from './support/console-suite'
 
-let lab: LabState
-let server: RunningWebServer | undefined
-let browser: Browser | undefined
-const pages = new ConsolePages(() => browser)
-
-beforeAll(async () => {
-  lab = currentLab()
-  server = await startWebServer()
-  browser = await launchChromium()
-})
-
-afterEach(async () => {
-  await pages.closeAll()
-})
-
-afterAll(async () => {
-  await browser?.close().catch(() => {})
-  await server?.stop()
-})
+const suite = consoleSuite('terminal')
+const pages = suite.pages
 
 /**
  * Arranged through the API: n1's host key and a connection as the lab's key user (the Connect
@@ -41,9 +23,9 @@ afterAll(async () => {
  */
 async function connectN1(): Promise<{ n1: LabNode; user: LabState['keyUsers']['nopasswdSudo'] }> {
   const n1 = labNode('n1')
-  const user = lab.keyUsers.nopasswdSudo
-  await callApi(server!.baseUrl, server!.token, 'hostKeys.trust', { host: n1.address, port: n1.sshPort, keyType: 'ssh-ed25519', fingerprint: n1.hostKeyFingerprint })
-  await callApi(server!.baseUrl, server!.token, 'connections.connect', {
+  const user = suite.lab().keyUsers.nopasswdSudo
+  await callApi(suite.server().baseUrl, suite.server().token, 'hostKeys.trust', { host: n1.address, port: n1.sshPort, keyType: 'ssh-ed25519', fingerprint: n1.hostKeyFingerprint })
+  await callApi(suite.server().baseUrl, suite.server().token, 'connections.connect', {
     host: n1.address,
     port: n1.sshPort,
     username: user.name,
@@ -61,7 +43,7 @@ describe('terminals in the console', () => {
   it('opens a terminal on n1 from the Actions pane, runs a command and shows its output', async () => {
     const { n1, user } = await connectN1()
 
-    const page = await pages.open(server!.url)
+    const page = await pages.open(suite.server().url)
     await page.getByRole('treeitem', { name: new RegExp(`${user.name}@${n1.address.replace(/\./g, '\\.')}|n1`) }).click()
     const actions = page.getByRole('complementary', { name: 'Actions' })
     await actions.getByRole('button', { name: 'Open Terminal' }).click()
@@ -102,13 +84,13 @@ describe('terminals in the console', () => {
     // Closing the tab ends the shell in the backend.
     await page.getByRole('button', { name: /^Close terminal/ }).click()
     await expect.poll(() => page.getByRole('tab').count()).toBe(0)
-    await expect.poll(async () => (await callApi(server!.baseUrl, server!.token, 'terminal.list', {})) as unknown[]).toEqual([])
+    await expect.poll(async () => (await callApi(suite.server().baseUrl, suite.server().token, 'terminal.list', {})) as unknown[]).toEqual([])
     expect(pages.problems).toEqual([])
   })
 
   it('a flood of output does not freeze the console: xterm acknowledges as it writes, the backend stays bounded, the shell answers after', async () => {
     const { n1, user } = await connectN1()
-    const page = await pages.open(server!.url)
+    const page = await pages.open(suite.server().url)
     await page.getByRole('treeitem', { name: new RegExp(`${user.name}@${n1.address.replace(/\./g, '\\.')}|n1`) }).click()
     const actions = page.getByRole('complementary', { name: 'Actions' })
     await actions.getByRole('button', { name: 'Open Terminal' }).click()
@@ -123,7 +105,7 @@ describe('terminals in the console', () => {
     let maxUnacked = 0
     let sawFlow = false
     const flowOf = async () =>
-      ((await callApi(server!.baseUrl, server!.token, 'terminal.list', {})) as Array<{ flow: { unackedChars: number; totalChars: number } }>)[0]?.flow
+      ((await callApi(suite.server().baseUrl, suite.server().token, 'terminal.list', {})) as Array<{ flow: { unackedChars: number; totalChars: number } }>)[0]?.flow
     await expect
       .poll(
         async () => {
@@ -164,8 +146,8 @@ describe('terminals in the console', () => {
   })
 
   it('opens a local shell on this computer (node-pty is built here)', async () => {
-    const caps = (await callApi(server!.baseUrl, server!.token, 'terminal.capabilities', {})) as { localShell: { available: boolean } }
-    const page = await pages.open(server!.url)
+    const caps = (await callApi(suite.server().baseUrl, suite.server().token, 'terminal.capabilities', {})) as { localShell: { available: boolean } }
+    const page = await pages.open(suite.server().url)
     const actions = page.getByRole('complementary', { name: 'Actions' })
     const local = actions.getByRole('button', { name: 'Local Shell' })
     await local.waitFor()
