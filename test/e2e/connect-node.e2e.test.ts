@@ -3,21 +3,19 @@
 // see its facts; a wrong password says "authentication failed"; a changed key is refused with
 // no one-click accept; without its token the page says so. Screenshots go to docs/screenshots/.
 import * as fs from 'node:fs'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { nodeExec } from '../lab/exec'
-import type { LabNode, LabState } from '../lab/lab'
 import { newSshdConnections, sshdConnections } from '../lab/sshd-sessions'
 import { callApi } from './support/api-client'
-import { launchChromium } from './support/chromium'
-import { currentLab, labNode } from './support/lab-state'
-import { ConsolePages, shot } from './support/console-pages'
-import { startWebServer, type RunningWebServer } from './support/web-server'
+import { labNode } from './support/lab-state'
+import { shot } from './support/console-pages'
+import { consoleSuite } from './support/console-suite'
 
-let lab: LabState
-let server: RunningWebServer | undefined
-let browser: Browser | undefined
-const pages = new ConsolePages(() => browser)
+// The browser-mode server, Chromium and pages as every console e2e file has them; the lab is
+// read afresh per test (host keys are regenerated whenever the lab is rebuilt).
+const suite = consoleSuite('connect-node')
+const pages = suite.pages
 /** Console errors and CSP violations seen by any page: the console must run clean under its CSP. */
 const pageProblems = pages.problems
 
@@ -30,31 +28,10 @@ async function openConnectDialog(page: Page) {
   return dialog
 }
 
-beforeAll(async () => {
-  lab = currentLab()
-  server = await startWebServer()
-  browser = await launchChromium()
-})
-
-// Read the lab's state afresh per test: host keys are regenerated whenever the lab is rebuilt.
-beforeEach(() => {
-  lab = currentLab()
-  pageProblems.splice(0)
-})
-
-afterEach(async () => {
-  await pages.closeAll()
-})
-
-afterAll(async () => {
-  await browser?.close().catch(() => {})
-  await server?.stop()
-})
-
 describe('browser mode console against the lab', () => {
   it('connects to n1 as root with the lab key, shows its host key for trust, then its facts', async () => {
     const n1 = labNode('n1')
-    const page = await openConsole(server!.url)
+    const page = await openConsole(suite.server().url)
     await expect.poll(() => page.getByText('Browser mode', { exact: true }).isVisible()).toBe(true)
     const sshdBefore = new Set((await sshdConnections(n1)).map((c) => c.peer))
 
@@ -63,7 +40,7 @@ describe('browser mode console against the lab', () => {
     await expect.poll(() => dialog.getByLabel('Port').inputValue()).toBe('22')
     await dialog.getByLabel('User name').fill('root')
     await dialog.getByLabel('Private key file').check()
-    await dialog.getByLabel('Key file path').fill(lab.rootKeyPath)
+    await dialog.getByLabel('Key file path').fill(suite.lab().rootKeyPath)
     await shot(page, 'connect-dialog.png', false)
     await dialog.getByRole('button', { name: 'Connect' }).click()
 
@@ -82,7 +59,7 @@ describe('browser mode console against the lab', () => {
     await hostname.waitFor()
     expect(await hostname.textContent()).toBe('n1')
     const eth0 = page.getByTestId('interfaces').getByRole('row').filter({ hasText: 'eth0' })
-    await expect.poll(() => eth0.textContent()).toContain(`${n1.address}/${lab.prefix}`)
+    await expect.poll(() => eth0.textContent()).toContain(`${n1.address}/${suite.lab().prefix}`)
     expect(await eth0.textContent()).toContain('UP')
     // The tree lists the connection under Connections, selected.
     const treeItem = page.getByRole('treeitem', { selected: true })
@@ -106,7 +83,7 @@ describe('browser mode console against the lab', () => {
 
     // The connection drops (its sshd session is killed on the node): the view says so at once,
     // without a reload or an action: badge, tree dot, stale-facts note and the reason.
-    const ours = await newSshdConnections(n1, lab.hostAddress, sshdBefore)
+    const ours = await newSshdConnections(n1, suite.lab().hostAddress, sshdBefore)
     expect(ours, JSON.stringify(ours)).toHaveLength(1)
     const killed = await nodeExec(n1, ['kill', '-KILL', ...ours[0]!.pids.map(String)], { timeoutMs: 10_000 })
     expect(killed.code, killed.stderr).toBe(0)
@@ -143,10 +120,10 @@ describe('browser mode console against the lab', () => {
 
   it('shows "Authentication failed" in the dialog for a wrong havipadm password', async () => {
     const n2 = labNode('n2')
-    const page = await openConsole(server!.url)
+    const page = await openConsole(suite.server().url)
     const dialog = await openConnectDialog(page)
     await dialog.getByLabel('Node address').fill(n2.address)
-    await dialog.getByLabel('User name').fill(lab.sudoUser)
+    await dialog.getByLabel('User name').fill(suite.lab().sudoUser)
     await dialog.getByLabel('Password', { exact: true }).check()
     await dialog.getByRole('textbox', { name: 'Password' }).fill('definitely-not-the-password')
     await dialog.getByRole('button', { name: 'Connect' }).click()
@@ -169,11 +146,11 @@ describe('browser mode console against the lab', () => {
 
   it('remembers a password when asked and reconnects with it without asking again', async () => {
     const n2 = labNode('n2')
-    const password = fs.readFileSync(lab.sudoPasswordPath, 'utf8').trim()
-    const page = await openConsole(server!.url)
+    const password = fs.readFileSync(suite.lab().sudoPasswordPath, 'utf8').trim()
+    const page = await openConsole(suite.server().url)
     const dialog = await openConnectDialog(page)
     await dialog.getByLabel('Node address').fill(n2.address)
-    await dialog.getByLabel('User name').fill(lab.sudoUser)
+    await dialog.getByLabel('User name').fill(suite.lab().sudoUser)
     await dialog.getByLabel('Password', { exact: true }).check()
     await dialog.getByRole('textbox', { name: 'Password' }).fill(password)
     // Browser mode keeps secrets in a 0600 file: the dialog says so and never says "encrypted".
@@ -214,16 +191,16 @@ describe('browser mode console against the lab', () => {
   it('refuses a changed host key with both fingerprints and no one-click accept; replacing the pin is an explicit, acknowledged step', async () => {
     const n3 = labNode('n3')
     // Arrange through the public API: pin a key that is NOT n3's (as if the node had been replaced).
-    await callApi(server!.baseUrl, server!.token, 'hostKeys.trust', {
+    await callApi(suite.server().baseUrl, suite.server().token, 'hostKeys.trust', {
       host: n3.address,
       port: n3.sshPort,
       keyType: 'ssh-ed25519',
       fingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
     })
-    const page = await openConsole(server!.url)
+    const page = await openConsole(suite.server().url)
     const dialog = await openConnectDialog(page)
     await dialog.getByLabel('Node address').fill(n3.address)
-    await dialog.getByLabel('Key file path').fill(lab.rootKeyPath)
+    await dialog.getByLabel('Key file path').fill(suite.lab().rootKeyPath)
     await dialog.getByRole('button', { name: 'Connect' }).click()
 
     const warn = page.getByRole('dialog', { name: 'Warning: host key changed' })
@@ -235,7 +212,7 @@ describe('browser mode console against the lab', () => {
 
     // The API itself refuses a plain trust of the new key over the old pin (issue 9 item 14).
     await expect(
-      callApi(server!.baseUrl, server!.token, 'hostKeys.trust', {
+      callApi(suite.server().baseUrl, suite.server().token, 'hostKeys.trust', {
         host: n3.address,
         port: n3.sshPort,
         keyType: 'ssh-ed25519',
@@ -255,13 +232,13 @@ describe('browser mode console against the lab', () => {
     await replace.click()
     await page.getByTestId('fact-hostname').waitFor()
     expect(await page.getByTestId('fact-hostname').textContent()).toBe('n3')
-    const pins = (await callApi(server!.baseUrl, server!.token, 'hostKeys.list', {})) as Array<{ host: string; fingerprint: string }>
+    const pins = (await callApi(suite.server().baseUrl, suite.server().token, 'hostKeys.list', {})) as Array<{ host: string; fingerprint: string }>
     expect(pins.filter((k) => k.host === n3.address).map((k) => k.fingerprint)).toEqual([n3.hostKeyFingerprint])
     expect(pageProblems).toEqual([])
   })
 
   it('is keyboard usable: tree arrows select and expand, Shift+F10 opens the actions; the dialog validates inline and shows backend errors', async () => {
-    const page = await openConsole(server!.url)
+    const page = await openConsole(suite.server().url)
     const root = page.getByRole('treeitem', { name: /^HAVIP Manager/ })
     await root.focus()
     await page.keyboard.press('ArrowDown')
@@ -299,7 +276,7 @@ describe('browser mode console against the lab', () => {
     expect(await dialog.getByLabel('Node address').getAttribute('aria-invalid')).toBe('true')
     expect(await dialog.textContent()).toContain('port must be 1..65535')
     // An error only the backend can see (the key file is read on its machine) is shown with its hint.
-    await dialog.getByLabel('Node address').fill(lab.nodes[0]!.address)
+    await dialog.getByLabel('Node address').fill(suite.lab().nodes[0]!.address)
     await dialog.getByLabel('Port').fill('22')
     await dialog.getByLabel('Key file path').fill('/nonexistent/havip-e2e/id_ed25519')
     await dialog.getByRole('button', { name: 'Connect' }).click()
@@ -313,7 +290,7 @@ describe('browser mode console against the lab', () => {
   })
 
   it('without its token the page says the browser-mode URL needs its token', async () => {
-    const page = await openConsole(server!.baseUrl)
+    const page = await openConsole(suite.server().baseUrl)
     const heading = page.getByRole('heading', { name: 'This browser-mode URL needs its token' })
     await heading.waitFor()
     expect(await page.getByRole('alert').textContent()).toContain('npm run web')
@@ -322,7 +299,7 @@ describe('browser mode console against the lab', () => {
     await shot(page, 'token-required.png', false)
     expect(pageProblems).toEqual([]) // without a token the page does not even try the backend
 
-    const stale = await openConsole(`${server!.baseUrl}#token=${'x'.repeat(32)}`)
+    const stale = await openConsole(`${suite.server().baseUrl}#token=${'x'.repeat(32)}`)
     await stale.getByRole('heading', { name: 'The backend refused this browser-mode token' }).waitFor()
     // Chromium logs the refused WebSocket upgrade itself; that one is expected here.
     pageProblems.splice(0)
