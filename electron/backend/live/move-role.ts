@@ -36,7 +36,8 @@ export function cannotTake(n: NodeLive, role: string): string | null {
   if (n.state === 'Down') return `the Cluster Service is stopped on ${n.name}: start it first`
   if (n.state === 'Unreachable') return `${n.name} is unreachable (${n.problem ?? 'not heard from'}): check the node and its SSH connection`
   const st = n.roles.find((r) => r.role === role)?.state
-  if (st !== 'Backup' && st !== 'Master') return `${n.name} is in state ${st ?? 'Unknown'} for role ${role}${st === 'Fault' ? ' (a tracked check fails there)' : ''}`
+  if (st === undefined || st === 'Unknown' || st === 'Init') return `${n.name} has not reported role ${role} yet (its Cluster Service is starting): try again in a few seconds`
+  if (st !== 'Backup' && st !== 'Master') return `${n.name} is in state ${st} for role ${role}${st === 'Fault' ? ' (a tracked check fails there)' : ''}`
   return null
 }
 

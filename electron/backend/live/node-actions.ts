@@ -135,6 +135,10 @@ export async function nodeService(w: ClusterWatch, svc: ServiceControl, node: st
     const moved = await ownersAfter(w, owned, node)
     return result(w, node, [], `The Cluster Service is stopped on ${node}.${moved}`)
   }
-  await w.until((s) => ['Up', 'Paused'].includes(nodeOf(w, s, node).state), SETTLE_MS, `${node}'s agent to answer`)
+  // Done when the node takes part again: its agent answers and reports every role in a settled
+  // state. An agent that has just started answers before it has loaded its roles; a Move to it
+  // in that moment would be refused as "state Unknown".
+  const settled = new Set(['Backup', 'Master', 'Fault', 'Maintenance'])
+  await w.until((s) => { const n = nodeOf(w, s, node); return ['Up', 'Paused'].includes(n.state) && n.roles.every((r) => settled.has(r.state)) }, SETTLE_MS, `${node}'s agent to answer and rejoin its roles`)
   return result(w, node, [], `The Cluster Service is running on ${node}.`)
 }

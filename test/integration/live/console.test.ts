@@ -38,6 +38,12 @@ async function until(what: string, ok: (s: ClusterState) => boolean, timeoutMs =
   return last!
 }
 
+/** Every node Up with every role settled (Master or Backup), then vip1 moved to n1 unless it is there: where the tests below start. */
+async function settledWithN1Owning(): Promise<void> {
+  const s = await until('one owner, every node Up in Master or Backup', (x) => role(x).state === 'Online' && x.nodes.every((n) => n.state === 'Up' && n.roles.every((r) => r.state === 'Master' || r.state === 'Backup')))
+  if (role(s).owner !== 'n1') await env.call('clusters.move', { clusterId, role: 'vip1', to: 'n1' })
+}
+
 /** Nodes holding the VIP on eth0, as the kernel says (not the agents). */
 async function vipHolders(): Promise<string[]> {
   const held: string[] = []
@@ -119,7 +125,7 @@ describe('console on a live 3-node cluster', () => {
   })
 
   it('Pause with drain moves the role away first and keeps the node out until Resume; Resume without failback leaves the role where it is', async () => {
-    if (role(await state()).owner !== 'n1') await env.call('clusters.move', { clusterId, role: 'vip1', to: 'n1' })
+    await settledWithN1Owning()
     const paused = await env.call('clusters.pauseNode', { clusterId, node: 'n1', drain: true })
     expect(paused.nodeState).toBe('Paused')
     expect(paused.moves).toHaveLength(1)
@@ -167,7 +173,7 @@ describe('console on a live 3-node cluster', () => {
 
   it('Simulate Failure of the owner for 4 s: the role fails over by the real path, the outage the agents report agrees with the client\'s pings, and failback "never" leaves it on the new owner after the window', async () => {
     // The drill fails the preferred owner n1 (the highest priority): with failback "never" it must not take the role back.
-    if (role(await until('one owner, every node Up', (x) => role(x).state === 'Online' && x.nodes.every((n) => n.state === 'Up'))).owner !== 'n1') await env.call('clusters.move', { clusterId, role: 'vip1', to: 'n1' })
+    await settledWithN1Owning()
     const owner = 'n1'
     const agentStatus = async (n: string) => JSON.parse((await nodeExec(env.node(n), ['/opt/havip/node', '/opt/havip/current/havip-agent.cjs', 'ctl', 'status', '--json'])).stdout).result.instances[0]
     let during: { state: string; health: string; simulatedFailure?: { until: string } } | undefined
@@ -213,7 +219,7 @@ describe('console on a live 3-node cluster', () => {
   })
 
   it('Simulate Failure with failback "immediately": the preferred owner n1 takes the role back by itself once its window ends', async () => {
-    if (role(await state()).owner !== 'n1') await env.call('clusters.move', { clusterId, role: 'vip1', to: 'n1' })
+    await settledWithN1Owning()
     const failback = (policy: 'never' | 'immediately') => env.run(() => env.call('clusters.setRole', { clusterId, role: 'vip1', changes: { failback: { policy } } }))
     expect((await failback('immediately')).outcome).toBe('succeeded')
     try {

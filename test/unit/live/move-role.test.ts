@@ -31,6 +31,14 @@ describe('move: choosing and refusing', () => {
     expect(sessions).toEqual([])
   })
 
+  it('refuses a move to a node whose agent answers but has not loaded its roles yet (just started), saying to try again', async () => {
+    const starting = JSON.parse(JSON.stringify(recorded.statusSteady.n2)) as typeof recorded.statusSteady.n2 & { result: { instances: unknown[] } }
+    starting.result.instances = []
+    const { w, sessions } = watchOf({ n1: recorded.statusSteady.n1, n2: starting, n3: n3Backup })
+    expect(await refusal(moveRole(w, 'vip1', 'n2'))).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/n2 has not reported role vip1 yet \(its Cluster Service is starting\): try again in a few seconds/) })
+    expect(sessions).toEqual([])
+  })
+
   it('refuses a split role, and a move its failback policy ("immediately") would undo at once, naming the node that would take it back', async () => {
     const split = watchOf({ n1: recorded.statusSteady.n1, n2: recorded.statusSteady.n2, n3: recorded.statusSteady.n3 })
     expect(await refusal(moveRole(split.w, 'vip1', 'n2'))).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/split: n1 and n3/) })
