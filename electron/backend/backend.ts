@@ -31,6 +31,8 @@ import { nodeAccessor } from './clusters/operations/node-access'
 import { OperationStore } from './clusters/operations/operation-store'
 import { validationVridScan } from './clusters/operations/vrid-scan'
 import { LinuxDeployer } from './deploy/linux-deployer'
+import { PlatformDeployer } from './deploy/platform-deployer'
+import { WindowsDeployer } from './deploy/windows/windows-deployer'
 import { allTests } from './validation/groups/catalogue'
 import { ValidationService } from './validation/validation-service'
 import { LocalPtyLoader } from './terminal/local-pty'
@@ -116,7 +118,8 @@ export function createBackend(opts: BackendOptions): Backend {
     known,
     log
   })
-  const deployer = new LinuxDeployer()
+  // A node detected as Windows at connect (Win32-OpenSSH) gets the Windows deployer.
+  const deployer = new PlatformDeployer(new LinuxDeployer(), new WindowsDeployer())
   const operations = new ClusterOperations({
     deployer,
     connections,

@@ -14,7 +14,8 @@ export const SERVER_2022_CASES = {
   network: 'server-2022-static',
   firewall: 'server-2022-default',
   'vrrp-firewall-check': 'rule-for-peers',
-  'time-status': 'domain-synced'
+  'time-status': 'domain-synced',
+  'deploy-inspect': 'fresh-no-node'
 } as const satisfies Partial<Record<WindowsScriptName, string>>
 
 let cache: WindowsFixture[] | undefined

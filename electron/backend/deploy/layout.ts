@@ -50,6 +50,16 @@ export class DeployError extends Error {
   }
 }
 
+/** The install refused because this copy of the app was built without the agent bundle. */
+export function noAgentBundle(node: string): DeployError {
+  return new DeployError({
+    node,
+    what: 'Installing the agent',
+    why: 'this copy of HAVIP Manager has no agent bundle (resources/agent/havip-agent.cjs)',
+    hint: 'Run "npm run build" (or reinstall the app), then run the action again.'
+  })
+}
+
 export function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`
 }

@@ -7,7 +7,7 @@ import type { SshSession } from '../ssh/session'
 import { findAgentBundleDir } from '../validation/groups/vrrp-bundle'
 import { agentControl, agentProbe, agentStatus } from './agent-status'
 import { installRelease } from './install-release'
-import { DeployError } from './layout'
+import { noAgentBundle } from './layout'
 import type { AgentState, NodeDeployer, NodeInstallState, ServiceKind, StepNote } from './node-deployer'
 import { installState, probeNode } from './node-probe'
 import { removeAll } from './removal'
@@ -42,14 +42,7 @@ export class LinuxDeployer implements NodeDeployer {
 
   installRelease(session: SshSession, facts: NodeFacts, note: StepNote): Promise<{ runtime: 'system' | 'uploaded'; summary: string }> {
     if (!this.bundleDir) {
-      return Promise.reject(
-        new DeployError({
-          node: session.target.host,
-          what: 'Installing the agent',
-          why: 'this copy of HAVIP Manager has no agent bundle (resources/agent/havip-agent.cjs)',
-          hint: 'Run "npm run build" (or reinstall the app), then run the action again.'
-        })
-      )
+      return Promise.reject(noAgentBundle(session.target.host))
     }
     return installRelease(session, facts, note, { bundleDir: this.bundleDir, runtimeDir: this.runtimeDir, now: this.now })
   }

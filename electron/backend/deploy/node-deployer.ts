@@ -14,11 +14,14 @@
 //   /var/log/havip/agent.log  the agent's log;  /run/havip/agent.sock  its control socket
 //   service: /etc/systemd/system/havip-agent.service where systemd runs (/run/systemd/system
 //   exists), else the agent's own supervisor (`havip-agent supervise`, pid file /run/havip/supervisor.pid).
+// A Windows node (Win32-OpenSSH) gets the layout of deploy/windows/windows-layout.ts through
+// WindowsDeployer; platform-deployer.ts picks one or the other per session.
 import type { ClusterDefinition } from '../../api/cluster'
 import type { NodeFacts } from '../../api/model'
 import type { SshSession } from '../ssh/session'
 
-export type ServiceKind = 'systemd' | 'supervisor'
+/** 'windows-service': the havip-agent Windows service (WinSW), see deploy/windows/windows-layout.ts. */
+export type ServiceKind = 'systemd' | 'supervisor' | 'windows-service'
 
 /** What is on a node now, read without changing anything. */
 export interface NodeInstallState {

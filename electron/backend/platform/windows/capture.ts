@@ -18,7 +18,11 @@ export const CAPTURE_PARAMS: Partial<Record<WindowsScriptName, ScriptParams>> = 
 
 /** Scripts that only make sense inside a larger step, with why capture mode leaves them out. */
 const NOT_CAPTURED: Partial<Record<WindowsScriptName, string>> = {
-  'place-file': 'it finishes an SFTP upload; capture it from a real upload (docs/windows-test-plan.md)'
+  'place-file': 'it finishes an SFTP upload; capture it from a real upload (docs/windows-test-plan.md)',
+  // Deploy steps: they install, start or remove the agent, so they are captured from a deploy of a test cluster, never run blind.
+  'deploy-prepare': 'a deploy step (it creates the HAVIP folders and ACL); capture it from a deploy (docs/windows-test-plan.md)',
+  'deploy-service': 'a deploy step (it installs, starts or stops the agent service); capture it from a deploy (docs/windows-test-plan.md)',
+  'deploy-remove': 'a deploy step (it removes HAVIP from the node); capture it from a Remove (docs/windows-test-plan.md)'
 }
 
 export interface CaptureOptions {

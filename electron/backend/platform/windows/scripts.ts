@@ -5,6 +5,8 @@
 // single element stays an array through ConvertTo-Json). Enums are cast to [string] so the
 // JSON carries names; the parsers accept Windows PowerShell 5.1's numbers as well.
 
+import { WINDOWS_DEPLOY_SCRIPTS } from './deploy-scripts'
+
 export interface WindowsScript {
   /** What it reads or changes, for logs and the fixture index. */
   description: string
@@ -148,7 +150,8 @@ export const WINDOWS_SCRIPTS = {
   'time-status': timeStatus,
   'place-file': placeFile,
   'remove-file': removeFile,
-  'run-argv': runArgv
+  'run-argv': runArgv,
+  ...WINDOWS_DEPLOY_SCRIPTS
 } as const satisfies Record<string, WindowsScript>
 
 export type WindowsScriptName = keyof typeof WINDOWS_SCRIPTS

@@ -23,7 +23,7 @@ describe('capture mode', () => {
     const node = replayNode(HOST, NODE_2022)
     const lines: string[] = []
     const fixtures = await captureFixtures(node, { withChanges: false, date: new Date('2026-12-02T10:00:00Z'), log: (l) => lines.push(l) })
-    const readOnly = ['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check', 'time-status']
+    const readOnly = ['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check', 'time-status', 'deploy-inspect']
     expect(fixtures.map((f) => f.script)).toEqual(readOnly)
     // The scripts that change the node were not run, nor the one that pings a VIP not given.
     expect(node.calls.map((c) => c.name)).toEqual(readOnly)
@@ -37,7 +37,7 @@ describe('capture mode', () => {
     const back = loadFixtureDir(dir)
     for (const f of back) expect(f.source).toBe('captured from win-node1.example.com (Microsoft Windows Server 2022 Datacenter 20348) on 2026-12-02')
     expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toBe(renderFixtureIndex(back))
-    expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toContain('6 of 6 were captured on a real node')
+    expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toContain('7 of 7 were captured on a real node')
 
     const replayed = new ReplayPowerShellRunner(HOST, back)
     for (const name of readOnly as WindowsScriptName[]) {
