@@ -180,6 +180,12 @@ describe('WindowsDeployer service and agent', () => {
     expect(w.allRuns()).toEqual(['deploy-service', 'deploy-service', 'deploy-service'])
   })
 
+  it('stop on a node where the service is not installed is done: there is nothing to stop', async () => {
+    const w = windowsNode({ 'deploy-service': 'stop-not-installed' })
+    await w.deployer.stop(w.session)
+    expect(w.allRuns()).toEqual(['deploy-service'])
+  })
+
   it('a service that does not start: the error names the node, the agent\'s own reason from its log, and where to look', async () => {
     const w = windowsNode({ 'deploy-service': 'start-fails' })
     const e = await failure(w.deployer.start(w.session))

@@ -19,7 +19,8 @@ export async function windowsService(ps: PowerShellRunner, action: 'install' | '
   const what = { install: 'Installing the havip-agent service', start: 'Starting the agent service', stop: 'Stopping the agent service' }[action]
   const r = (await runStep<ServiceResult>(ps, what, 'deploy-service', { action })) ?? {}
   const want = { install: null, start: 'Running', stop: 'Stopped' }[action]
-  if (action === 'install' ? r.status !== null && r.status !== undefined : r.status === want && !r.error) return
+  const installed = r.status !== null && r.status !== undefined
+  if (action === 'install' ? installed : (r.status === want || (action === 'stop' && !installed)) && !r.error) return
   const tail = (Array.isArray(r.logTail) ? r.logTail : typeof r.logTail === 'string' ? [r.logTail] : []).map(String)
   const status = r.status ? `it is ${String(r.status)}` : 'it is not installed'
   throw new DeployError({

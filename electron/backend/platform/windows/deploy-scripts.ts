@@ -74,7 +74,8 @@ if($s){if([string]$s.Status -ne 'Stopped'){Stop-Service -Name $N -Force;(Get-Ser
 $ErrorActionPreference='Continue';$null=& sc.exe delete $N 2>&1;$ErrorActionPreference='Stop'}
 $fw=@(Get-NetFirewallRule -Name 'HAVIP-VRRP-IP112' -ErrorAction SilentlyContinue)
 $fw|Remove-NetFirewallRule
-foreach($p in $R,$D){if(Test-Path -LiteralPath $p){Remove-Item -LiteralPath $p -Recurse -Force}}
+# A file still in use (node.exe a moment after the stop) must not hide the rest: what stays is reported in left.
+foreach($p in $R,$D){if(Test-Path -LiteralPath $p){try{Remove-Item -LiteralPath $p -Recurse -Force}catch{$null=$_}}}
 $left=@(@($R,$D)|Where-Object{Test-Path -LiteralPath $_})
 if(Get-Service -Name $N -ErrorAction SilentlyContinue){$left+="service $N"}
 @{serviceRemoved=[bool]$s;firewallRulesRemoved=$fw.Count;left=$left}`
