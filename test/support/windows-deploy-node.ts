@@ -49,6 +49,8 @@ export interface RecordedUpload {
   path: string
   sha256: string
   bytes: number
+  /** The content, for uploads given as a Buffer (config files, current.json). */
+  text?: string
 }
 
 /** A Windows session (Win32-OpenSSH ident) that records what is uploaded; it runs no command itself. */
@@ -65,7 +67,7 @@ export function recordingWindowsSession(uploads: RecordedUpload[]): SshSession {
     execOk: fail,
     async upload(data: Buffer | { localPath: string }, remotePath: string) {
       const buf = Buffer.isBuffer(data) ? data : (await import('node:fs')).readFileSync(data.localPath)
-      uploads.push({ path: remotePath, sha256: sha(buf), bytes: buf.length })
+      uploads.push({ path: remotePath, sha256: sha(buf), bytes: buf.length, ...(Buffer.isBuffer(data) ? { text: data.toString('utf8') } : {}) })
       return { sha256: sha(buf), bytes: buf.length }
     },
     close: async () => undefined,

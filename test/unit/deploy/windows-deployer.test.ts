@@ -151,6 +151,16 @@ describe('WindowsDeployer.writeConfig', () => {
     expect(w.uploads[0]!.sha256).toBe(sha(WIN_CONFIG))
   })
 
+  it("moves the Linux layout's control socket and log file of the cluster's agent.json to the named pipe and C:\\ProgramData\\HAVIP\\logs", async () => {
+    const w = windowsNode({ 'deploy-inspect': 'installed-stopped' })
+    // What clusters/agent-config.ts derives for every node.
+    const linuxLayout = JSON.stringify({ ...JSON.parse(WIN_CONFIG), comment: 'derived from /etc/havip/cluster.json', controlSocket: '/run/havip/agent.sock', logFile: '/var/log/havip/agent.log' })
+    await w.deployer.writeConfig(w.session, DEFINITION, linuxLayout)
+    const sent = JSON.parse(w.uploads[0]!.text!) as Record<string, unknown>
+    expect(sent).toMatchObject({ controlSocket: '\\\\.\\pipe\\havip-agent', logFile: 'C:\\ProgramData\\HAVIP\\logs\\agent.log', comment: 'derived from C:\\ProgramData\\HAVIP\\cluster.json' })
+    expect(sent.instances).toEqual(JSON.parse(WIN_CONFIG).instances)
+  })
+
   it("refuses a config the agent's Windows rules refuse (a VIP label), and sends nothing", async () => {
     const w = windowsNode({ 'deploy-inspect': 'installed-stopped' })
     const labelled = WIN_CONFIG.replace('"prefix":24', '"prefix":24,"label":"eth0:vip"')

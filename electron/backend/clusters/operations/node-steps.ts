@@ -29,8 +29,14 @@ export async function installRelease(run: OperationRun, deps: OperationDeps, h: 
   }
 }
 
+const SERVICE_INSTALLED: Record<ServiceKind, string> = {
+  systemd: 'systemd unit havip-agent.service installed and enabled',
+  supervisor: 'supervised by havip-agent supervise (no systemd on this node)',
+  'windows-service': 'Windows service havip-agent installed (automatic start, restarted on failure)'
+}
+
 export function installService(run: OperationRun, deps: OperationDeps, h: NodeHandle): Promise<ServiceKind> {
-  return run.step('install-service', 'Install and enable the service', h.node.name, () => deps.deployer.installService(h.session), (kind) => (kind === 'systemd' ? 'systemd unit havip-agent.service installed and enabled' : 'supervised by havip-agent supervise (no systemd on this node)'))
+  return run.step('install-service', 'Install and enable the service', h.node.name, () => deps.deployer.installService(h.session), (kind) => SERVICE_INSTALLED[kind])
 }
 
 /**

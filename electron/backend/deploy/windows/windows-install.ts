@@ -7,9 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { ClusterDefinition } from '../../../api/cluster'
 import { parseJsonConfig } from '../../../../agent/config/json-config'
+import { WINDOWS_CONTROL_PIPE } from '../../../../agent/config/model'
 import type { PowerShellRunner } from '../../platform/windows/runner'
 import type { SshSession } from '../../ssh/session'
-import { DeployError, mb } from '../layout'
+import { AGENT_LOG, CONTROL_SOCKET, DeployError, mb } from '../layout'
 import type { StepNote } from '../node-deployer'
 import { releasePackage } from '../release'
 import { MAX_NODE_MAJOR, MIN_NODE_MAJOR } from '../runtime'
@@ -21,6 +22,7 @@ import {
   WIN_CLUSTER_JSON,
   WIN_CURRENT,
   WIN_DATA,
+  WIN_LOGS,
   WIN_PREBUILD_PLATFORM,
   WIN_RUNTIME_NODE,
   WIN_SERVICE_XML,
@@ -158,8 +160,36 @@ export async function installWindowsRelease(
   return { runtime, summary: `${host}: ${done.join('; ')}` }
 }
 
-export async function writeWindowsConfig(session: SshSession, ps: PowerShellRunner, definition: ClusterDefinition, agentConfigJson: string): Promise<void> {
+/**
+ * agent.json as the cluster service derives it names the Linux layout's control socket and log
+ * file; on a Windows node those are the named pipe and C:\ProgramData\HAVIP\logs\agent.log (the
+ * deployer owns the layout). Anything else is left as given, for the agent's check to judge;
+ * the text is unchanged when there is nothing to move.
+ */
+export function forWindowsLayout(agentConfigJson: string): string {
+  let o: Record<string, unknown>
+  try {
+    o = JSON.parse(agentConfigJson) as Record<string, unknown>
+  } catch {
+    return agentConfigJson
+  }
+  if (!o || typeof o !== 'object' || Array.isArray(o)) return agentConfigJson
+  let moved = false
+  if (o.controlSocket === CONTROL_SOCKET) {
+    o.controlSocket = WINDOWS_CONTROL_PIPE
+    moved = true
+  }
+  if (o.logFile === AGENT_LOG) {
+    o.logFile = `${WIN_LOGS}\\agent.log`
+    moved = true
+  }
+  if (typeof o.comment === 'string') o.comment = o.comment.replace('/etc/havip/cluster.json', WIN_CLUSTER_JSON)
+  return moved ? `${JSON.stringify(o, null, 2)}\n` : agentConfigJson
+}
+
+export async function writeWindowsConfig(session: SshSession, ps: PowerShellRunner, definition: ClusterDefinition, clusterAgentConfigJson: string): Promise<void> {
   const host = ps.host
+  const agentConfigJson = forWindowsLayout(clusterAgentConfigJson)
   const refused = (why: string): DeployError =>
     new DeployError({
       node: host,
