@@ -19,7 +19,7 @@ import { replayNode } from '../../support/windows-fixtures'
 import { INSTALLED_AT, recordingWindowsSession, STAND_INS, WIN_HOST, windowsDeployDirs, WINSW_SHA256, type RecordedUpload } from '../../support/windows-deploy-node'
 
 const REL = '1.4.0-b413a01e6f3d'
-const RT = 'C:\\Program Files\\HAVIP\\runtime\\node.exe'
+const RT = 'C:\\Program Files\\HAVIP\\runtime\\node-v22.23.3\\node.exe'
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex')
 const FACTS = {} as NodeFacts
 const WIN_CONFIG = JSON.stringify({
@@ -79,7 +79,7 @@ describe('WindowsDeployer.installRelease', () => {
     expect(w.uploads[5]!.sha256).toBe(sha(serviceXml(RT, REL)))
     expect(w.node.runner.calls).toEqual([
       { name: 'deploy-inspect', params: {} },
-      { name: 'deploy-prepare', params: { release: REL } }
+      { name: 'deploy-prepare', params: { release: REL, runtime: 'node-v22.23.3' } }
     ])
     expect(notes.some((n) => /uploading Node\.js 22\.23\.3 for win-x64/.test(n))).toBe(true)
   })
@@ -89,10 +89,10 @@ describe('WindowsDeployer.installRelease', () => {
     await w.deployer.installRelease(w.session, FACTS, () => {})
     const first = w.uploads.length
     // The node as the first run left it (the fixture's current.json is what that run wrote).
-    w.use({ 'deploy-inspect': 'installed-stopped', 'deploy-prepare': 'created' })
+    w.use({ 'deploy-inspect': 'installed-stopped', 'deploy-prepare': 'created-no-runtime' })
     const r = await w.deployer.installRelease(w.session, FACTS, () => {})
     expect(w.uploads.length).toBe(first)
-    expect(r.summary).toMatch(/kept the Node\.js v22\.23\.3 uploaded before; release .* was already there/)
+    expect(r.summary).toMatch(/kept the Node\.js C:\\Program Files\\HAVIP\\runtime\\node-v22\.23\.3\\node\.exe uploaded before; release .* was already there/)
     expect(r.runtime).toBe('uploaded')
   })
 
@@ -134,7 +134,7 @@ describe('WindowsDeployer.installRelease', () => {
   })
 
   it("uses the node's own Node.js 22 (ABI 127, which the release has a prebuild for) and uploads none", async () => {
-    const w = windowsNode({ 'deploy-inspect': 'system-node-22', 'deploy-prepare': 'created' })
+    const w = windowsNode({ 'deploy-inspect': 'system-node-22', 'deploy-prepare': 'created-no-runtime' })
     const r = await w.deployer.installRelease(w.session, FACTS, () => {})
     expect(r.runtime).toBe('system')
     expect(r.summary).toContain("uses the node's Node.js v22.12.0 (C:\\Program Files\\nodejs\\node.exe)")
@@ -238,8 +238,13 @@ describe('WindowsDeployer.removeAll', () => {
 
 describe('hostile values reach the deploy scripts as data and are refused there', () => {
   it('a release name with a path or a command in it', async () => {
-    const r = await replayNode(WIN_HOST, { 'deploy-prepare': 'hostile-release' }).run('deploy-prepare', { release: "..\\..\\Windows'; Stop-Computer" })
+    const r = await replayNode(WIN_HOST, { 'deploy-prepare': 'hostile-release' }).run('deploy-prepare', { release: "..\\..\\Windows'; Stop-Computer", runtime: null })
     expect(r).toMatchObject({ ok: false, error: { kind: 'script-error', message: expect.stringMatching(/release name must be letters, digits/) } })
+  })
+
+  it('a runtime folder that is not node-v<x.y.z>', async () => {
+    const r = await replayNode(WIN_HOST, { 'deploy-prepare': 'hostile-runtime' }).run('deploy-prepare', { release: REL, runtime: 'node-v1\\..\\..\\..\\Windows' })
+    expect(r).toMatchObject({ ok: false, error: { kind: 'script-error', message: expect.stringMatching(/runtime folder must be node-v<x\.y\.z>/) } })
   })
 
   it('a service action that is not one of install, start, stop', async () => {

@@ -12,7 +12,7 @@ import type { AgentState, NodeDeployer, NodeInstallState, ServiceKind, StepNote 
 import { findRuntimeDir } from '../runtime'
 import { windowsAgentCommand, windowsAgentProbe, windowsAgentStatus, windowsService } from './windows-agent'
 import { installWindowsRelease, writeWindowsConfig } from './windows-install'
-import { WIN_DATA, WIN_ROOT } from './windows-layout'
+import { WIN_DATA, WIN_ROOT, WIN_RUNTIMES } from './windows-layout'
 import { inspectWindowsNode, runStep } from './windows-steps'
 
 export interface WindowsDeployerOptions {
@@ -52,7 +52,7 @@ export class WindowsDeployer implements NodeDeployer {
     return {
       releases: s.releases,
       currentRelease: s.current?.release ?? null,
-      uploadedRuntime: s.uploadedRuntime,
+      uploadedRuntime: (s.uploadedRuntimes.find((r) => s.current?.node.startsWith(`${WIN_RUNTIMES}\\${r.dir}\\`)) ?? s.uploadedRuntimes[0])?.version ?? null,
       nodePath: s.current?.node ?? null,
       service: s.service ? { kind: 'windows-service', installed: true, running: s.service.status === 'Running' } : null,
       cluster: clusterOf(s.clusterJson),

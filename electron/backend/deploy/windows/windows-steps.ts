@@ -15,8 +15,8 @@ export async function runStep<T>(ps: PowerShellRunner, what: string, name: Windo
 export interface WindowsNodeState {
   releases: string[]
   current: WindowsCurrent | null
-  /** `node.exe --version` of C:\Program Files\HAVIP\runtime\node.exe ('unrunnable' when it would not run). */
-  uploadedRuntime: string | null
+  /** The runtimes we uploaded (runtime\node-v<x.y.z>) and what their node.exe --version says ('unrunnable' when it would not run). */
+  uploadedRuntimes: { dir: string; version: string }[]
   wrapperSha256: string | null
   /** A Node.js on the PATH that is not ours, with "vX.Y.Z/ABI" when it runs. */
   systemNode: { path: string; version: string | null; abi: string | null } | null
@@ -28,7 +28,7 @@ export interface WindowsNodeState {
 interface InspectResult {
   releases?: unknown
   current?: unknown
-  uploadedRuntime?: unknown
+  uploadedRuntimes?: unknown
   wrapperSha256?: unknown
   systemNode?: unknown
   systemNodeVersion?: unknown
@@ -37,17 +37,19 @@ interface InspectResult {
   freeBytes?: unknown
 }
 
+/** A JSON array, or the one element ConvertTo-Json wrote without its array. */
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === null || v === undefined ? [] : [v])
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null)
 
 export async function inspectWindowsNode(ps: PowerShellRunner): Promise<WindowsNodeState> {
   const v = (await runStep<InspectResult>(ps, 'Reading what HAVIP installed', 'deploy-inspect')) ?? {}
-  const releases = (Array.isArray(v.releases) ? v.releases : typeof v.releases === 'string' ? [v.releases] : []).filter((x): x is string => typeof x === 'string')
+  const releases = list(v.releases).filter((x): x is string => typeof x === 'string')
   const nodePath = str(v.systemNode)
   const nv = /^(v\d+\.\d+\.\d+)\/(\d+)$/.exec(str(v.systemNodeVersion) ?? '')
   return {
     releases: releases.sort(),
     current: parseCurrent(str(v.current)),
-    uploadedRuntime: str(v.uploadedRuntime),
+    uploadedRuntimes: list(v.uploadedRuntimes).flatMap((r) => (r && typeof r === 'object' && typeof (r as { dir?: unknown }).dir === 'string' ? [{ dir: (r as { dir: string }).dir, version: String((r as { version?: unknown }).version ?? '') }] : [])),
     wrapperSha256: str(v.wrapperSha256),
     systemNode: nodePath ? { path: nodePath, version: nv?.[1] ?? null, abi: nv?.[2] ?? null } : null,
     service: v.service && typeof v.service === 'object' ? { status: String(v.service.status ?? ''), startType: String(v.service.startType ?? '') } : null,

@@ -9,32 +9,34 @@ const ROOTS = `$R='C:\\Program Files\\HAVIP';$D='C:\\ProgramData\\HAVIP';$N='hav
 
 const deployInspect: WindowsScript = {
   description:
-    'What HAVIP put on the node: complete releases (those with SHA256SUMS), current.json, the uploaded runtime\'s version, the service wrapper\'s SHA-256, a Node.js on the PATH (version/ABI), the havip-agent service, cluster.json as text, free bytes on C:.',
+    'What HAVIP put on the node: complete releases (those with SHA256SUMS), current.json, the uploaded runtimes (runtime\\node-v*) and their versions, the service wrapper\'s SHA-256, a Node.js on the PATH (version/ABI), the havip-agent service, cluster.json as text, free bytes on C:.',
   depth: 4,
   changesNode: false,
   body: `${ROOTS}
 function T($p){Test-Path -LiteralPath $p}
 function F($p){if(T $p){[IO.File]::ReadAllText($p)}else{$null}}
 $rel=@();if(T "$R\\releases"){$rel=@(Get-ChildItem -LiteralPath "$R\\releases" -Directory|Where-Object{T "$($_.FullName)\\SHA256SUMS"}|ForEach-Object{$_.Name})}
-$rt=$null;if(T "$R\\runtime\\node.exe"){try{$rt=[string](& "$R\\runtime\\node.exe" --version)}catch{$rt='unrunnable'}}
+$rt=@();if(T "$R\\runtime"){$rt=@(Get-ChildItem -LiteralPath "$R\\runtime" -Directory|ForEach-Object{$v='unrunnable';try{$v=[string](& "$($_.FullName)\\node.exe" --version)}catch{};@{dir=$_.Name;version=$v}})}
 $ws=$null;if(T "$R\\service\\havip-agent.exe"){$ws=(Get-FileHash -LiteralPath "$R\\service\\havip-agent.exe").Hash.ToLowerInvariant()}
 $n=Get-Command node.exe -CommandType Application -ErrorAction SilentlyContinue|Where-Object{-not $_.Source.StartsWith("$R\\")}|Select-Object -First 1
 $nv=$null;if($n){try{$nv=[string](& $n.Source -p "process.version+'/'+process.versions.modules")}catch{}}
 $s=Get-Service -Name $N -ErrorAction SilentlyContinue
 $free=$null;try{$free=[int64](Get-PSDrive -Name C -PSProvider FileSystem).Free}catch{}
-@{releases=$rel;current=(F "$R\\current.json");uploadedRuntime=$rt;wrapperSha256=$ws;systemNode=$(if($n){$n.Source});systemNodeVersion=$nv
+@{releases=$rel;current=(F "$R\\current.json");uploadedRuntimes=$rt;wrapperSha256=$ws;systemNode=$(if($n){$n.Source});systemNodeVersion=$nv
 service=$(if($s){@{status=[string]$s.Status;startType=[string]$s.StartType}});clusterJson=(F "$D\\cluster.json");freeBytes=$free}`
 }
 
 const deployPrepare: WindowsScript = {
   description:
-    'Creates the folders of a release ($HavipParams.release) under C:\\Program Files\\HAVIP and C:\\ProgramData\\HAVIP (with logs), and gives C:\\ProgramData\\HAVIP an ACL of SYSTEM (S-1-5-18) and Administrators (S-1-5-32-544) only, inheritance removed; returns the ACL as read back.',
+    'Creates the folders of a release ($HavipParams.release, and of a Node.js runtime, $HavipParams.runtime, when one is uploaded) under C:\\Program Files\\HAVIP and C:\\ProgramData\\HAVIP (with logs), and gives C:\\ProgramData\\HAVIP an ACL of SYSTEM (S-1-5-18) and Administrators (S-1-5-32-544) only, inheritance removed; returns the ACL as read back.',
   depth: 5,
   changesNode: true,
   body: `${ROOTS}
 $v=[string]$HavipParams.release
 if($v -cnotmatch '^[0-9A-Za-z][0-9A-Za-z.+-]{0,79}$'){throw [ArgumentException]'the release name must be letters, digits and . + - only'}
-foreach($p in @("$R\\releases\\$v\\prebuilds\\win32-x64","$R\\runtime","$R\\service",$D,"$D\\logs")){$null=[IO.Directory]::CreateDirectory($p)}
+$rn=$HavipParams.runtime;$ps=@("$R\\releases\\$v\\prebuilds\\win32-x64","$R\\service",$D,"$D\\logs")
+if($null -ne $rn){$rn=[string]$rn;if($rn -cnotmatch '^node-v[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$'){throw [ArgumentException]'the runtime folder must be node-v<x.y.z>'};$ps+="$R\\runtime\\$rn"}
+foreach($p in $ps){$null=[IO.Directory]::CreateDirectory($p)}
 $acl=New-Object Security.AccessControl.DirectorySecurity
 $acl.SetAccessRuleProtection($true,$false)
 foreach($sid in 'S-1-5-18','S-1-5-32-544'){$acl.AddAccessRule((New-Object Security.AccessControl.FileSystemAccessRule((New-Object Security.Principal.SecurityIdentifier $sid),'FullControl','ContainerInherit,ObjectInherit','None','Allow')))}
