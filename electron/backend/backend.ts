@@ -24,6 +24,9 @@ import { toApiError } from './to-api-error'
 import { ClusterDirectory } from './clusters/cluster-directory'
 import { ConsoleService } from './live/console-service'
 import { LiveStateService } from './live/live-state-service'
+import { platformAgentAccess } from './live/agent-access'
+import { linuxAgentAccess } from './live/linux-agent-access'
+import { windowsAgentAccess } from './live/windows-agent-access'
 import { KnownClusters } from './clusters/known-clusters'
 import { ClusterOperations } from './clusters/operations/cluster-operations'
 import { DEFAULT_TIMING, type OperationTiming } from './clusters/operations/deps'
@@ -147,6 +150,8 @@ export function createBackend(opts: BackendOptions): Backend {
       return connections.sessionOf(connectionId)
     }
   }
+  // The live console reaches each node's agent the same way: sudo + exec on Linux, the PowerShell seam on Windows.
+  const agentAccess = platformAgentAccess(linuxAgentAccess, windowsAgentAccess())
   const live = new LiveStateService({
     // Cluster Events: the agents' events as they stream, and the cross-checks' alerts.
     onAgentEvent: (clusterId, node, e) => {
@@ -159,6 +164,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
     read: (clusterId) => clusters.read(clusterId),
     sessionFor,
+    agent: agentAccess,
     events,
     log,
     ...(opts.liveStatusPeriodMs !== undefined ? { statusPeriodMs: opts.liveStatusPeriodMs } : {})
@@ -168,6 +174,7 @@ export function createBackend(opts: BackendOptions): Backend {
   const reachability = new ReachabilityService({
     read: (id) => clusters.read(id),
     sessionFor,
+    agent: agentAccess,
     owners: liveOwnership({ state: (id) => live.state(id), subscribe: (l) => events.on('cluster.state', l) }),
     events,
     log

@@ -3,6 +3,9 @@
 // PowerShell command it got and replaying the recorded run of that script
 // (test/fixtures/windows). It is a replay, not Windows: it proves the wire format, the
 // detection and what the app does with the recorded answers, not what Windows prints.
+// A streaming script named in `holdOpen` (the live feed, the probe) keeps its channel open after
+// its recorded lines, as the real stream does, until the client closes it; a test can write
+// the lines of another recorded case into it (continueStream), as the node would print them.
 // It listens on a Unix socket (unit tests: no IP traffic) or on 127.0.0.1 (browser-mode e2e,
 // where the app dials it like any node). Password login only; keys are refused, as a Windows
 // node refuses a key missing from administrators_authorized_keys.
@@ -12,7 +15,8 @@ import { Server, utils, type Connection, type ServerChannel, type SFTPWrapper } 
 import { identifyScript } from '../../electron/backend/platform/windows/runner'
 import type { WindowsScriptName } from '../../electron/backend/platform/windows/scripts'
 import { testHostKey, type TestHostKey } from './ssh-host-key'
-import { SERVER_2022_CASES, windowsFixture } from './windows-fixtures'
+import { sameParams } from '../../electron/backend/platform/windows/fixtures'
+import { casesFixtures, SERVER_2022_CASES, windowsFixture, type WindowsCases } from './windows-fixtures'
 
 export const WIN32_OPENSSH_IDENT = 'OpenSSH_for_Windows_8.1'
 
@@ -24,8 +28,16 @@ export interface ReplayedWindowsNodeOptions {
   ident?: string
   /** The host key (default: a fresh one). */
   hostKey?: TestHostKey
-  /** Which recorded case answers each script (default: one Windows Server 2022 node). */
-  cases?: Partial<Record<WindowsScriptName, string>>
+  /**
+   * Which recorded case answers each script (default: one Windows Server 2022 node); with several
+   * cases for a script, the one whose parameters equal the run's. Read at every exec, so a test
+   * may change it between runs.
+   */
+  cases?: WindowsCases
+  /** Streaming scripts whose channel stays open after the recorded lines, until the client closes it. */
+  holdOpen?: readonly WindowsScriptName[]
+  /** Called for every script run identified, before it is answered (a test's view of what was sent). */
+  onRun?: (name: WindowsScriptName, params: Record<string, unknown>) => void
 }
 
 export interface ReplayedWindowsNode {
@@ -39,6 +51,12 @@ export interface ReplayedWindowsNode {
   sftpFiles: Map<string, Buffer>
   /** The parameters of the place-file / remove-file runs it answered. */
   placed: Array<Record<string, unknown>>
+  /** Every script run identified, in order. */
+  runs: Array<{ name: WindowsScriptName; params: Record<string, unknown> }>
+  /** How many held-open streams of a script are open now (the client has not closed them). */
+  openStreams(name: WindowsScriptName): number
+  /** Writes the recorded stdout of script/case into every open stream of that script. */
+  continueStream(name: WindowsScriptName, caseName: string): void
   stop(): Promise<void>
 }
 
@@ -46,8 +64,11 @@ const STOP_TIMEOUT_MS = 2000
 
 export async function startReplayedWindowsNode(opts: ReplayedWindowsNodeOptions): Promise<ReplayedWindowsNode> {
   const hostKey = opts.hostKey ?? testHostKey()
-  const cases: Partial<Record<WindowsScriptName, string>> = opts.cases ?? SERVER_2022_CASES
+  const cases: WindowsCases = opts.cases ?? SERVER_2022_CASES
   const execs: string[] = []
+  const runs: Array<{ name: WindowsScriptName; params: Record<string, unknown> }> = []
+  const held = new Map<WindowsScriptName, Set<ServerChannel>>()
+  const hold = new Set(opts.holdOpen ?? [])
   const sftpFiles = new Map<string, Buffer>()
   const placed: Array<Record<string, unknown>> = []
 
@@ -63,7 +84,19 @@ export async function startReplayedWindowsNode(opts: ReplayedWindowsNodeOptions)
       sess.on('exec', (acceptExec, _reject, info) => {
         const stream = acceptExec()
         execs.push(info.command)
-        answer(stream, info.command, cases, sftpFiles, placed)
+        const run = identifyScript(info.command.split(' '))
+        if (run) {
+          runs.push({ name: run.name, params: run.params })
+          opts.onRun?.(run.name, run.params)
+        }
+        const keep = run && hold.has(run.name) ? run.name : undefined
+        if (keep) {
+          const open = held.get(keep) ?? new Set<ServerChannel>()
+          held.set(keep, open)
+          open.add(stream)
+          stream.once('close', () => open.delete(stream))
+        }
+        answer(stream, info.command, cases, sftpFiles, placed, keep !== undefined)
       })
     })
   })
@@ -88,6 +121,12 @@ export async function startReplayedWindowsNode(opts: ReplayedWindowsNodeOptions)
     execs,
     sftpFiles,
     placed,
+    runs,
+    openStreams: (name) => held.get(name)?.size ?? 0,
+    continueStream(name, caseName) {
+      const f = windowsFixture(name, caseName)
+      for (const s of held.get(name) ?? []) s.write(f.stdout)
+    },
     async stop() {
       for (const s of sockets) s.destroy()
       await Promise.race([
@@ -102,12 +141,14 @@ export async function startReplayedWindowsNode(opts: ReplayedWindowsNodeOptions)
 function answer(
   stream: ServerChannel,
   command: string,
-  cases: Partial<Record<WindowsScriptName, string>>,
+  cases: WindowsCases,
   sftpFiles: Map<string, Buffer>,
-  placed: Array<Record<string, unknown>>
+  placed: Array<Record<string, unknown>>,
+  holdOpen: boolean
 ): void {
   const run = identifyScript(command.split(' '))
-  const caseName = run ? cases[run.name as WindowsScriptName] : undefined
+  const named = run ? cases[run.name as WindowsScriptName] : undefined
+  const recorded = run && named !== undefined ? casesFixtures({ [run.name]: named }).find((f) => typeof named === 'string' || sameParams(f.params, run.params)) : undefined
   if (run?.name === 'place-file' || run?.name === 'remove-file') {
     // Not a recording: the upload's temp name is random, so this node computes the answer
     // the script documents (the SHA-256 of what SFTP wrote at the temp path).
@@ -118,11 +159,11 @@ function answer(
     const result = run.name === 'remove-file' ? { removed: !!got } : { placed: sha === run.params.sha256, sha256: sha }
     stream.write(`${JSON.stringify({ havip: 1, result })}\n`)
     stream.exit(0)
-  } else if (run && caseName) {
-    const f = windowsFixture(run.name as WindowsScriptName, caseName)
-    stream.write(f.stdout)
-    stream.stderr.write(f.stderr)
-    stream.exit(f.exitCode)
+  } else if (recorded) {
+    stream.write(recorded.stdout)
+    stream.stderr.write(recorded.stderr)
+    if (holdOpen) return // a stream: open until the client closes it
+    stream.exit(recorded.exitCode)
   } else {
     stream.stderr.write(`'${command.split(' ')[0]}' is not recognized as an internal or external command,\r\n`)
     stream.exit(1)

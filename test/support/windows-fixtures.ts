@@ -30,8 +30,18 @@ export function windowsFixture(script: WindowsScriptName, caseName: string): Win
   return f
 }
 
-/** A replay runner for one node: for each script, the named case. */
-export function replayNode(host: string, cases: Partial<Record<WindowsScriptName, string>>): ReplayPowerShellRunner {
-  const picked = Object.entries(cases).map(([script, c]) => windowsFixture(script as WindowsScriptName, c!))
-  return new ReplayPowerShellRunner(host, picked)
+/**
+ * Which recorded case answers each script: one name, or several (the one whose parameters equal
+ * the run's answers it: 'agent-ctl' takeover, release and status on one node).
+ */
+export type WindowsCases = Partial<Record<WindowsScriptName, string | readonly string[]>>
+
+/** The fixtures the cases name. */
+export function casesFixtures(cases: WindowsCases): WindowsFixture[] {
+  return Object.entries(cases).flatMap(([script, c]) => (typeof c === 'string' ? [c] : c!).map((name) => windowsFixture(script as WindowsScriptName, name)))
+}
+
+/** A replay runner for one node: for each script, the named case(s). */
+export function replayNode(host: string, cases: WindowsCases, opts: { holdStreams?: boolean } = {}): ReplayPowerShellRunner {
+  return new ReplayPowerShellRunner(host, casesFixtures(cases), opts)
 }

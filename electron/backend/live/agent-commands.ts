@@ -1,12 +1,13 @@
-// The admin commands the console sends to one node's agent, as root over SSH:
+// The admin commands the console sends to one node's agent, as an administrator over SSH
+// (through the node's AgentAccess: sudo on Linux, the PowerShell seam on Windows):
 // `havip-agent ctl takeover|release|pause|resume [ROLE] --json`, and
 // `ctl simulate-failure ROLE --duration-ms N|--cancel --json`. The agent answers with the
 // status of the instances it acted on; a refusal ("cannot take over vip1: it is in state
 // maintenance (paused: run "ctl resume" first)") comes back as an error naming the node.
 import { ApiException, apiError } from '../../api/errors'
 import { clip } from '../../api/limits'
-import { AGENT, NODE_LINK } from '../deploy/layout'
 import type { SshSession } from '../ssh/session'
+import type { AgentAccess } from './agent-access'
 import { parseFeedLine, type AgentInstanceReport, type AgentStatusReport } from './agent-report'
 
 export type AdminCommand = 'takeover' | 'release' | 'pause' | 'resume' | 'simulate-failure'
@@ -35,10 +36,9 @@ function simulateArgs(o: SimulateOptions): string[] {
 }
 
 /** Runs one admin command; resolves with the instances it acted on, as the agent reports them. */
-export async function agentCommand(session: SshSession, node: string, cmd: AdminCommand, role?: string, options: SimulateOptions = {}): Promise<AgentInstanceReport[]> {
+export async function agentCommand(agent: AgentAccess, session: SshSession, node: string, cmd: AdminCommand, role?: string, options: SimulateOptions = {}): Promise<AgentInstanceReport[]> {
   if (role !== undefined && !ROLE_NAME.test(role)) throw new ApiException(apiError('invalid-input', `"${role.slice(0, 40)}" is not a role name.`, { field: 'role' }))
-  const argv = [NODE_LINK, AGENT, 'ctl', cmd, ...(role !== undefined ? [role] : []), ...simulateArgs(options), '--json']
-  const r = await session.exec(argv, { sudo: true, timeoutMs: 30_000 })
+  const r = await agent.ctl(session, node, [cmd, ...(role !== undefined ? [role] : []), ...simulateArgs(options), '--json'], { timeoutMs: 30_000 })
   const line = r.stdout.trim().split('\n').pop() ?? ''
   let reply: { ok?: unknown; error?: unknown; result?: unknown } | undefined
   try {
@@ -54,8 +54,8 @@ export async function agentCommand(session: SshSession, node: string, cmd: Admin
 }
 
 /** One full status of the node's agent (for confirming what an action left behind). */
-export async function agentStatusNow(session: SshSession, node: string): Promise<AgentStatusReport> {
-  const r = await session.exec([NODE_LINK, AGENT, 'ctl', 'status', '--json'], { sudo: true, timeoutMs: 20_000, quiet: true })
+export async function agentStatusNow(agent: AgentAccess, session: SshSession, node: string): Promise<AgentStatusReport> {
+  const r = await agent.ctl(session, node, ['status', '--json'], { timeoutMs: 20_000, quiet: true })
   const parsed = parseFeedLine(r.stdout.trim().split('\n').pop() ?? '')
   if (parsed.kind === 'status') return parsed.status
   const why = parsed.kind === 'agent-down' ? parsed.why : r.stderr.trim().split('\n').pop() || `exit code ${r.code}`

@@ -8,6 +8,7 @@ import type { ClusterState } from '../../api/console'
 import { ApiException, apiError } from '../../api/errors'
 import type { ClusterReading } from '../clusters/cluster-directory'
 import type { SshSession } from '../ssh/session'
+import type { AgentAccess } from './agent-access'
 import type { AgentEventReport } from './agent-report'
 import { computeState, noMasterGraceMs, type ComputedState } from './cluster-state-model'
 import { AlertBook, type AlertChange } from './cross-checks'
@@ -19,6 +20,8 @@ export interface ClusterWatchDeps {
   clusterId: string
   read: (clusterId: string) => Promise<ClusterReading>
   sessionFor: (connectionId: string) => Promise<SshSession>
+  /** How each node's agent is reached (chosen per node's platform: agent-access.ts). */
+  agent: AgentAccess
   clock: LiveClock
   statusPeriodMs: number
   /** A new state (on every change). */
@@ -55,6 +58,11 @@ export class ClusterWatch {
     this.recompute()
     this.scheduleTick()
     this.scheduleReread()
+  }
+
+  /** How the actions reach a node's agent (Move, Pause, Simulate Failure). */
+  get agent(): AgentAccess {
+    return this.d.agent
   }
 
   get definition(): ClusterDefinition {
@@ -141,6 +149,7 @@ export class ClusterWatch {
       const feed = new NodeFeed({
         node: name,
         session: () => this.sessionOf(name),
+        agent: this.d.agent,
         clock: this.d.clock,
         statusPeriodMs: this.d.statusPeriodMs,
         onUpdate: (u) => this.onUpdate(name, u)

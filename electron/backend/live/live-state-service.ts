@@ -6,6 +6,7 @@ import type { ClusterReading } from '../clusters/cluster-directory'
 import type { EventHub } from '../events'
 import type { BackendLog } from '../log'
 import type { SshSession } from '../ssh/session'
+import type { AgentAccess } from './agent-access'
 import type { AgentEventReport } from './agent-report'
 import type { AlertChange } from './cross-checks'
 import { ClusterWatch } from './cluster-watch'
@@ -14,6 +15,8 @@ import { systemClock, type LiveClock } from './live-clock'
 export interface LiveStateDeps {
   read: (clusterId: string) => Promise<ClusterReading>
   sessionFor: (connectionId: string) => Promise<SshSession>
+  /** How each node's agent is reached (platformAgentAccess in backend.ts). */
+  agent: AgentAccess
   events: Pick<EventHub, 'emit'>
   log: BackendLog
   clock?: LiveClock
@@ -72,6 +75,7 @@ export class LiveStateService {
       clusterId,
       read: this.d.read,
       sessionFor: this.d.sessionFor,
+      agent: this.d.agent,
       clock: this.d.clock ?? systemClock,
       statusPeriodMs: this.d.statusPeriodMs ?? 5000,
       onState: (s) => this.d.events.emit('cluster.state', s),

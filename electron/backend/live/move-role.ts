@@ -127,7 +127,7 @@ export async function moveRole(w: ClusterWatch, roleName: string, to: string | u
   }
 
   const session = await w.sessionOf(target)
-  await agentCommand(session, target, 'takeover', roleName)
+  await agentCommand(w.agent, session, target, 'takeover', roleName)
   try {
     await w.until((s) => {
       const r = s.roles.find((x) => x.name === roleName)
@@ -135,9 +135,9 @@ export async function moveRole(w: ClusterWatch, roleName: string, to: string | u
     }, CONFIRM_MS, `${target} to be the only master of ${roleName}`)
   } finally {
     // Always let go of the takeover: a move must not leave the role pinned, even one that failed.
-    await agentCommand(session, target, 'release', roleName)
+    await agentCommand(w.agent, session, target, 'release', roleName)
   }
-  const after = (await agentStatusNow(session, target)).instances.find((i) => i.name === roleName)
+  const after = (await agentStatusNow(w.agent, session, target)).instances.find((i) => i.name === roleName)
   if (after?.takeover === true) {
     throw new ApiException(apiError('internal', `${target} still pins role ${roleName} after the release.`, { hint: `Run "havip-agent ctl release ${roleName}" on ${target} as root.`, node: target }))
   }

@@ -74,7 +74,7 @@ export async function pauseNode(w: ClusterWatch, node: string, drain: boolean): 
     }
     for (const r of owned) moves.push(await moveRole(w, r, undefined, [node]))
   }
-  await agentCommand(await w.sessionOf(node), node, 'pause')
+  await agentCommand(w.agent, await w.sessionOf(node), node, 'pause')
   await w.until((s) => nodeOf(w, s, node).state === 'Paused', SETTLE_MS, `${node} to show as paused`)
   const failedOver = drain ? '' : await ownersAfter(w, owned, node)
   const how = drain ? (moves.length > 0 ? ` Its roles moved first: ${moves.map((m) => m.message).join(' ')}` : ' It held no role.') : failedOver || ' It held no role.'
@@ -88,7 +88,7 @@ export async function resumeNode(w: ClusterWatch, node: string, failback: boolea
   if (n.state !== 'Paused') {
     if (!failback) return result(w, node, [], `${node} is not paused; nothing was changed.`)
   } else {
-    await agentCommand(await w.sessionOf(node), node, 'resume')
+    await agentCommand(w.agent, await w.sessionOf(node), node, 'resume')
     await w.until((s) => nodeOf(w, s, node).roles.every((r) => r.state === 'Backup' || r.state === 'Master' || r.state === 'Fault'), SETTLE_MS, `${node} to rejoin its roles`)
   }
   const moves: MoveResult[] = []

@@ -1,41 +1,14 @@
-// One node's live feed: a single long-running root command over the node's SSH session that
+// One node's live feed: a single long-running command over the node's SSH session (through its
+// AgentAccess: a root shell script on Linux, a streaming PowerShell script on Windows) that
 // streams the agent's `ctl watch --json` (every transition as it happens) and prints a full
 // `ctl status --json` every period (the whole truth, and a heartbeat). It reconnects on its
 // own with backoff (1 s doubling to 30 s) when the command or the SSH link ends, and reports the
 // node unreachable, with when it was last heard, as soon as the stream fails or falls silent for
 // three periods: the console never shows a node's last known state as if it were current.
 import type { SshSession } from '../ssh/session'
-import { AGENT, NODE_LINK } from '../deploy/layout'
-import { rootArgv, rootScript } from '../deploy/remote-run'
-import { AGENT_DOWN_MARK, BoundedLines, parseFeedLine, type AgentEventReport, type AgentStatusReport } from './agent-report'
+import type { AgentAccess } from './agent-access'
+import { BoundedLines, parseFeedLine, type AgentEventReport, type AgentStatusReport } from './agent-report'
 import type { LiveClock, TimerHandle } from './live-clock'
-
-/**
- * $1 the Node.js link, $2 the agent, $3 the status period in seconds. The watch runs in a loop
- * of its own (an agent restart ends it; it comes back within a second and its ack carries a
- * full status). A status that fails prints the marker line with ctl's last words. One process
- * group: stopping the exec kills both loops. When the SSH channel goes away without that (a cut
- * link), the status loop dies on its next write (SIGPIPE), and the watch loop, which checks every
- * second that the status loop still lives, stops its `ctl watch` (which writes only on events,
- * so it would not notice by itself).
- */
-const FEED_SCRIPT = rootScript('live-feed', [
-  'n="$1"; a="$2"; p="$3"; me=$$',
-  '( while kill -0 "$me" 2>/dev/null; do',
-  '    "$n" "$a" ctl watch --json 2>/dev/null & w=$!',
-  '    while kill -0 "$me" 2>/dev/null && kill -0 "$w" 2>/dev/null; do sleep 1; done',
-  '    kill "$w" 2>/dev/null || true; wait "$w" 2>/dev/null || true; sleep 1',
-  '  done ) &',
-  'while :; do',
-  '  if out=$("$n" "$a" ctl status --json 2>&1); then printf \'%s\\n\' "$out"',
-  `  else printf '${AGENT_DOWN_MARK}%s\\n' "$(printf '%s' "$out" | tail -n 1)"; fi`,
-  '  sleep "$p"',
-  'done'
-])
-
-export function feedArgv(periodMs: number): string[] {
-  return rootArgv(FEED_SCRIPT, [NODE_LINK, AGENT, String(Math.max(1, Math.round(periodMs / 1000)))])
-}
 
 export type FeedUpdate =
   | { kind: 'status'; status: AgentStatusReport; at: number }
@@ -47,6 +20,8 @@ export interface NodeFeedOptions {
   node: string
   /** The node's SSH session (resolved on every (re)connect: a reconnected connection has a new one). */
   session: () => Promise<SshSession>
+  /** How the node's agent is reached (per platform: agent-access.ts). */
+  agent: AgentAccess
   clock: LiveClock
   /** How often the full status comes; silence for 3 periods makes the node unreachable. Default 5 s. */
   statusPeriodMs?: number
@@ -122,16 +97,13 @@ export class NodeFeed {
       try {
         const session = await this.o.session()
         if (ac.signal.aborted) return
-        const r = await session.exec(feedArgv(this.period), {
-          sudo: true,
-          quiet: true,
-          streamOnly: true,
+        const r = await this.o.agent.feed(session, this.o.node, this.period, {
           signal: ac.signal,
           timeoutMs: RUN_LIMIT_MS,
           maxOutputBytes: RUN_MAX_BYTES,
           onStdout: (chunk) => lines.push(chunk)
         })
-        why = `the live feed on ${this.o.node} ended (exit code ${r.code})`
+        why = r.why
       } catch (err) {
         why = (err as Error).message
       }

@@ -75,7 +75,7 @@ export async function simulateFailure(w: ClusterWatch, roleName: string, duratio
   const failedPrio = priorityOn(before, failed, roleName)
 
   const session = await w.sessionOf(failed)
-  const [reply] = await agentCommand(session, failed, 'simulate-failure', roleName, { durationMs })
+  const [reply] = await agentCommand(w.agent, session, failed, 'simulate-failure', roleName, { durationMs })
   const recoversAt = typeof reply?.simulatedFailure?.until === 'string' ? reply.simulatedFailure.until : new Date(Date.now() + durationMs).toISOString()
   const takenOver = (s: ClusterState): string | null => {
     const r = s.roles.find((x) => x.name === roleName)
@@ -87,7 +87,7 @@ export async function simulateFailure(w: ClusterWatch, roleName: string, duratio
     newOwner = takenOver(await w.until((s) => takenOver(s) !== null, Math.min(NEW_OWNER_WAIT_MS, durationMs), `another node to take ${roleName} from ${failed}`))!
   } catch {
     // No failover seen: end the drill now rather than leave the role without owner for the whole window.
-    const ended = await agentCommand(session, failed, 'simulate-failure', roleName, { cancel: true }).then(() => 'the simulated failure was cancelled', (err: Error) => `cancelling it failed too (${err.message})`)
+    const ended = await agentCommand(w.agent, session, failed, 'simulate-failure', roleName, { cancel: true }).then(() => 'the simulated failure was cancelled', (err: Error) => `cancelling it failed too (${err.message})`)
     const now = w.snapshot()
     throw new ApiException(
       apiError('timeout', clip(`No other node took role ${roleName} within ${Math.round(Math.min(NEW_OWNER_WAIT_MS, durationMs) / 1000)} s of ${failed}'s simulated failure; ${ended}. Nodes: ${nodesSay(now, roleName)}.`, 'message'), {

@@ -1,13 +1,16 @@
 // Probes a VIP from a cluster node with the agent's own ICMP prober, `havip-agent probe
-// TARGET --interval-ms N --timeout-ms N --json`, run as root (raw ICMP socket) over the node's
-// SSH session as one long-running streamed command. Its JSON lines (agent/net/icmp-probe.ts:
-// {seq, sentAt, rttMs} or {seq, sentAt, lost: true}) become results. Stopping aborts the exec,
-// which closes the channel and kills the command's process group on the node.
-import { AGENT, NODE_LINK } from '../deploy/layout'
+// TARGET --interval-ms N --timeout-ms N --json`, run as an administrator (raw ICMP socket) over
+// the node's SSH session as one long-running stream, through the node's AgentAccess (root over
+// exec on Linux, the 'agent-probe' PowerShell script on Windows). Its JSON lines
+// (agent/net/icmp-probe.ts: {seq, sentAt, rttMs} or {seq, sentAt, lost: true}) become results.
+// Stopping aborts the stream, which closes the channel (and, on Linux, kills the command's
+// process group on the node).
+import type { AgentAccess } from '../live/agent-access'
 import type { SshSession } from '../ssh/session'
 
 export interface NodeProbeOptions {
   session: SshSession
+  agent: AgentAccess
   node: string
   target: string
   intervalMs: number
@@ -38,7 +41,6 @@ export function parseProbeLine(line: string): { seq: number; sentAt: number; rtt
 export function startNodeProbe(o: NodeProbeOptions): { stop(): Promise<void> } {
   const ac = new AbortController()
   let partial = ''
-  let stderr = ''
   const onStdout = (chunk: string): void => {
     const lines = (partial + chunk).split('\n')
     partial = lines.pop() ?? ''
@@ -48,27 +50,12 @@ export function startNodeProbe(o: NodeProbeOptions): { stop(): Promise<void> } {
       if (r) o.onResult(r.seq, r.sentAt, r.rttMs)
     }
   }
-  const argv = [NODE_LINK, AGENT, 'probe', o.target, '--interval-ms', String(o.intervalMs), '--timeout-ms', String(o.timeoutMs), '--json']
-  const run = o.session
-    .exec(argv, {
-      sudo: true,
-      timeoutMs: MAX_RUN_MS,
-      onStdout,
-      onStderr: (s) => {
-        stderr = (stderr + s).slice(-2000)
-      },
-      streamOnly: true,
-      quiet: true,
-      signal: ac.signal
-    })
+  const run = o.agent
+    .probe(o.session, o.node, { target: o.target, intervalMs: o.intervalMs, timeoutMs: o.timeoutMs }, { timeoutMs: MAX_RUN_MS, onStdout, signal: ac.signal })
     .then(
       (r) => {
         if (ac.signal.aborted) return
-        const last = stderr.trim().split('\n').pop() ?? ''
-        o.onEnded(
-          `The probe on ${o.node} ended (exit code ${r.code})${last ? `: ${last}` : ''}.`,
-          'Check that the agent is installed on this node (Create Cluster installs it), then start probing again.'
-        )
+        o.onEnded(r.why, 'Check that the agent is installed on this node (Create Cluster installs it), then start probing again.')
       },
       (e: unknown) => {
         if (ac.signal.aborted) return

@@ -10,6 +10,7 @@ import { apiError, ApiException } from '../../api/errors'
 import type { ClusterReading } from '../clusters/cluster-directory'
 import type { EventHub } from '../events'
 import type { BackendLog } from '../log'
+import type { AgentAccess } from '../live/agent-access'
 import type { SshSession } from '../ssh/session'
 import { InOrder } from './in-order'
 import { startNodeProbe } from './node-prober'
@@ -21,6 +22,8 @@ import { startTcpProbe } from './tcp-prober'
 export interface ReachabilityDeps {
   read: (clusterId: string) => Promise<ClusterReading>
   sessionFor: (connectionId: string) => Promise<SshSession>
+  /** How a node's agent is reached for its probe (platformAgentAccess in backend.ts). */
+  agent: AgentAccess
   owners: OwnershipFeed
   events: Pick<EventHub, 'emit'>
   log: BackendLog
@@ -124,7 +127,7 @@ export class ReachabilityService {
       const run: SourceRun = { id: `node:${node}`, t: [], rtt: [], stop: () => {} }
       const order = record(run)
       run.stop = startNodeProbe({
-        session, node, target, intervalMs: req.intervalMs, timeoutMs: req.timeoutMs,
+        session, agent: this.d.agent, node, target, intervalMs: req.intervalMs, timeoutMs: req.timeoutMs,
         onResult: (seq, t, rtt) => order.put(seq, t, rtt),
         onEnded: (message, hint) => sourceError(run.id, message, hint)
       }).stop

@@ -1,7 +1,13 @@
 // A stand-in for one node's SSH session in the feed's unit tests: each exec is a run the test
 // drives (writes lines, ends it, drops it); aborting it rejects as the real session does. The
 // real session's abort is proven against real nodes in test/integration/live.
+import { platformAgentAccess } from '../../../electron/backend/live/agent-access'
+import { linuxAgentAccess } from '../../../electron/backend/live/linux-agent-access'
+import { windowsAgentAccess } from '../../../electron/backend/live/windows-agent-access'
 import type { ExecOptions, ExecResult, SshSession } from '../../../electron/backend/ssh/session'
+
+/** The agent access the backend composes (these fake sessions carry no Windows ident, so they go the Linux way). */
+export const agentAccess = platformAgentAccess(linuxAgentAccess, windowsAgentAccess())
 
 export interface FakeRun {
   argv: string[]

@@ -9,7 +9,7 @@ import type { ClusterState } from '../../../electron/api/console'
 import type { ClusterReading } from '../../../electron/backend/clusters/cluster-directory'
 import { LiveStateService } from '../../../electron/backend/live/live-state-service'
 import { FakeClock } from './fake-clock'
-import { FakeSession } from './fake-session'
+import { agentAccess, FakeSession } from './fake-session'
 import { definition, line, recorded } from './recorded'
 
 function setup() {
@@ -26,6 +26,7 @@ function setup() {
   const service = new LiveStateService({
     read: async () => reading,
     sessionFor: async (id) => ssh[id.slice(2) as 'n1'].session,
+    agent: agentAccess,
     events: { emit: (_e, s) => emitted.push(s as ClusterState) },
     log: (_l, m) => logs.push(m),
     clock,

@@ -4,17 +4,18 @@
  * doubling to 30 s and reset once the node is heard again, and stop() leaves no run open.
  */
 import { describe, expect, it } from 'vitest'
-import { BACKOFF_MAX_MS, feedArgv, NodeFeed, type FeedUpdate } from '../../../electron/backend/live/node-feed'
+import { feedArgv } from '../../../electron/backend/live/linux-agent-access'
+import { BACKOFF_MAX_MS, NodeFeed, type FeedUpdate } from '../../../electron/backend/live/node-feed'
 import { BoundedLines } from '../../../electron/backend/live/agent-report'
 import { FakeClock } from './fake-clock'
-import { FakeSession } from './fake-session'
+import { agentAccess, FakeSession } from './fake-session'
 import { line, recorded } from './recorded'
 
 function setup() {
   const clock = new FakeClock()
   const ssh = new FakeSession()
   const updates: FeedUpdate[] = []
-  const feed = new NodeFeed({ node: 'n1', session: async () => ssh.session, clock, statusPeriodMs: 5000, onUpdate: (u) => updates.push(u) })
+  const feed = new NodeFeed({ node: 'n1', session: async () => ssh.session, agent: agentAccess, clock, statusPeriodMs: 5000, onUpdate: (u) => updates.push(u) })
   return { clock, ssh, updates, feed }
 }
 

@@ -11,6 +11,7 @@ import { computeState, noMasterGraceMs } from '../../../electron/backend/live/cl
 import type { ClusterWatch } from '../../../electron/backend/live/cluster-watch'
 import { emptyObservation, observe, type NodeObservation } from '../../../electron/backend/live/node-observation'
 import type { SshSession } from '../../../electron/backend/ssh/session'
+import { agentAccess } from './fake-session'
 import { definition, line } from './recorded'
 
 export const T0 = Date.parse('2026-12-01T22:07:30.000Z')
@@ -37,6 +38,7 @@ export function watchOf(statuses: Record<string, unknown>, def: ClusterDefinitio
   }
   const w = {
     definition: def,
+    agent: agentAccess,
     snapshot,
     observation: (n: string) => obs.get(n),
     until: async (ok: (s: ClusterState) => boolean, timeoutMs: number, what: string) => {

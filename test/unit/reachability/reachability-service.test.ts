@@ -9,6 +9,7 @@ import type { OwnerChange } from '../../../electron/backend/reachability/ownersh
 import { ReachabilityService } from '../../../electron/backend/reachability/reachability-service'
 import type { ExecOptions, SshSession } from '../../../electron/backend/ssh/session'
 import { waitFor } from '../../support/wait-for'
+import { agentAccess } from '../live/fake-session'
 
 interface FakeRun {
   node: string
@@ -50,6 +51,7 @@ function setup(clusterId = 'cl-0123456789abcdef', firstOwner: string | null = 'n
   const service = new ReachabilityService({
     read: async () => cluster.reading,
     sessionFor: cluster.sessionFor,
+    agent: agentAccess,
     owners: {
       follow: async (_c, _r, onChange) => {
         ownerChange = onChange

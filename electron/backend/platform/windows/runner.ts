@@ -8,6 +8,7 @@ import { decodeCommand, EncodedCommandTooLong, encodeCommand, MAX_COMMAND_CHARS,
 import { interpretRun, type RawRun, type ScriptOutcome } from './script-result'
 import { WINDOWS_SCRIPTS, type WindowsScriptName } from './scripts'
 import { sameParams, type WindowsFixture } from './fixtures'
+import { ScriptLines, type PowerShellStreamer, type ScriptStreamOptions } from './script-stream'
 
 export type ScriptParams = Record<string, unknown>
 
@@ -50,7 +51,7 @@ export interface RawPowerShellRunner extends PowerShellRunner {
   runRaw(name: WindowsScriptName, params?: ScriptParams): Promise<RawRun | ScriptOutcome<never>>
 }
 
-export class SshPowerShellRunner implements RawPowerShellRunner {
+export class SshPowerShellRunner implements RawPowerShellRunner, PowerShellStreamer {
   readonly host: string
   constructor(
     private readonly session: SshSession,
@@ -72,6 +73,27 @@ export class SshPowerShellRunner implements RawPowerShellRunner {
     if ('ok' in raw) return raw
     return interpretRun(name, this.host, raw) as ScriptOutcome<T>
   }
+
+  /** A streaming run: the exec's stdout as it comes (session.exec's onStdout, streamOnly), aborted by the signal. */
+  async stream<T = unknown>(name: WindowsScriptName, params: ScriptParams, o: ScriptStreamOptions): Promise<ScriptOutcome<T>> {
+    const cmd = prepareRun(name, params, this.host)
+    if (isOutcome(cmd)) return cmd
+    const lines = new ScriptLines(o.onLine)
+    let stderr = ''
+    const r = await this.session.exec(cmd.argv, {
+      quiet: true,
+      streamOnly: true,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs,
+      ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
+      onStdout: (chunk) => lines.push(chunk),
+      onStderr: (chunk) => {
+        stderr = (stderr + chunk).slice(-4000)
+      }
+    })
+    lines.end()
+    return interpretRun(name, this.host, { code: r.code, stdout: lines.envelope, stderr }) as ScriptOutcome<T>
+  }
 }
 
 export class MissingFixture extends Error {
@@ -86,15 +108,26 @@ export class MissingFixture extends Error {
  * command is still encoded (and decoded again, to prove the parameters reach the script as
  * given), so a run that could not be sent fails here as it would on a node.
  */
-export class ReplayPowerShellRunner implements RawPowerShellRunner {
+export class ReplayPowerShellRunner implements RawPowerShellRunner, PowerShellStreamer {
   /** Every run asked for, in order: what a test can check was (or was not) done. */
   readonly calls: Array<{ name: WindowsScriptName; params: ScriptParams }> = []
   constructor(
     readonly host: string,
-    private readonly fixtures: readonly WindowsFixture[]
+    private readonly fixtures: readonly WindowsFixture[],
+    /**
+     * holdStreams: a streamed run stays open after its recorded lines until it is stopped (a node
+     * that fell silent without closing the channel); without it the run ends with its recording.
+     */
+    private readonly opts: { holdStreams?: boolean } = {}
   ) {}
 
   async runRaw(name: WindowsScriptName, params: ScriptParams = {}): Promise<RawRun | ScriptOutcome<never>> {
+    const f = this.recorded(name, params)
+    return 'ok' in f ? f : { code: f.exitCode, stdout: f.stdout, stderr: f.stderr }
+  }
+
+  /** The fixture for a run (checked as runRaw documents), or the command-too-long outcome. */
+  private recorded(name: WindowsScriptName, params: ScriptParams): WindowsFixture | ScriptOutcome<never> {
     this.calls.push({ name, params })
     const cmd = prepareRun(name, params, this.host)
     if (isOutcome(cmd)) return cmd
@@ -102,7 +135,25 @@ export class ReplayPowerShellRunner implements RawPowerShellRunner {
     if (!sent || !sameParams(sent.params, params)) throw new Error(`replay: the command for "${name}" does not carry its parameters intact`)
     const f = this.fixtures.find((x) => x.script === name && sameParams(x.params, params))
     if (!f) throw new MissingFixture(name, params)
-    return { code: f.exitCode, stdout: f.stdout, stderr: f.stderr }
+    return f
+  }
+
+  /** The recorded stdout delivered line by line (one macrotask apart, as a stream comes), then the run ends. */
+  async stream<T = unknown>(name: WindowsScriptName, params: ScriptParams, o: ScriptStreamOptions): Promise<ScriptOutcome<T>> {
+    const f = this.recorded(name, params)
+    if ('ok' in f) return f
+    const stopped = (): Error => new Error(`replay: "${name}" on ${this.host} was stopped on request`)
+    const lines = new ScriptLines(o.onLine)
+    for (const line of f.stdout.split('\n')) {
+      await new Promise((r) => setImmediate(r))
+      if (o.signal.aborted) throw stopped()
+      lines.push(`${line}\n`)
+    }
+    if (this.opts.holdStreams) {
+      await new Promise<void>((resolve) => (o.signal.aborted ? resolve() : o.signal.addEventListener('abort', () => resolve(), { once: true })))
+      throw stopped()
+    }
+    return interpretRun(name, this.host, { code: f.exitCode, stdout: lines.envelope, stderr: f.stderr }) as ScriptOutcome<T>
   }
 
   async run<T = unknown>(name: WindowsScriptName, params: ScriptParams = {}): Promise<ScriptOutcome<T>> {

@@ -5,6 +5,7 @@
 // single element stays an array through ConvertTo-Json). Enums are cast to [string] so the
 // JSON carries names; the parsers accept Windows PowerShell 5.1's numbers as well.
 
+import { WINDOWS_AGENT_SCRIPTS } from './agent-scripts'
 import { WINDOWS_DEPLOY_SCRIPTS } from './deploy-scripts'
 
 export interface WindowsScript {
@@ -151,7 +152,8 @@ export const WINDOWS_SCRIPTS = {
   'place-file': placeFile,
   'remove-file': removeFile,
   'run-argv': runArgv,
-  ...WINDOWS_DEPLOY_SCRIPTS
+  ...WINDOWS_DEPLOY_SCRIPTS,
+  ...WINDOWS_AGENT_SCRIPTS
 } as const satisfies Record<string, WindowsScript>
 
 export type WindowsScriptName = keyof typeof WINDOWS_SCRIPTS
