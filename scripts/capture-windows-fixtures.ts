@@ -4,13 +4,16 @@
 //
 //   npx tsx scripts/capture-windows-fixtures.ts --host H --user U [--port 22]
 //       [--key PATH | --agent]            (default: password from HAVIP_SSH_PASSWORD)
-//       [--case NAME] [--out DIR] [--data-dir DIR] [--trust-new-host-key] [--with-changes] [--vip A.B.C.D]
+//       [--case NAME] [--out DIR] [--data-dir DIR] [--trust-new-host-key] [--with-changes] [--vip A.B.C.D] [--probe-target A.B.C.D]
 //
 // The host key is checked against the app's own pinned keys (its data directory); an unknown
 // key is refused unless --trust-new-host-key, a changed one always. The password is read from
 // the environment, never from the command line. --with-changes also runs the scripts that
 // change the node (it creates the firewall rule "HAVIP-VRRP-capture" for 203.0.113.1); --vip
 // gives a candidate VIP for the 'vip-check' script (which pings it once), skipped without it.
+// The live console's scripts: 'agent-ctl' runs only `ctl status --json`, 'agent-feed' is recorded
+// for 12 s then stopped, and 'agent-probe' (probing --probe-target, a running cluster's VIP, for
+// 3 s) only with --probe-target; all three need the agent installed and running on the node.
 import * as path from 'node:path'
 import type { SshAuth } from '../electron/api/model'
 import { captureFixtures, writeFixtures } from '../electron/backend/platform/windows/capture'
@@ -23,7 +26,7 @@ import { HostKeyStore } from '../electron/backend/store/host-key-store'
 
 const USAGE =
   'usage: npx tsx scripts/capture-windows-fixtures.ts --host H --user U [--port 22] [--key PATH | --agent] ' +
-  '[--case NAME] [--out DIR] [--data-dir DIR] [--trust-new-host-key] [--with-changes] [--vip A.B.C.D]\n' +
+  '[--case NAME] [--out DIR] [--data-dir DIR] [--trust-new-host-key] [--with-changes] [--vip A.B.C.D] [--probe-target A.B.C.D]\n' +
   'Password login reads the password from HAVIP_SSH_PASSWORD.'
 
 function parse(argv: string[]): Map<string, string | true> {
@@ -84,6 +87,7 @@ async function main(): Promise<number> {
       ...(opt('--case') ? { caseName: opt('--case')! } : {}),
       withChanges: args.has('--with-changes'),
       ...(opt('--vip') ? { vip: opt('--vip')! } : {}),
+      ...(opt('--probe-target') ? { probeTarget: opt('--probe-target')! } : {}),
       date: new Date(),
       log
     })

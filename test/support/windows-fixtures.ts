@@ -15,7 +15,10 @@ export const SERVER_2022_CASES = {
   firewall: 'server-2022-default',
   'vrrp-firewall-check': 'rule-for-peers',
   'time-status': 'domain-synced',
-  'deploy-inspect': 'fresh-no-node'
+  'deploy-inspect': 'fresh-no-node',
+  // The live console's view of its agent (a node that runs it and holds vip1).
+  'agent-ctl': 'status-win1-master',
+  'agent-feed': 'win1-master'
 } as const satisfies Partial<Record<WindowsScriptName, string>>
 
 let cache: WindowsFixture[] | undefined

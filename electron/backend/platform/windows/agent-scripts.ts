@@ -20,18 +20,13 @@ export const WINDOWS_AGENT_DOWN_MARK = 'havip-live: agent-down '
 // the whole encoded command must stay under MAX_COMMAND_CHARS.
 const BT = '`'
 const NL = `"${BT}n"`
-/**
- * Cur: what current.json names ($A the release's agent, or $null with $NI saying why). N: runs
- * the agent with arguments (PowerShell quotes them for the native command line), stdout and
- * stderr apart. W: one line out as it comes.
- */
-const HELPERS = String.raw`$R='C:\Program Files\HAVIP';$NI="the agent is not installed on this node (no $R\current.json)"
+/** Cur: what current.json names (or $null; $NI says why); Ag: the release's agent file. */
+const CURRENT = String.raw`$R='C:\Program Files\HAVIP';$NI="the agent is not installed on this node (no $R\current.json)"
 function Cur{$f="$R\current.json";if(Test-Path -LiteralPath $f){$c=Get-Content -Raw -LiteralPath $f|ConvertFrom-Json
 if([string]$c.release -cnotmatch '^[0-9A-Za-z][0-9A-Za-z.+-]{0,79}$' -or !$c.node){throw "$f names no release and node.exe"};$c}}
-function Ag($c){"$R\releases\$($c.release)\havip-agent.cjs"}
-function N($c,$a){$ErrorActionPreference='Continue';$o=@(& $c.node (Ag $c) @a 2>&1);$x=$LASTEXITCODE;$ErrorActionPreference='Stop'
-$e=[Management.Automation.ErrorRecord];@{code=$x;out=@($o|?{$_ -isnot $e})-join${NL};err=@($o|?{$_ -is $e}|%{[string]$_})-join${NL}}}
-function W($s){[Console]::Out.Write("$s${BT}n")}`
+function Ag($c){"$R\releases\$($c.release)\havip-agent.cjs"}`
+/** W: one line out, as it comes. */
+const WRITE_LINE = `function W($s){[Console]::Out.Write("$s${BT}n")}`
 
 /** One argument of `ctl`: a command, a role name, an option or a number (what agent-commands.ts sends). */
 const CTL_ARG = String.raw`'^(--)?[A-Za-z0-9][A-Za-z0-9.:_-]{0,63}$'`
@@ -41,9 +36,10 @@ const agentCtl: WindowsScript = {
     'One `havip-agent ctl` command ($HavipParams.args, e.g. status --json, takeover vip1 --json) with the node.exe and release current.json names: its exit code, stdout and stderr; installed=false when there is no current.json.',
   depth: 3,
   changesNode: true,
-  body: String.raw`${HELPERS}
+  body: String.raw`${CURRENT}
 $a=@($HavipParams.args|%{[string]$_});foreach($x in $a){if($x -cnotmatch ${CTL_ARG}){throw [ArgumentException]"not a ctl argument: $x"}}
-$c=Cur;if(-not $c){@{installed=$false;stderr=$NI}}else{$r=N $c (@('ctl')+$a);@{installed=$true;exitCode=$r.code;stdout=$r.out;stderr=$r.err}}`
+$c=Cur;if(!$c){@{installed=$false;stderr=$NI}}else{$ErrorActionPreference='Continue';$o=@(& $c.node (Ag $c) ctl @a 2>&1);$x=$LASTEXITCODE
+$e=[Management.Automation.ErrorRecord];@{installed=$true;exitCode=$x;stdout=@($o|?{$_ -isnot $e})-join${NL};stderr=@($o|?{$_ -is $e}|%{"$_"})-join${NL}}}`
 }
 
 const agentFeed: WindowsScript = {
@@ -51,18 +47,19 @@ const agentFeed: WindowsScript = {
     'The live feed (a stream that runs until the channel closes): every line of `ctl watch --json` as it comes (started again a second after it ends), and `ctl status --json` every $HavipParams.periodSeconds; a status that fails prints "havip-live: agent-down " and the last line ctl wrote.',
   depth: 3,
   changesNode: false,
-  body: String.raw`${HELPERS}
+  body: String.raw`${CURRENT}
+${WRITE_LINE}
 $s=[int]$HavipParams.periodSeconds;if($s -lt 1 -or $s -gt 3600){throw [ArgumentException]'periodSeconds: 1..3600'}
-$M='${WINDOWS_AGENT_DOWN_MARK}';$c=$null;$w=$null;$t=$null;$wAt=$next=[DateTime]::MinValue
-try{while($true){
+$ErrorActionPreference='Continue';$M='${WINDOWS_AGENT_DOWN_MARK}';$c=$w=$t=$null;$wAt=$next=[DateTime]::MinValue
+try{while(1){
 if($t -and $t.IsCompleted){$l=$t.Result;if($null -eq $l){$w.Dispose();$w=$t=$null;$wAt=[DateTime]::UtcNow.AddSeconds(1)}else{W $l;$t=$w.StandardOutput.ReadLineAsync()};continue}
 $now=[DateTime]::UtcNow
 if($now -ge $next){$next=$now.AddSeconds($s);$y=$NI;try{$c=Cur}catch{$c=$null;$y=$_.Exception.Message}
-if(-not $c){W ($M+$y)}else{$r=N $c @('ctl','status','--json');if($r.code -eq 0){$r.out-split${NL}|%{W $_}}else{W ($M+(($r.out+${NL}+$r.err).Trim()-split${NL})[-1])}}}
-if($c -and -not $w -and $now -ge $wAt){$i=New-Object Diagnostics.ProcessStartInfo($c.node,"${BT}"$(Ag $c)${BT}" ctl watch --json")
+if(!$c){W ($M+$y)}else{$o=@(& $c.node (Ag $c) ctl status --json 2>&1|%{"$_"}|?{$_.Trim()});if($LASTEXITCODE -eq 0){$o|%{W $_}}else{W ($M+$o[-1])}}}
+if($c -and !$w -and $now -ge $wAt){$i=New-Object Diagnostics.ProcessStartInfo($c.node,"${BT}"$(Ag $c)${BT}" ctl watch --json")
 $i.UseShellExecute=$false;$i.RedirectStandardOutput=$true;$w=[Diagnostics.Process]::Start($i);$t=$w.StandardOutput.ReadLineAsync()}
-if($t){$null=$t.Wait(250)}else{Start-Sleep -Milliseconds 250}}}
-finally{if($w -and -not $w.HasExited){$w.Kill()}}`
+if($t){$null=$t.Wait(250)}else{Start-Sleep -m 250}}}
+finally{if($w -and !$w.HasExited){$w.Kill()}}`
 }
 
 const agentProbe: WindowsScript = {
@@ -70,11 +67,12 @@ const agentProbe: WindowsScript = {
     'The reachability probe stream: `havip-agent probe TARGET --interval-ms N --timeout-ms N --json` ($HavipParams.target, intervalMs, timeoutMs), each result line as it comes; at the end its exit code and the last lines of its stderr.',
   depth: 3,
   changesNode: false,
-  body: String.raw`${HELPERS}
+  body: String.raw`${CURRENT}
+${WRITE_LINE}
 $g=[string]$HavipParams.target;$i=[int]$HavipParams.intervalMs;$o=[int]$HavipParams.timeoutMs
 if($g -cnotmatch '^[0-9]{1,3}(\.[0-9]{1,3}){3}$' -or $i -lt 1 -or $o -lt 1){throw [ArgumentException]'the probe needs an IPv4 target and positive interval and timeout'}
-$c=Cur;if(-not $c){@{installed=$false;stderr=$NI}}else{$e=[Management.Automation.ErrorRecord];$err=@()
-$ErrorActionPreference='Continue';& $c.node (Ag $c) probe $g --interval-ms $i --timeout-ms $o --json 2>&1|%{if($_ -is $e){$err=@($err+[string]$_|Select-Object -Last 5)}elseif("$_".Trim()){W "$_".Trim()}}
+$c=Cur;if(!$c){@{installed=$false;stderr=$NI}}else{$e=[Management.Automation.ErrorRecord];$err=@()
+$ErrorActionPreference='Continue';& $c.node (Ag $c) probe $g --interval-ms $i --timeout-ms $o --json 2>&1|%{if($_ -is $e){$err=@($err+"$_"|Select-Object -Last 5)}elseif("$_".Trim()){W "$_".Trim()}}
 @{installed=$true;exitCode=$LASTEXITCODE;stderr=$err-join${NL}}}`
 }
 

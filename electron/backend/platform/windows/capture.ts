@@ -5,7 +5,8 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { captureSource, fixturePath, formatFixture, loadFixtureDir, renderFixtureIndex, type WindowsFixture } from './fixtures'
 import type { RawPowerShellRunner, ScriptParams } from './runner'
-import { interpretRun } from './script-result'
+import { interpretRun, type RawRun } from './script-result'
+import type { PowerShellStreamer } from './script-stream'
 import { WINDOWS_SCRIPTS, type WindowsScriptName } from './scripts'
 
 /** Parameters for the scripts that change the node: a rule only the capture makes, for a documentation address. */
@@ -13,8 +14,18 @@ export const CAPTURE_PARAMS: Partial<Record<WindowsScriptName, ScriptParams>> = 
   'vrrp-firewall-rule': { name: 'HAVIP-VRRP-capture', displayName: 'HAVIP VRRP (fixture capture; safe to remove)', peers: ['203.0.113.1'] },
   'run-argv': { argv: ['hostname.exe'] },
   // A path that is not there: the run records the "nothing to remove" answer and changes nothing.
-  'remove-file': { path: 'C:\\Windows\\Temp\\havip-capture-absent.tmp' }
+  'remove-file': { path: 'C:\\Windows\\Temp\\havip-capture-absent.tmp' },
+  // The live console's scripts: a read-only ctl command (capture never takes over, pauses or releases),
+  // and the feed with the console's default period (its recording holds the watch ack and two or three statuses).
+  'agent-ctl': { args: ['status', '--json'] },
+  'agent-feed': { periodSeconds: 5 }
 }
+
+/** Scripts run with CAPTURE_PARAMS even without --with-changes: their parameters only read. */
+const READ_ONLY_WITH_CAPTURE_PARAMS = new Set<WindowsScriptName>(['agent-ctl'])
+
+/** How long a streaming script is recorded before capture stops it (ms). */
+export const CAPTURE_STREAM_MS: Partial<Record<WindowsScriptName, number>> = { 'agent-feed': 12_000, 'agent-probe': 3000 }
 
 /** Scripts that only make sense inside a larger step, with why capture mode leaves them out. */
 const NOT_CAPTURED: Partial<Record<WindowsScriptName, string>> = {
@@ -32,6 +43,8 @@ export interface CaptureOptions {
   withChanges: boolean
   /** A VIP candidate for 'vip-check' (it pings it once); without one that script is skipped. */
   vip?: string
+  /** An address for 'agent-probe' to probe for 3 s (a running cluster's VIP); without one that script is skipped. */
+  probeTarget?: string
   date: Date
   log?: (line: string) => void
 }
@@ -43,7 +56,36 @@ export function caseNameOf(text: string): string {
 }
 
 /** Run the scripts and return their fixtures (nothing is written). */
-export async function captureFixtures(runner: RawPowerShellRunner, o: CaptureOptions): Promise<WindowsFixture[]> {
+/**
+ * Records a streaming script: its output as it comes, for CAPTURE_STREAM_MS, then stopped (the
+ * recording then has no closing document, as a stream the app stops has none); one that ends
+ * sooner by itself is recorded whole with its exit code.
+ */
+async function captureStream(runner: PowerShellStreamer, name: WindowsScriptName, params: ScriptParams, ms: number): Promise<RawRun> {
+  let stdout = ''
+  let stderr = ''
+  const ac = new AbortController()
+  const timer = setTimeout(() => ac.abort(), ms)
+  try {
+    const r = await runner.stream(name, params, {
+      onLine: () => {},
+      onRaw: (which, chunk) => {
+        if (which === 'stdout') stdout += chunk
+        else stderr += chunk
+      },
+      signal: ac.signal,
+      timeoutMs: ms + 30_000
+    })
+    return { code: r.ok ? 0 : (r.error.exitCode ?? 1), stdout, stderr }
+  } catch (err) {
+    if (!ac.signal.aborted) throw err
+    return { code: 0, stdout, stderr }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export async function captureFixtures(runner: RawPowerShellRunner & PowerShellStreamer, o: CaptureOptions): Promise<WindowsFixture[]> {
   const log = o.log ?? (() => {})
   // The probe first: its edition and build go into every source line.
   const probeRaw = await runner.runRaw('probe', {})
@@ -64,7 +106,7 @@ export async function captureFixtures(runner: RawPowerShellRunner, o: CaptureOpt
       log(`skipped ${name} (${why})`)
       continue
     }
-    if (def.changesNode && !o.withChanges) {
+    if (def.changesNode && !o.withChanges && !READ_ONLY_WITH_CAPTURE_PARAMS.has(name)) {
       log(`skipped ${name} (it changes the node; pass --with-changes to capture it)`)
       continue
     }
@@ -72,8 +114,13 @@ export async function captureFixtures(runner: RawPowerShellRunner, o: CaptureOpt
       log('skipped vip-check (it pings the VIP it checks; pass --vip with a candidate VIP of that segment to capture it)')
       continue
     }
-    const params = name === 'vip-check' ? { vip: o.vip } : (CAPTURE_PARAMS[name] ?? {})
-    const raw = name === 'probe' ? probeRaw : await runner.runRaw(name, params)
+    if (name === 'agent-probe' && !o.probeTarget) {
+      log('skipped agent-probe (it needs the agent installed and pings an address for 3 s; pass --probe-target with a cluster VIP to capture it)')
+      continue
+    }
+    const params = name === 'vip-check' ? { vip: o.vip } : name === 'agent-probe' ? { target: o.probeTarget, intervalMs: 100, timeoutMs: 1000 } : (CAPTURE_PARAMS[name] ?? {})
+    const streamMs = CAPTURE_STREAM_MS[name]
+    const raw = name === 'probe' ? probeRaw : streamMs !== undefined ? await captureStream(runner, name, params, streamMs) : await runner.runRaw(name, params)
     if ('ok' in raw) {
       log(`skipped ${name}: ${raw.ok ? 'no output' : raw.error.message}`)
       continue

@@ -86,8 +86,12 @@ export class SshPowerShellRunner implements RawPowerShellRunner, PowerShellStrea
       signal: o.signal,
       timeoutMs: o.timeoutMs,
       ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
-      onStdout: (chunk) => lines.push(chunk),
+      onStdout: (chunk) => {
+        o.onRaw?.('stdout', chunk)
+        lines.push(chunk)
+      },
       onStderr: (chunk) => {
+        o.onRaw?.('stderr', chunk)
         stderr = (stderr + chunk).slice(-4000)
       }
     })
@@ -144,11 +148,14 @@ export class ReplayPowerShellRunner implements RawPowerShellRunner, PowerShellSt
     if ('ok' in f) return f
     const stopped = (): Error => new Error(`replay: "${name}" on ${this.host} was stopped on request`)
     const lines = new ScriptLines(o.onLine)
-    for (const line of f.stdout.split('\n')) {
+    for (const piece of f.stdout.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
       await new Promise((r) => setImmediate(r))
       if (o.signal.aborted) throw stopped()
-      lines.push(`${line}\n`)
+      o.onRaw?.('stdout', piece)
+      lines.push(piece)
     }
+    lines.end()
+    if (f.stderr) o.onRaw?.('stderr', f.stderr)
     if (this.opts.holdStreams) {
       await new Promise<void>((resolve) => (o.signal.aborted ? resolve() : o.signal.addEventListener('abort', () => resolve(), { once: true })))
       throw stopped()

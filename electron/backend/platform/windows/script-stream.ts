@@ -15,6 +15,8 @@ export interface ScriptStreamOptions {
   timeoutMs: number
   /** Output cap of the run (bytes of stdout, and of stderr). */
   maxOutputBytes?: number
+  /** Everything as it came, envelope and stderr included: what capture mode records. */
+  onRaw?(stream: 'stdout' | 'stderr', chunk: string): void
 }
 
 /** A runner that also streams: what the live console needs of a Windows node. */

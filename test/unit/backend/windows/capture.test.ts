@@ -9,7 +9,7 @@ import { captureFixtures, caseNameOf, writeFixtures } from '../../../../electron
 import { loadFixtureDir, renderFixtureIndex } from '../../../../electron/backend/platform/windows/fixtures'
 import { ReplayPowerShellRunner } from '../../../../electron/backend/platform/windows/runner'
 import type { WindowsScriptName } from '../../../../electron/backend/platform/windows/scripts'
-import { replayNode, SERVER_2022_CASES } from '../../../support/windows-fixtures'
+import { replayNode, SERVER_2022_CASES, windowsFixture } from '../../../support/windows-fixtures'
 
 const HOST = 'win-node1.example.com'
 const NODE_2022 = SERVER_2022_CASES
@@ -23,7 +23,8 @@ describe('capture mode', () => {
     const node = replayNode(HOST, NODE_2022)
     const lines: string[] = []
     const fixtures = await captureFixtures(node, { withChanges: false, date: new Date('2026-12-02T10:00:00Z'), log: (l) => lines.push(l) })
-    const readOnly = ['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check', 'time-status', 'deploy-inspect']
+    // agent-ctl only with `status --json`, agent-feed recorded for a bounded time.
+    const readOnly = ['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check', 'time-status', 'deploy-inspect', 'agent-ctl', 'agent-feed']
     expect(fixtures.map((f) => f.script)).toEqual(readOnly)
     // The scripts that change the node were not run, nor the one that pings a VIP not given.
     expect(node.calls.map((c) => c.name)).toEqual(readOnly)
@@ -37,12 +38,14 @@ describe('capture mode', () => {
     const back = loadFixtureDir(dir)
     for (const f of back) expect(f.source).toBe('captured from win-node1.example.com (Microsoft Windows Server 2022 Datacenter 20348) on 2026-12-02')
     expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toBe(renderFixtureIndex(back))
-    expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toContain('7 of 7 were captured on a real node')
+    expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toContain('9 of 9 were captured on a real node')
 
     const replayed = new ReplayPowerShellRunner(HOST, back)
-    for (const name of readOnly as WindowsScriptName[]) {
-      expect(await replayed.run(name)).toEqual(await replayNode(HOST, NODE_2022).run(name))
+    for (const f of back) {
+      expect(await replayed.runRaw(f.script, f.params)).toEqual(await replayNode(HOST, NODE_2022).runRaw(f.script, f.params))
     }
+    expect(back.find((f) => f.script === 'agent-ctl')?.params).toEqual({ args: ['status', '--json'] })
+    expect(back.find((f) => f.script === 'agent-feed')?.stdout).toBe(windowsFixture('agent-feed', 'win1-master').stdout)
   })
 
   it('takes the case name given, made safe for a file name', async () => {
@@ -57,6 +60,18 @@ describe('capture mode', () => {
     const node = replayNode(HOST, { ...NODE_2022, 'vip-check': 'free' })
     const fixtures = await captureFixtures(node, { withChanges: false, vip: '198.51.100.50', date: new Date() })
     expect(fixtures.find((f) => f.script === 'vip-check')?.params).toEqual({ vip: '198.51.100.50' })
+  })
+
+  it('captures the live console\'s probe stream only with a target given, for a bounded time', async () => {
+    const skipped: string[] = []
+    const without = await captureFixtures(replayNode(HOST, NODE_2022), { withChanges: false, date: new Date(), log: (l) => skipped.push(l) })
+    expect(without.some((f) => f.script === 'agent-probe')).toBe(false)
+    expect(skipped.some((l) => l.startsWith('skipped agent-probe'))).toBe(true)
+    const node = replayNode(HOST, { ...NODE_2022, 'agent-probe': 'vip-answers' })
+    const fixtures = await captureFixtures(node, { withChanges: false, probeTarget: '198.51.100.230', date: new Date() })
+    const probe = fixtures.find((f) => f.script === 'agent-probe')
+    expect(probe?.params).toEqual({ target: '198.51.100.230', intervalMs: 100, timeoutMs: 1000 })
+    expect(probe?.stdout).toBe(windowsFixture('agent-probe', 'vip-answers').stdout)
   })
 
   it('stops with the probe\'s error, capturing nothing, when the node cannot run the scripts', async () => {

@@ -103,7 +103,9 @@ describe('connecting to a replayed Windows node', () => {
         ['firewall', 'captured-20348'],
         ['vrrp-firewall-check', 'captured-20348'],
         ['time-status', 'captured-20348'],
-        ['deploy-inspect', 'captured-20348']
+        ['deploy-inspect', 'captured-20348'],
+        ['agent-ctl', 'captured-20348'],
+        ['agent-feed', 'captured-20348']
       ])
       for (const f of fixtures) {
         const recorded = windowsFixture(f.script, CASES[f.script as keyof typeof CASES])
