@@ -94,6 +94,8 @@ export async function startReplayedWindowsNode(opts: ReplayedWindowsNodeOptions)
           const open = held.get(keep) ?? new Set<ServerChannel>()
           held.set(keep, open)
           open.add(stream)
+          // Read (and drop) what the client sends, so that its close is seen: a paused stream never ends.
+          stream.resume()
           stream.once('close', () => open.delete(stream))
         }
         answer(stream, info.command, cases, sftpFiles, placed, keep !== undefined)

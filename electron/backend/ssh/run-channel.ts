@@ -142,7 +142,7 @@ export function runChannel(client: Client, command: string, o: RunOptions): Prom
       stopReason = why
       // On a loaded node the PID line can come after the time is up; without it the caller
       // cannot kill the command's process group, so wait a bounded moment for it.
-      if (pid === undefined && stream) pidGrace = setTimeout(giveUp, PID_GRACE_MS)
+      if (pid === undefined && stream && reportPid) pidGrace = setTimeout(giveUp, PID_GRACE_MS)
       else giveUp()
     }
     const timer = setTimeout(() => stop((p) => new ExecTimeout(p)), o.timeoutMs)
