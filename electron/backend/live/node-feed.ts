@@ -32,7 +32,7 @@ export interface NodeFeedOptions {
 export const BACKOFF_FIRST_MS = 1000
 export const BACKOFF_MAX_MS = 30_000
 /** One run of the feed command lasts at most this long, then starts again (bounds the channel's lifetime). */
-const RUN_LIMIT_MS = 60 * 60 * 1000
+export const RUN_LIMIT_MS = 60 * 60 * 1000
 /** Output cap of one run; the status lines of an hour fit many times over. */
 const RUN_MAX_BYTES = 64 * 1024 * 1024
 
@@ -109,8 +109,9 @@ export class NodeFeed {
       }
       if (ac.signal.aborted && !this.running) return
       this.o.clock.clearTimeout(this.silence)
-      // A run that lasted its full time is a normal restart, not a failure.
-      const ranLong = this.o.clock.now() - startedAt >= RUN_LIMIT_MS - 1000
+      // A run that lasted its full time is a normal restart, not a failure (a Windows node's feed
+      // script ends itself a few seconds before the limit: agent-scripts.ts streamMaxSeconds).
+      const ranLong = this.o.clock.now() - startedAt >= RUN_LIMIT_MS - 15_000
       if (!ranLong) this.markUnreachable(why)
       this.scheduleRetry(ranLong ? 0 : undefined)
     })()

@@ -5,6 +5,7 @@
 // reads the control token only an administrator may read.
 import { ApiException, apiError } from '../../api/errors'
 import { clip } from '../../api/limits'
+import { streamMaxSeconds } from '../platform/windows/agent-scripts'
 import { SshPowerShellRunner, type PowerShellRunner } from '../platform/windows/runner'
 import type { WindowsScriptError } from '../platform/windows/script-result'
 import type { PowerShellStreamer } from '../platform/windows/script-stream'
@@ -22,6 +23,8 @@ interface CtlResult {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '')
 const said = (e: WindowsScriptError): string => `${e.message.replace(/\.$/, '')}. ${e.hint}`
+/** The stream's own bound on the node (agent-scripts.ts streamMaxSeconds). */
+const maxSeconds = (o: AgentStreamOptions): number => streamMaxSeconds(o.timeoutMs)
 
 /** The streaming options of the seam from the live layer's: lines handed on as lines. */
 function streamOptions(o: AgentStreamOptions): Parameters<PowerShellStreamer['stream']>[2] {
@@ -42,13 +45,13 @@ export function windowsAgentAccess(shell: WindowsShell = (s) => new SshPowerShel
     },
 
     async feed(session, node, periodMs, o) {
-      const r = await shell(session).stream('agent-feed', { periodSeconds: periodSeconds(periodMs) }, streamOptions(o))
+      const r = await shell(session).stream('agent-feed', { periodSeconds: periodSeconds(periodMs), maxSeconds: maxSeconds(o) }, streamOptions(o))
       if (!r.ok) return { code: r.error.exitCode ?? -1, why: said(r.error) }
-      return { code: 0, why: `the live feed on ${node} ended` }
+      return { code: 0, why: `the live feed on ${node} ended after its time limit` }
     },
 
     async probe(session, node, req, o) {
-      const r = await shell(session).stream<CtlResult>('agent-probe', { target: req.target, intervalMs: req.intervalMs, timeoutMs: req.timeoutMs }, streamOptions(o))
+      const r = await shell(session).stream<CtlResult>('agent-probe', { target: req.target, intervalMs: req.intervalMs, timeoutMs: req.timeoutMs, maxSeconds: maxSeconds(o) }, streamOptions(o))
       if (!r.ok) return { code: r.error.exitCode ?? -1, why: said(r.error) }
       const v = r.value ?? {}
       const err = str(v.stderr).trim()

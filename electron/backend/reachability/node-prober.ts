@@ -21,7 +21,7 @@ export interface NodeProbeOptions {
 }
 
 /** Upper bound of one probe run; the view restarts probing if it is still open after that. */
-const MAX_RUN_MS = 24 * 3600_000
+export const MAX_RUN_MS = 24 * 3600_000
 
 /** Parses one JSON line of `havip-agent probe --json`; undefined for anything else. */
 export function parseProbeLine(line: string): { seq: number; sentAt: number; rttMs: number | null } | undefined {

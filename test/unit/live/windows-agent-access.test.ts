@@ -16,6 +16,7 @@ import { NodeFeed, type FeedUpdate } from '../../../electron/backend/live/node-f
 import { windowsAgentAccess } from '../../../electron/backend/live/windows-agent-access'
 import { WIN_ROOT } from '../../../electron/backend/deploy/windows/windows-layout'
 import { WINDOWS_AGENT_DOWN_MARK, WINDOWS_AGENT_SCRIPTS } from '../../../electron/backend/platform/windows/agent-scripts'
+import { CAPTURE_PARAMS, CONSOLE_PROBE_MAX_SECONDS } from '../../../electron/backend/platform/windows/capture'
 import { decodeCommand, encodeCommand } from '../../../electron/backend/platform/windows/encoded-command'
 import type { ReplayPowerShellRunner } from '../../../electron/backend/platform/windows/runner'
 import { startNodeProbe } from '../../../electron/backend/reachability/node-prober'
@@ -64,7 +65,7 @@ describe('the agent scripts of the live console', () => {
     const hostile = ['status', '"; Remove-Item C:\\ -Recurse #', "$(Stop-Computer)", "'@\n`"]
     for (const [name, def] of Object.entries(WINDOWS_AGENT_SCRIPTS)) {
       expect(def.body).toContain(`$R='${WIN_ROOT}'`)
-      const params = name === 'agent-ctl' ? { args: hostile } : name === 'agent-feed' ? { periodSeconds: 3600 } : { target: '255.255.255.255', intervalMs: 600_000, timeoutMs: 10_000 }
+      const params = name === 'agent-ctl' ? { args: hostile } : name === 'agent-feed' ? { periodSeconds: 3600, maxSeconds: 3590 } : { target: '255.255.255.255', intervalMs: 600_000, timeoutMs: 10_000, maxSeconds: 86_390 }
       const cmd = encodeCommand(name, def.body, def.depth, params)
       // Under the limit with room to spare for a longer frame.
       expect(cmd.commandLine.length).toBeLessThan(7900)
@@ -80,7 +81,9 @@ describe('live feed of a Windows node (agent-feed, replayed)', () => {
     feed.start()
     await clock.advance(0)
     await waitFor('the two recorded lines', () => updates.length >= 2, 5000, 5)
-    expect(node.calls).toEqual([{ name: 'agent-feed', params: { periodSeconds: 5 } }])
+    expect(node.calls).toEqual([{ name: 'agent-feed', params: { periodSeconds: 5, maxSeconds: 3590 } }])
+    // What capture mode records with is what the console sends, so its recordings replay here.
+    expect(node.calls[0]!.params).toEqual(CAPTURE_PARAMS['agent-feed'])
     expect(updates.map((u) => u.kind)).toEqual(['status', 'status'])
     const s = updates[0]!.kind === 'status' ? updates[0]!.status : undefined
     expect(s?.instances[0]).toMatchObject({ name: 'vip1', state: 'master', vipsHeld: ['198.51.100.230/24'] })
@@ -186,7 +189,8 @@ describe('probe stream of a Windows node (agent-probe, replayed)', () => {
     await waitFor('six results', () => got.length === 6, 5000, 5)
     expect(got[3]).toEqual([3, null])
     expect(got[0]).toEqual([0, 0.412])
-    expect(node.calls).toEqual([{ name: 'agent-probe', params: { target: '198.51.100.230', intervalMs: 100, timeoutMs: 1000 } }])
+    expect(node.calls).toEqual([{ name: 'agent-probe', params: { target: '198.51.100.230', intervalMs: 100, timeoutMs: 1000, maxSeconds: CONSOLE_PROBE_MAX_SECONDS } }])
+    expect(CONSOLE_PROBE_MAX_SECONDS).toBe(24 * 3600 - 10)
     await p.stop()
     expect(ended).toEqual([])
   })

@@ -85,7 +85,7 @@ async function twoWindowsNodes(cases: Record<'win1' | 'win2', WindowsCases>, onR
   }
   const reading: ClusterReading = {
     definition,
-    nodes: definition.nodes.map((n) => ({ name: n.name, host: n.host, port: 22, username: 'Administrator', connectionId: `c-${n.name}`, reach: 'connected', generation: 2, generationMismatch: false, agentVersion: '0.1.0', serviceKind: 'windows-service' })),
+    nodes: definition.nodes.map((n) => ({ name: n.name, host: n.host, port: 22, username: 'Administrator', connectionId: `c-${n.name}`, reach: 'connected', generation: 2, generationMismatch: false, agentVersion: '0.1.0', serviceKind: null })),
     connectionIds: { win1: 'c-win1', win2: 'c-win2' }
   }
   const live = new LiveStateService({
@@ -137,7 +137,7 @@ describe('the console over replayed Windows nodes', () => {
     expect(before.roles[0]).toMatchObject({ name: 'vip1', owner: 'win1', state: 'Online' })
     // Each node got one feed: the agent-feed script, with the period as data.
     for (const n of ['win1', 'win2'] as const) {
-      expect(env.nodes[n].runs).toEqual([{ name: 'agent-feed', params: { periodSeconds: 60 } }])
+      expect(env.nodes[n].runs).toEqual([{ name: 'agent-feed', params: { periodSeconds: 60, maxSeconds: 3590 } }])
       expect(env.nodes[n].openStreams('agent-feed')).toBe(1)
     }
 

@@ -6,6 +6,7 @@
 // the only values (ctl arguments, the period, the probe's target and timings) come from
 // $HavipParams and are checked again here before they reach a command line.
 //
+// ($ErrorActionPreference=2 is Continue: a native command's stderr must not stop the feed.)
 // The agent runs through PowerShell's call operator (which quotes each argument for the native
 // command line); only the feed's `ctl watch` is a System.Diagnostics.Process, whose output is
 // read asynchronously between the status runs. Streamed lines are written as they come. A
@@ -22,8 +23,8 @@ const BT = '`'
 const NL = `"${BT}n"`
 /** Cur: what current.json names (or $null; $NI says why); Ag: the release's agent file. */
 const CURRENT = String.raw`$R='C:\Program Files\HAVIP';$NI="the agent is not installed on this node (no $R\current.json)"
-function Cur{$f="$R\current.json";if(Test-Path -LiteralPath $f){$c=Get-Content -Raw -LiteralPath $f|ConvertFrom-Json
-if([string]$c.release -cnotmatch '^[0-9A-Za-z][0-9A-Za-z.+-]{0,79}$' -or !$c.node){throw "$f names no release and node.exe"};$c}}
+function Cur{$f="$R\current.json";if(Test-Path -LiteralPath $f){$c=gc -Raw -LiteralPath $f|ConvertFrom-Json
+if([string]$c.release -notmatch '^\w[\w.+-]{0,79}$' -or !$c.node){throw "$f names no release and node.exe"};$c}}
 function Ag($c){"$R\releases\$($c.release)\havip-agent.cjs"}`
 /** W: one line out, as it comes. */
 const WRITE_LINE = `function W($s){[Console]::Out.Write("$s${BT}n")}`
@@ -44,35 +45,36 @@ $e=[Management.Automation.ErrorRecord];@{installed=$true;exitCode=$x;stdout=@($o
 
 const agentFeed: WindowsScript = {
   description:
-    'The live feed (a stream that runs until the channel closes): every line of `ctl watch --json` as it comes (started again a second after it ends), and `ctl status --json` every $HavipParams.periodSeconds; a status that fails prints "havip-live: agent-down " and the last line ctl wrote.',
+    'The live feed (a stream that runs until the channel closes, or $HavipParams.maxSeconds at most): every line of `ctl watch --json` as it comes (started again a second after it ends), and `ctl status --json` every $HavipParams.periodSeconds; a status that fails prints "havip-live: agent-down " and the last line ctl wrote.',
   depth: 3,
   changesNode: false,
   body: String.raw`${CURRENT}
 ${WRITE_LINE}
-$s=[int]$HavipParams.periodSeconds;if($s -lt 1 -or $s -gt 3600){throw [ArgumentException]'periodSeconds: 1..3600'}
-$ErrorActionPreference='Continue';$M='${WINDOWS_AGENT_DOWN_MARK}';$c=$w=$t=$null;$wAt=$next=[DateTime]::MinValue
-try{while(1){
-if($t -and $t.IsCompleted){$l=$t.Result;if($null -eq $l){$w.Dispose();$w=$t=$null;$wAt=[DateTime]::UtcNow.AddSeconds(1)}else{W $l;$t=$w.StandardOutput.ReadLineAsync()};continue}
-$now=[DateTime]::UtcNow
-if($now -ge $next){$next=$now.AddSeconds($s);$y=$NI;try{$c=Cur}catch{$c=$null;$y=$_.Exception.Message}
-if(!$c){W ($M+$y)}else{$o=@(& $c.node (Ag $c) ctl status --json 2>&1|%{"$_"}|?{$_.Trim()});if($LASTEXITCODE -eq 0){$o|%{W $_}}else{W ($M+$o[-1])}}}
+function T($a){[DateTime]::UtcNow.AddSeconds($a)}
+$p=$HavipParams;$s=[int]$p.periodSeconds;$x=[int]$p.maxSeconds;if($s -lt 1 -or $s -gt 3600 -or $x -lt 1){throw 'periodSeconds or maxSeconds out of range'}
+$ErrorActionPreference=2;$M='${WINDOWS_AGENT_DOWN_MARK}';$wAt=$next=[DateTime]0;$end=T $x
+try{while(($now=T 0) -lt $end){
+if($t.IsCompleted){$l=$t.Result;if($null -eq $l){$w=$t=$null;$wAt=T 1}else{W $l;$t=$w.StandardOutput.ReadLineAsync()};continue}
+if($now -ge $next){$next=T $s;$y=$NI;try{$c=Cur}catch{$c=$null;$y="$_"}
+if(!$c){W ($M+$y)}else{$o=@(& $c.node (Ag $c) ctl status --json 2>&1|%{"$_"}|?{$_});if($LASTEXITCODE -eq 0){$o|%{W $_}}else{W ($M+$o[-1])}}}
 if($c -and !$w -and $now -ge $wAt){$i=New-Object Diagnostics.ProcessStartInfo($c.node,"${BT}"$(Ag $c)${BT}" ctl watch --json")
 $i.UseShellExecute=$false;$i.RedirectStandardOutput=$true;$w=[Diagnostics.Process]::Start($i);$t=$w.StandardOutput.ReadLineAsync()}
-if($t){$null=$t.Wait(250)}else{Start-Sleep -m 250}}}
-finally{if($w -and !$w.HasExited){$w.Kill()}}`
+if($t){$null=$t.Wait(250)}else{sleep -m 250}}}
+finally{if($w -and !$w.HasExited){$w.Kill()}}
+@{ranSeconds=$x}`
 }
 
 const agentProbe: WindowsScript = {
   description:
-    'The reachability probe stream: `havip-agent probe TARGET --interval-ms N --timeout-ms N --json` ($HavipParams.target, intervalMs, timeoutMs), each result line as it comes; at the end its exit code and the last lines of its stderr.',
+    'The reachability probe stream: `havip-agent probe TARGET --interval-ms N --timeout-ms N --count N --json` ($HavipParams.target, intervalMs, timeoutMs; the count makes it last $HavipParams.maxSeconds at most), each result line as it comes; at the end its exit code and the last lines of its stderr.',
   depth: 3,
   changesNode: false,
   body: String.raw`${CURRENT}
 ${WRITE_LINE}
-$g=[string]$HavipParams.target;$i=[int]$HavipParams.intervalMs;$o=[int]$HavipParams.timeoutMs
-if($g -cnotmatch '^[0-9]{1,3}(\.[0-9]{1,3}){3}$' -or $i -lt 1 -or $o -lt 1){throw [ArgumentException]'the probe needs an IPv4 target and positive interval and timeout'}
+$g=[string]$HavipParams.target;$i=[int]$HavipParams.intervalMs;$o=[int]$HavipParams.timeoutMs;$n=[Math]::Ceiling([int]$HavipParams.maxSeconds*1000/[Math]::Max(1,$i))
+if($g -cnotmatch '^[0-9]{1,3}(\.[0-9]{1,3}){3}$' -or $i -lt 1 -or $o -lt 1 -or $n -lt 1){throw [ArgumentException]'the probe needs an IPv4 target and positive interval, timeout and maxSeconds'}
 $c=Cur;if(!$c){@{installed=$false;stderr=$NI}}else{$e=[Management.Automation.ErrorRecord];$err=@()
-$ErrorActionPreference='Continue';& $c.node (Ag $c) probe $g --interval-ms $i --timeout-ms $o --json 2>&1|%{if($_ -is $e){$err=@($err+"$_"|Select-Object -Last 5)}elseif("$_".Trim()){W "$_".Trim()}}
+$ErrorActionPreference='Continue';& $c.node (Ag $c) probe $g --interval-ms $i --timeout-ms $o --count $n --json 2>&1|%{if($_ -is $e){$err=@($err+"$_"|Select-Object -Last 5)}elseif("$_".Trim()){W "$_".Trim()}}
 @{installed=$true;exitCode=$LASTEXITCODE;stderr=$err-join${NL}}}`
 }
 
@@ -81,6 +83,16 @@ export const WINDOWS_AGENT_SCRIPTS = {
   'agent-feed': agentFeed,
   'agent-probe': agentProbe
 } as const satisfies Record<string, WindowsScript>
+
+/**
+ * A stream's own bound on the node, in seconds, for a run the app stops after `runLimitMs`: a
+ * little less, so the script ends itself (and says so) before the SSH exec times out, even if the
+ * node never notices the channel close (Win32-OpenSSH may leave a command run without a PTY
+ * running after its session ended: github.com/PowerShell/Win32-OpenSSH/issues/1751).
+ */
+export function streamMaxSeconds(runLimitMs: number): number {
+  return Math.max(1, Math.floor(runLimitMs / 1000) - 10)
+}
 
 /** The scripts that stream lines until stopped (run with PowerShellStreamer.stream, not run). */
 export const STREAMING_SCRIPTS: ReadonlySet<string> = new Set(['agent-feed', 'agent-probe'])

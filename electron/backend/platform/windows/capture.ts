@@ -7,7 +7,12 @@ import { captureSource, fixturePath, formatFixture, loadFixtureDir, renderFixtur
 import type { RawPowerShellRunner, ScriptParams } from './runner'
 import { interpretRun, type RawRun } from './script-result'
 import type { PowerShellStreamer } from './script-stream'
+import { streamMaxSeconds } from './agent-scripts'
 import { WINDOWS_SCRIPTS, type WindowsScriptName } from './scripts'
+
+/** The bounds the console gives its streams on a node (streamMaxSeconds of node-feed's 1 h and node-prober's 24 h run limits). */
+export const CONSOLE_FEED_MAX_SECONDS = streamMaxSeconds(3600_000)
+export const CONSOLE_PROBE_MAX_SECONDS = streamMaxSeconds(24 * 3600_000)
 
 /** Parameters for the scripts that change the node: a rule only the capture makes, for a documentation address. */
 export const CAPTURE_PARAMS: Partial<Record<WindowsScriptName, ScriptParams>> = {
@@ -15,10 +20,11 @@ export const CAPTURE_PARAMS: Partial<Record<WindowsScriptName, ScriptParams>> = 
   'run-argv': { argv: ['hostname.exe'] },
   // A path that is not there: the run records the "nothing to remove" answer and changes nothing.
   'remove-file': { path: 'C:\\Windows\\Temp\\havip-capture-absent.tmp' },
-  // The live console's scripts: a read-only ctl command (capture never takes over, pauses or releases),
-  // and the feed with the console's default period (its recording holds the watch ack and two or three statuses).
+  // The live console's scripts, with the parameters the console sends (so the recordings replay
+  // for it; a unit test compares): a read-only ctl command (capture never takes over, pauses or
+  // releases), and the feed with the default period, stopped after CAPTURE_STREAM_MS.
   'agent-ctl': { args: ['status', '--json'] },
-  'agent-feed': { periodSeconds: 5 }
+  'agent-feed': { periodSeconds: 5, maxSeconds: CONSOLE_FEED_MAX_SECONDS }
 }
 
 /** Scripts run with CAPTURE_PARAMS even without --with-changes: their parameters only read. */
@@ -118,7 +124,7 @@ export async function captureFixtures(runner: RawPowerShellRunner & PowerShellSt
       log('skipped agent-probe (it needs the agent installed and pings an address for 3 s; pass --probe-target with a cluster VIP to capture it)')
       continue
     }
-    const params = name === 'vip-check' ? { vip: o.vip } : name === 'agent-probe' ? { target: o.probeTarget, intervalMs: 100, timeoutMs: 1000 } : (CAPTURE_PARAMS[name] ?? {})
+    const params = name === 'vip-check' ? { vip: o.vip } : name === 'agent-probe' ? { target: o.probeTarget, intervalMs: 100, timeoutMs: 1000, maxSeconds: CONSOLE_PROBE_MAX_SECONDS } : (CAPTURE_PARAMS[name] ?? {})
     const streamMs = CAPTURE_STREAM_MS[name]
     const raw = name === 'probe' ? probeRaw : streamMs !== undefined ? await captureStream(runner, name, params, streamMs) : await runner.runRaw(name, params)
     if ('ok' in raw) {

@@ -70,7 +70,7 @@ describe('capture mode', () => {
     const node = replayNode(HOST, { ...NODE_2022, 'agent-probe': 'vip-answers' })
     const fixtures = await captureFixtures(node, { withChanges: false, probeTarget: '198.51.100.230', date: new Date() })
     const probe = fixtures.find((f) => f.script === 'agent-probe')
-    expect(probe?.params).toEqual({ target: '198.51.100.230', intervalMs: 100, timeoutMs: 1000 })
+    expect(probe?.params).toEqual({ target: '198.51.100.230', intervalMs: 100, timeoutMs: 1000, maxSeconds: 86_390 })
     expect(probe?.stdout).toBe(windowsFixture('agent-probe', 'vip-answers').stdout)
   })
 
