@@ -21,6 +21,9 @@ import { ConsoleService } from '../../../electron/backend/live/console-service'
 import { linuxAgentAccess } from '../../../electron/backend/live/linux-agent-access'
 import { LiveStateService } from '../../../electron/backend/live/live-state-service'
 import { windowsAgentAccess } from '../../../electron/backend/live/windows-agent-access'
+import { LinuxDeployer } from '../../../electron/backend/deploy/linux-deployer'
+import { PlatformDeployer } from '../../../electron/backend/deploy/platform-deployer'
+import { WindowsDeployer } from '../../../electron/backend/deploy/windows/windows-deployer'
 import { hostKeyInfoOf } from '../../../electron/backend/ssh/host-key'
 import { Ssh2Session } from '../../../electron/backend/ssh/session'
 import { HostKeyStore } from '../../../electron/backend/store/host-key-store'
@@ -100,10 +103,9 @@ async function twoWindowsNodes(cases: Record<'win1' | 'win2', WindowsCases>, onR
     firstWordMs: 10_000
   })
   cleanups.push(() => live.dispose())
-  const notUsed = async (): Promise<void> => {
-    throw new Error('test: service control is not part of this test')
-  }
-  const console = new ConsoleService(live, { start: notUsed, stop: notUsed })
+  // Service control as backend.ts composes it: the platform's deployer (WindowsDeployer's 'deploy-service' here).
+  const deployer = new PlatformDeployer(new LinuxDeployer(), new WindowsDeployer({ bundleDir: '/nonexistent', runtimeDir: '/nonexistent' }))
+  const console = new ConsoleService(live, { start: (s) => deployer.start(s), stop: (s) => deployer.stop(s) })
   return { nodes, live, console }
 }
 
@@ -160,6 +162,23 @@ describe('the console over replayed Windows nodes', () => {
     // Forgetting the cluster stops both feeds: their SSH channels close.
     await env.live.forget(definition.id)
     await waitFor('both feed channels closed', () => env.nodes.win1.openStreams('agent-feed') === 0 && env.nodes.win2.openStreams('agent-feed') === 0, 5000)
+  })
+
+  it('Stop Cluster Service on a Windows node runs the service script there, and the node shows Down with the reason its feed gives', async () => {
+    let env!: Awaited<ReturnType<typeof twoWindowsNodes>>
+    env = await twoWindowsNodes({ win1: { 'agent-feed': 'win1-master' }, win2: { 'agent-feed': 'win2-backup', 'deploy-service': 'stopped' } }, (node, name) => {
+      // The stopped agent's feed says so at its next status.
+      if (node === 'win2' && name === 'deploy-service') setImmediate(() => env.nodes.win2.continueStream('agent-feed', 'agent-stopped'))
+    })
+    expect((await env.console.state(definition.id)).nodes.map((n) => n.state)).toEqual(['Up', 'Up'])
+    const r = await env.console.nodeService(definition.id, 'win2', 'stop')
+    expect(r).toMatchObject({ node: 'win2', nodeState: 'Down', message: 'The Cluster Service is stopped on win2.' })
+    expect(env.nodes.win2.runs.map((x) => [x.name, x.params])).toEqual([
+      ['agent-feed', { periodSeconds: 60, maxSeconds: 3590 }],
+      ['deploy-service', { action: 'stop' }]
+    ])
+    const win2 = (await env.console.state(definition.id)).nodes.find((n) => n.name === 'win2')!
+    expect(win2.problem).toMatch(/no havip-agent is listening on \\\\\.\\pipe\\havip-agent/)
   })
 
   it('a Windows node whose agent is stopped shows Down with the reason; a Move to it is refused without sending anything', async () => {
