@@ -7,7 +7,6 @@
  * (platformAgentAccess) sends a Win32-OpenSSH session there and every other one the Linux way.
  */
 import { describe, expect, it } from 'vitest'
-import { ApiException } from '../../../electron/api/errors'
 import { platformAgentAccess } from '../../../electron/backend/live/agent-access'
 import { agentCommand, agentStatusNow } from '../../../electron/backend/live/agent-commands'
 import { AGENT_DOWN_MARK } from '../../../electron/backend/live/agent-report'
@@ -25,6 +24,7 @@ import { waitFor } from '../../support/wait-for'
 import { replayNode, type WindowsCases } from '../../support/windows-fixtures'
 import { FakeClock } from './fake-clock'
 import { FakeSession } from './fake-session'
+import { refusal } from './recorded-watch'
 
 const HOST = '198.51.100.31'
 
@@ -39,16 +39,6 @@ const windowsSession = {
 function access(cases: WindowsCases, opts: { holdStreams?: boolean } = {}): { node: ReplayPowerShellRunner; agent: ReturnType<typeof platformAgentAccess> } {
   const node = replayNode(HOST, cases, opts)
   return { node, agent: platformAgentAccess(linuxAgentAccess, windowsAgentAccess(() => node)) }
-}
-
-async function refusalOf(p: Promise<unknown>): Promise<{ kind: string; message: string; hint?: string; node?: string }> {
-  try {
-    await p
-  } catch (err) {
-    if (err instanceof ApiException) return err.error
-    throw err
-  }
-  throw new Error('expected a refusal')
 }
 
 function feedOn(cases: WindowsCases, opts: { holdStreams?: boolean } = {}) {
@@ -155,26 +145,26 @@ describe('ctl commands on a Windows node (agent-ctl, replayed)', () => {
   })
 
   it('a refusal, an agent not running, a token it may not read, no agent at all: errors naming the node and why', async () => {
-    const paused = await refusalOf(agentCommand(access({ 'agent-ctl': 'takeover-paused' }).agent, windowsSession, 'win1', 'takeover', 'vip1'))
+    const paused = await refusal(agentCommand(access({ 'agent-ctl': 'takeover-paused' }).agent, windowsSession, 'win1', 'takeover', 'vip1'))
     expect(paused).toMatchObject({ kind: 'command-failed', node: 'win1', message: expect.stringMatching(/win1 refused "takeover vip1": cannot take over vip1: it is in state maintenance/) })
-    const stopped = await refusalOf(agentCommand(access({ 'agent-ctl': 'takeover-agent-stopped' }).agent, windowsSession, 'win1', 'takeover', 'vip1'))
+    const stopped = await refusal(agentCommand(access({ 'agent-ctl': 'takeover-agent-stopped' }).agent, windowsSession, 'win1', 'takeover', 'vip1'))
     expect(stopped.message).toMatch(/no havip-agent is listening on \\\\\.\\pipe\\havip-agent/)
     expect(stopped.hint).toMatch(/Up, not paused/)
-    const denied = await refusalOf(agentStatusNow(access({ 'agent-ctl': 'status-access-denied' }).agent, windowsSession, 'win1'))
+    const denied = await refusal(agentStatusNow(access({ 'agent-ctl': 'status-access-denied' }).agent, windowsSession, 'win1'))
     expect(denied).toMatchObject({ node: 'win1', message: expect.stringMatching(/status on win1 failed: .*control token.*EPERM/) })
-    const missing = await refusalOf(agentStatusNow(access({ 'agent-ctl': 'status-not-installed' }).agent, windowsSession, 'win1'))
+    const missing = await refusal(agentStatusNow(access({ 'agent-ctl': 'status-not-installed' }).agent, windowsSession, 'win1'))
     expect(missing.message).toMatch(/the agent is not installed on this node/)
   })
 
   it('a PowerShell that cannot run the script at all (constrained language): an error with the fix, not a refusal', async () => {
-    const err = await refusalOf(agentStatusNow(access({ 'agent-ctl': 'constrained-language' }).agent, windowsSession, 'win1'))
+    const err = await refusal(agentStatusNow(access({ 'agent-ctl': 'constrained-language' }).agent, windowsSession, 'win1'))
     expect(err).toMatchObject({ kind: 'command-failed', node: 'win1', message: expect.stringMatching(/ctl status" on win1 failed: PowerShell on 198\.51\.100\.31 runs in ConstrainedLanguage/) })
     expect(err.hint).toMatch(/FullLanguage/)
   })
 
   it('a hostile role name never reaches the node', async () => {
     const { node, agent } = access({ 'agent-ctl': 'takeover-vip1' })
-    const err = await refusalOf(agentCommand(agent, windowsSession, 'win1', 'takeover', 'x"; Stop-Computer #'))
+    const err = await refusal(agentCommand(agent, windowsSession, 'win1', 'takeover', 'x"; Stop-Computer #'))
     expect(err.kind).toBe('invalid-input')
     expect(node.calls).toEqual([])
   })

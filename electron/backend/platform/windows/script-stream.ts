@@ -2,6 +2,7 @@
 // data lines as they come, then, if it ever ends by itself, the frame's one JSON envelope. This
 // splits what arrives into lines, hands every data line on at once and keeps the envelope apart,
 // so the end of a stream is read by the same interpretRun as any other run.
+import { BoundedLines } from '../../bounded-lines'
 import { ENVELOPE_VERSION } from './encoded-command'
 import type { WindowsScriptName } from './scripts'
 import type { ScriptOutcome } from './script-result'
@@ -30,51 +31,26 @@ export interface PowerShellStreamer {
   stream<T = unknown>(name: WindowsScriptName, params: Record<string, unknown>, o: ScriptStreamOptions): Promise<ScriptOutcome<T>>
 }
 
-/** Longest line kept; a longer one is dropped (a node cannot fill the desktop's memory). */
-const MAX_LINE = 256 * 1024
-
-/** Splits a stream into lines; the frame's envelope line is kept aside, not handed on. */
+/** Splits a stream into lines (bounded: BoundedLines); the frame's envelope line is kept aside, not handed on. */
 export class ScriptLines {
-  private buf = ''
-  private skipping = false
+  private readonly lines: BoundedLines
   /** The last envelope line seen (the outcome of the run). */
   envelope = ''
 
-  constructor(private readonly onLine: (line: string) => void) {}
+  constructor(onLine: (line: string) => void) {
+    this.lines = new BoundedLines((line) => {
+      if (isEnvelope(line)) this.envelope = line
+      else onLine(line)
+    })
+  }
 
   push(chunk: string): void {
-    let start = 0
-    let nl: number
-    while ((nl = chunk.indexOf('\n', start)) >= 0) {
-      const piece = chunk.slice(start, nl)
-      start = nl + 1
-      if (this.skipping) {
-        this.skipping = false
-        this.buf = ''
-        continue
-      }
-      this.line(this.buf + piece)
-      this.buf = ''
-    }
-    if (this.skipping) return
-    this.buf += chunk.slice(start)
-    if (this.buf.length > MAX_LINE) {
-      this.buf = ''
-      this.skipping = true
-    }
+    this.lines.push(chunk)
   }
 
   /** The run ended: a last line without its newline counts too. */
   end(): void {
-    if (!this.skipping && this.buf) this.line(this.buf)
-    this.buf = ''
-  }
-
-  private line(raw: string): void {
-    const line = raw.trim()
-    if (!line || line.length > MAX_LINE) return
-    if (isEnvelope(line)) this.envelope = line
-    else this.onLine(line)
+    this.lines.end()
   }
 }
 
