@@ -295,7 +295,7 @@ export const ClusterNodeStatusSchema = z.object({
   /** True when its generation differs from the highest one found. */
   generationMismatch: z.boolean(),
   agentVersion: z.string().max(64).nullable(),
-  serviceKind: z.enum(['systemd', 'supervisor']).nullable(),
+  serviceKind: z.enum(['systemd', 'supervisor', 'windows-service']).nullable(),
   error: ApiErrorSchema.optional()
 })
 

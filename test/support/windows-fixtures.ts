@@ -16,6 +16,7 @@ export const SERVER_2022_CASES = {
   'vrrp-firewall-check': 'rule-for-peers',
   'time-status': 'domain-synced',
   'deploy-inspect': 'fresh-no-node',
+  'cluster-read': 'no-cluster',
   // The live console's view of its agent (a node that runs it and holds vip1).
   'agent-ctl': 'status-win1-master',
   'agent-feed': 'win1-master'

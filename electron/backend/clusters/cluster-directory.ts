@@ -1,6 +1,6 @@
 // The read side of clusters: Connect to Cluster (by any one node), clusters.get (read again),
 // clusters.list / forget (this desktop's list) and clusters.export. The definition lives on
-// the nodes, so every read goes to them: each node's /etc/havip/cluster.json is read, the
+// the nodes, so every read goes to them: each node's cluster.json is read (cluster-reader.ts: /etc/havip on Linux, C:\ProgramData\HAVIP on Windows), the
 // highest generation found is the one shown, and nodes holding another generation are flagged.
 import type { ApiParsedInput, ConnectResult } from '../../api/contract'
 import type { ClusterDefinition, ClusterNodeStatus, ClusterView, ExportFormat, KnownCluster } from '../../api/cluster'
@@ -11,7 +11,8 @@ import type { BackendLog } from '../log'
 import type { SshSession } from '../ssh/session'
 import { toApiError } from '../to-api-error'
 import { agentConfigJson } from './agent-config'
-import { CLUSTER_FILE, readNodeCluster, type NodeClusterRead } from './cluster-reader'
+import { readNodeCluster, type NodeClusterRead } from './cluster-reader'
+import { clusterFileOf, layoutOfSession } from './node-layout'
 import { redactDefinition } from './definition'
 import { keepalivedConfFor } from './keepalived-export'
 import { knownClusterFrom, type KnownClusters } from './known-clusters'
@@ -72,7 +73,7 @@ export class ClusterDirectory {
     }
     if (!read.definition) {
       throw new ApiException(
-        apiError('not-found', `${entry.ref.host} is not a node of a HAVIP cluster: there is no ${CLUSTER_FILE} there.`, {
+        apiError('not-found', `${entry.ref.host} is not a node of a HAVIP cluster: there is no ${layoutOfSession(entry.session).clusterFile} there.`, {
           hint: 'Connect to the cluster through the address of one of its nodes, or build a cluster with this node (Create Cluster).',
           node: entry.ref.host
         })
@@ -243,13 +244,13 @@ function statusOf(n: ClusterDefinition['nodes'][number], f: NodeFinding | undefi
   if (!d) {
     return {
       ...base, reach: 'connected', generation: null, generationMismatch: true, ...info,
-      error: { kind: 'not-found', message: `${n.name} has no ${CLUSTER_FILE}, though the cluster lists it.`, hint: 'Add the node again (Add Node) or evict it; the nodes disagree about who is in the cluster.', node: n.host }
+      error: { kind: 'not-found', message: `${n.name} has no ${clusterFileOf(n.platform)}, though the cluster lists it.`, hint: 'Add the node again (Add Node) or evict it; the nodes disagree about who is in the cluster.', node: n.host }
     }
   }
   if (d.id !== clusterId) {
     return {
       ...base, reach: 'connected', generation: null, generationMismatch: true, ...info,
-      error: { kind: 'conflict', message: `${n.name} holds another cluster, ${d.name} (${d.id}), in ${CLUSTER_FILE}.`, hint: 'A node belongs to one cluster: evict it from one of them.', node: n.host }
+      error: { kind: 'conflict', message: `${n.name} holds another cluster, ${d.name} (${d.id}), in ${clusterFileOf(n.platform)}.`, hint: 'A node belongs to one cluster: evict it from one of them.', node: n.host }
     }
   }
   const mismatch = d.generation !== def.generation
@@ -262,7 +263,7 @@ function statusOf(n: ClusterDefinition['nodes'][number], f: NodeFinding | undefi
 }
 
 function noneRead(clusterId: string, found: NodeFinding[]): ApiException {
-  const why = found.map((f) => `${f.ref.host}: ${f.error?.message ?? (f.read?.definition ? `holds another cluster (${f.read.definition.id})` : `no ${CLUSTER_FILE}`)}`)
+  const why = found.map((f) => `${f.ref.host}: ${f.error?.message ?? (f.read?.definition ? `holds another cluster (${f.read.definition.id})` : 'no cluster.json')}`)
   const first = found.find((f) => f.error)?.error
   return new ApiException({
     kind: first?.kind ?? 'not-found',

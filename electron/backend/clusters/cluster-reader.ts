@@ -1,13 +1,19 @@
-// Reads what a node says about its cluster, in one root command over the node's SSH session:
+// Reads what a node says about its cluster, in one command over the node's SSH session. The
+// platform picks how (here, and only here): on Linux one root command reads
 // /etc/havip/cluster.json (root 0600, so through sudo), and cheaply on the way the agent
-// release `current` points to and which service runs it. Nothing is changed on the node.
+// release `current` points to and which service runs it; on Windows the 'cluster-read'
+// PowerShell script reads C:\ProgramData\HAVIP\cluster.json, current.json and the service
+// (windows-cluster-reader.ts). Nothing is changed on the node.
 import type { ClusterDefinition } from '../../api/cluster'
 import { ApiException, type ApiError } from '../../api/errors'
 import type { SshSession } from '../ssh/session'
 import { CLUSTER_JSON, CURRENT, INSTALL_JSON, SUPERVISOR_PID, UNIT_PATH } from '../deploy/layout'
+import { SshPowerShellRunner, type PowerShellRunner } from '../platform/windows/runner'
 import { parseDefinitionFile } from './definition'
+import { sessionPlatform } from './node-layout'
+import { readWindowsNodeCluster } from './windows-cluster-reader'
 
-export const CLUSTER_FILE = CLUSTER_JSON
+const CLUSTER_FILE = CLUSTER_JSON
 /** Larger than any definition (32 nodes, 16 roles are a few tens of KB). */
 const MAX_DEFINITION_BYTES = 1024 * 1024
 
@@ -31,11 +37,16 @@ const READ_SCRIPT = [
 const SEPARATOR = '---havip-cluster-json---\n'
 
 export interface NodeClusterRead {
-  /** null: no /etc/havip/cluster.json there. */
+  /** null: no cluster.json there (/etc/havip, or C:\ProgramData\HAVIP on Windows). */
   definition: ClusterDefinition | null
-  /** The release `current` points to (null: no agent installed by us). */
+  /** The release `current` (current.json on Windows) points to (null: no agent installed by us). */
   agentVersion: string | null
-  serviceKind: 'systemd' | 'supervisor' | null
+  serviceKind: 'systemd' | 'supervisor' | 'windows-service' | null
+}
+
+export interface ReadNodeClusterOptions {
+  /** How to reach PowerShell on a Windows node (default: over the session; tests: a replay). */
+  powershell?: (session: SshSession) => PowerShellRunner
 }
 
 /**
@@ -43,7 +54,14 @@ export interface NodeClusterRead {
  * A damaged cluster.json is an ApiException 'invalid-input' saying what is wrong; SSH and sudo
  * failures are the session's own errors (SshError), for the caller to classify.
  */
-export async function readNodeCluster(session: SshSession, where: string): Promise<NodeClusterRead> {
+export async function readNodeCluster(session: SshSession, where: string, opts: ReadNodeClusterOptions = {}): Promise<NodeClusterRead> {
+  if (sessionPlatform(session) === 'windows') {
+    return readWindowsNodeCluster((opts.powershell ?? ((s) => new SshPowerShellRunner(s)))(session), where)
+  }
+  return readLinuxNodeCluster(session, where)
+}
+
+async function readLinuxNodeCluster(session: SshSession, where: string): Promise<NodeClusterRead> {
   const r = await session.exec(['sh', '-c', READ_SCRIPT, 'sh', CLUSTER_JSON, CURRENT, INSTALL_JSON, UNIT_PATH, SUPERVISOR_PID], { sudo: true, timeoutMs: 20_000, maxOutputBytes: MAX_DEFINITION_BYTES })
   const at = r.stdout.indexOf(SEPARATOR)
   if (at < 0 || (r.code !== 0 && r.code !== 3)) {

@@ -70,7 +70,7 @@ export function hostKeyError(r: Exclude<ConnectResult, { status: 'connected' }>,
   return {
     kind: 'host-key-unknown',
     message: `The host key of ${where} is not trusted yet: ${r.hostKey.keyType} ${r.hostKey.fingerprint}.`,
-    hint: 'Check the fingerprint on the node (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), trust it (Connect to node, or Host keys), then refresh the cluster.',
+    hint: 'Check the fingerprint on the node (Linux: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub; Windows: ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub), trust it (Connect to node, or Host keys), then refresh the cluster.',
     node: ref.host
   }
 }

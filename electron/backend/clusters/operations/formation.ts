@@ -9,6 +9,14 @@ import { settleBounded } from './bounded'
 import type { OperationDeps } from './deps'
 import { errorText, type OperationRun } from './operation-run'
 import type { NodeHandle } from './preflight'
+import { layoutOf } from '../node-layout'
+
+/** Where the agent's log is on these nodes, per platform ("/var/log/havip/agent.log" on Linux ones). */
+function agentLogs(handles: readonly NodeHandle[]): string {
+  const platforms = [...new Set(handles.map((h) => h.node.platform))]
+  if (platforms.length <= 1) return layoutOf(platforms[0]).agentLog
+  return platforms.map((p) => `${layoutOf(p).agentLog} on ${p === 'windows' ? 'Windows' : 'Linux'} nodes`).join(', ')
+}
 
 type Masters = OperationReport['masters']
 
@@ -107,7 +115,7 @@ export async function waitForMasters(run: OperationRun, deps: OperationDeps, def
         throw new ApiException({
           kind: 'timeout',
           message: `The cluster did not form within ${(bound / 1000).toFixed(0)} s: ${describe(last)}.`,
-          hint: 'Two masters mean the adverts do not pass between the nodes (firewall, wrong interface): validate the nodes. A node whose agent is not running: read /var/log/havip/agent.log there.'
+          hint: `Two masters mean the adverts do not pass between the nodes (firewall, wrong interface): validate the nodes. A node whose agent is not running: read ${agentLogs(handles)} there.`
         })
       }
       await sleep(deps.timing.pollMs)
@@ -189,7 +197,7 @@ async function placeOnPreferredOwners(run: OperationRun, deps: OperationDeps, de
         })
         if (done) break
         if (Date.now() - started > bound) {
-          throw new ApiException({ kind: 'timeout', message: `${moves.map((m) => `${m.role} → ${m.h.node.name}`).join(', ')}: the preferred owner did not become master within ${(bound / 1000).toFixed(0)} s.`, hint: 'Read the agent log on that node (/var/log/havip/agent.log).' })
+          throw new ApiException({ kind: 'timeout', message: `${moves.map((m) => `${m.role} → ${m.h.node.name}`).join(', ')}: the preferred owner did not become master within ${(bound / 1000).toFixed(0)} s.`, hint: `Read the agent log on that node (${agentLogs(moves.map((m) => m.h))}).` })
         }
         await sleep(deps.timing.pollMs)
       }

@@ -1,7 +1,7 @@
 // Before any node is touched: every node is reached, its facts settle what the admin left out
 // (name = hostname, interface = the one carrying the VIP's subnet or the default route, address =
 // its IPv4 there), and `inspect` says what is on it. A node in ANOTHER cluster, an unreadable
-// cluster.json or too little space under /opt refuses the operation while nothing is done yet.
+// cluster.json or too little space for the install (under /opt, on C: for Windows) refuses the operation while nothing is done yet.
 import type { ClusterNode, ClusterNodeInput } from '../../../api/cluster'
 import { ClusterNodeNameSchema } from '../../../api/cluster'
 import { ApiException } from '../../../api/errors'
@@ -9,6 +9,7 @@ import type { NodeFacts } from '../../../api/model'
 import type { NodeInstallState } from '../../deploy/node-deployer'
 import type { SshSession } from '../../ssh/session'
 import { DEFAULT_NODE_PRIORITY } from '../definition'
+import { layoutOf } from '../node-layout'
 import { chooseInterface } from '../../validation/node-resolver'
 import { ipv4InSubnet, parseCidr } from '../../validation/ipv4'
 import type { OperationDeps } from './deps'
@@ -100,13 +101,14 @@ export function clusterNodeOf(input: ClusterNodeInput, saved: { host: string; po
  */
 export function judgeInstall(node: ClusterNode, install: NodeInstallState, clusterId: string, facts: NodeFacts): void {
   const where = `${node.name} (${node.host})`
+  const at = layoutOf(node.platform)
   const c = install.cluster
   if (c && 'unreadable' in c) {
     throw new ApiException({
       kind: 'conflict',
       node: node.host,
-      message: `${where} has a /etc/havip/cluster.json that cannot be read (${c.unreadable}); it may belong to another cluster.`,
-      hint: 'Connect to that cluster to see what it is, or remove /etc/havip on the node if it is stale.'
+      message: `${where} has a ${at.clusterFile} that cannot be read (${c.unreadable}); it may belong to another cluster.`,
+      hint: `Connect to that cluster to see what it is, or remove ${at.configDir} on the node if it is stale.`
     })
   }
   if (c && c.id !== clusterId) {
@@ -123,8 +125,8 @@ export function judgeInstall(node: ClusterNode, install: NodeInstallState, clust
     throw new ApiException({
       kind: 'command-failed',
       node: node.host,
-      message: `${where} has ${mb(install.optFreeBytes)} free under /opt; the agent${facts.nodeVersion ? '' : ' with its Node.js runtime'} needs about ${mb(needed)}.`,
-      hint: 'Free space under /opt on that node, then run the action again.'
+      message: `${where} has ${mb(install.optFreeBytes)} free ${at.platform === 'windows' ? 'on' : 'under'} ${at.installVolume}; the agent${facts.nodeVersion ? '' : ' with its Node.js runtime'} needs about ${mb(needed)}.`,
+      hint: `Free space ${at.platform === 'windows' ? 'on' : 'under'} ${at.installVolume} on that node, then run the action again.`
     })
   }
 }

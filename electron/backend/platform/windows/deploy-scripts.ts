@@ -83,9 +83,21 @@ if(Get-Service -Name $N -ErrorAction SilentlyContinue){$left+="service $N"}
 @{serviceRemoved=[bool]$s;firewallRulesRemoved=$fw.Count;left=$left}`
 }
 
+const clusterRead: WindowsScript = {
+  description:
+    "What a node says about its cluster, for Connect to Cluster and the cluster's node list: C:\\ProgramData\\HAVIP\\cluster.json as text, C:\\Program Files\\HAVIP\\current.json (the release that runs) and the havip-agent service's status. Reads only; cheaper than deploy-inspect (it runs no node.exe and hashes nothing).",
+  depth: 3,
+  changesNode: false,
+  body: `${ROOTS}
+function F($p){if(Test-Path -LiteralPath $p -PathType Leaf){[IO.File]::ReadAllText($p)}else{$null}}
+$s=Get-Service -Name $N -ErrorAction SilentlyContinue
+@{clusterJson=(F "$D\\cluster.json");current=(F "$R\\current.json");service=$(if($s){[string]$s.Status}else{$null})}`
+}
+
 export const WINDOWS_DEPLOY_SCRIPTS = {
   'deploy-inspect': deployInspect,
   'deploy-prepare': deployPrepare,
   'deploy-service': deployService,
-  'deploy-remove': deployRemove
+  'deploy-remove': deployRemove,
+  'cluster-read': clusterRead
 } as const satisfies Record<string, WindowsScript>

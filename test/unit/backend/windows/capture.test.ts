@@ -24,7 +24,7 @@ describe('capture mode', () => {
     const lines: string[] = []
     const fixtures = await captureFixtures(node, { withChanges: false, date: new Date('2026-12-02T10:00:00Z'), log: (l) => lines.push(l) })
     // agent-ctl only with `status --json`, agent-feed recorded for a bounded time.
-    const readOnly = ['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check', 'time-status', 'deploy-inspect', 'agent-ctl', 'agent-feed']
+    const readOnly = ['probe', 'os-info', 'network', 'firewall', 'vrrp-firewall-check', 'time-status', 'deploy-inspect', 'cluster-read', 'agent-ctl', 'agent-feed']
     expect(fixtures.map((f) => f.script)).toEqual(readOnly)
     // The scripts that change the node were not run, nor the one that pings a VIP not given.
     expect(node.calls.map((c) => c.name)).toEqual(readOnly)

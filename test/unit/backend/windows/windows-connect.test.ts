@@ -104,6 +104,7 @@ describe('connecting to a replayed Windows node', () => {
         ['vrrp-firewall-check', 'captured-20348'],
         ['time-status', 'captured-20348'],
         ['deploy-inspect', 'captured-20348'],
+        ['cluster-read', 'captured-20348'],
         ['agent-ctl', 'captured-20348'],
         ['agent-feed', 'captured-20348']
       ])
