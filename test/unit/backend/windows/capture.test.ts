@@ -38,7 +38,7 @@ describe('capture mode', () => {
     const back = loadFixtureDir(dir)
     for (const f of back) expect(f.source).toBe('captured from win-node1.example.com (Microsoft Windows Server 2022 Datacenter 20348) on 2026-12-02')
     expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toBe(renderFixtureIndex(back))
-    expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toContain('9 of 9 were captured on a real node')
+    expect(fs.readFileSync(path.join(dir, 'INDEX.md'), 'utf8')).toContain('10 of 10 were captured on a real node')
 
     const replayed = new ReplayPowerShellRunner(HOST, back)
     for (const f of back) {
