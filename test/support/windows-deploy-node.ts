@@ -33,6 +33,8 @@ export function windowsDeployDirs(): { bundleDir: string; runtimeDir: string } {
   mkdirSync(join(runtimeDir, 'win32-x64'), { recursive: true })
   writeFileSync(join(runtimeDir, 'win32-x64', 'node.exe'), STAND_INS.nodeExe)
   writeFileSync(join(runtimeDir, 'win32-x64', 'winsw.exe'), STAND_INS.winsw)
+  // The marker findRuntimeDir looks for (HAVIP_RUNTIME_DIR), with no Linux runtime in it.
+  writeFileSync(join(runtimeDir, 'manifest.json'), JSON.stringify({ schema: 1, nodeVersion: '22.23.3', abi: '127', archives: {} }))
   writeFileSync(
     join(runtimeDir, 'runtime.json'),
     JSON.stringify({
