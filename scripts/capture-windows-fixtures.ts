@@ -5,6 +5,7 @@
 //   npx tsx scripts/capture-windows-fixtures.ts --host H --user U [--port 22]
 //       [--key PATH | --agent]            (default: password from HAVIP_SSH_PASSWORD)
 //       [--case NAME] [--out DIR] [--data-dir DIR] [--trust-new-host-key] [--with-changes] [--vip A.B.C.D] [--probe-target A.B.C.D]
+//       [--agent-replies]
 //
 // The host key is checked against the app's own pinned keys (its data directory); an unknown
 // key is refused unless --trust-new-host-key, a changed one always. The password is read from
@@ -14,6 +15,8 @@
 // The live console's scripts: 'agent-ctl' runs only `ctl status --json`, 'agent-feed' is recorded
 // for 12 s then stopped, and 'agent-probe' (probing --probe-target, a running cluster's VIP, for
 // 3 s) only with --probe-target; all three need the agent installed and running on the node.
+// --agent-replies, on a node of a cluster HAVIP made: also records the agent's `ctl status
+// --json` (and, with --vip, a 3-ping `probe`) through 'run-argv', as Create Cluster runs them.
 import * as path from 'node:path'
 import type { SshAuth } from '../electron/api/model'
 import { captureFixtures, writeFixtures } from '../electron/backend/platform/windows/capture'
@@ -26,12 +29,12 @@ import { HostKeyStore } from '../electron/backend/store/host-key-store'
 
 const USAGE =
   'usage: npx tsx scripts/capture-windows-fixtures.ts --host H --user U [--port 22] [--key PATH | --agent] ' +
-  '[--case NAME] [--out DIR] [--data-dir DIR] [--trust-new-host-key] [--with-changes] [--vip A.B.C.D] [--probe-target A.B.C.D]\n' +
+  '[--case NAME] [--out DIR] [--data-dir DIR] [--trust-new-host-key] [--with-changes] [--vip A.B.C.D] [--probe-target A.B.C.D] [--agent-replies]\n' +
   'Password login reads the password from HAVIP_SSH_PASSWORD.'
 
 function parse(argv: string[]): Map<string, string | true> {
   const m = new Map<string, string | true>()
-  const flags = new Set(['--agent', '--trust-new-host-key', '--with-changes', '--help'])
+  const flags = new Set(['--agent', '--trust-new-host-key', '--with-changes', '--agent-replies', '--help'])
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (flags.has(a)) m.set(a, true)
@@ -86,6 +89,7 @@ async function main(): Promise<number> {
     const fixtures = await captureFixtures(new SshPowerShellRunner(session, { timeoutMs: 120_000 }), {
       ...(opt('--case') ? { caseName: opt('--case')! } : {}),
       withChanges: args.has('--with-changes'),
+      agent: args.has('--agent-replies'),
       ...(opt('--vip') ? { vip: opt('--vip')! } : {}),
       ...(opt('--probe-target') ? { probeTarget: opt('--probe-target')! } : {}),
       date: new Date(),

@@ -22,14 +22,15 @@ export const WEB_BUNDLE = path.join(REPO, 'out/node/web.cjs')
 const READY_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 5_000
 
-export async function startWebServer(): Promise<RunningWebServer> {
+/** `env`: added to the server's environment (e.g. HAVIP_AGENT_BUNDLE_DIR for a stand-in agent bundle). */
+export async function startWebServer(opts: { env?: Record<string, string> } = {}): Promise<RunningWebServer> {
   if (!fs.existsSync(WEB_BUNDLE)) {
     throw new Error(`${WEB_BUNDLE} is missing: build first (npm run build:web, or npm test which builds).`)
   }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'havip-e2e-'))
   const child = spawn(process.execPath, [WEB_BUNDLE], {
     cwd: REPO,
-    env: { ...process.env, HAVIP_DATA_DIR: dataDir, HAVIP_PORT: '0', HAVIP_HOST: '127.0.0.1' },
+    env: { ...process.env, ...opts.env, HAVIP_DATA_DIR: dataDir, HAVIP_PORT: '0', HAVIP_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''

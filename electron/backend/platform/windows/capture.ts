@@ -3,6 +3,7 @@
 // date. The scripts that change the node run only when asked, with fixed, harmless parameters.
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { parseCurrent, releaseAgent } from '../../deploy/windows/windows-layout'
 import { captureSource, fixturePath, formatFixture, loadFixtureDir, renderFixtureIndex, type WindowsFixture } from './fixtures'
 import type { RawPowerShellRunner, ScriptParams } from './runner'
 import { interpretRun, type RawRun } from './script-result'
@@ -51,6 +52,13 @@ export interface CaptureOptions {
   vip?: string
   /** An address for 'agent-probe' to probe for 3 s (a running cluster's VIP); without one that script is skipped. */
   probeTarget?: string
+  /**
+   * The node runs HAVIP's agent (a cluster made in part B of the test plan): also record the
+   * agent's replies through 'run-argv' with the node.exe and release its current.json names:
+   * `ctl status --json` (case <case>-agent-status) and, with `vip`, `probe VIP --count 3`
+   * (<case>-agent-probe), as Create Cluster runs them. Both only read.
+   */
+  agent?: boolean
   date: Date
   log?: (line: string) => void
 }
@@ -134,6 +142,32 @@ export async function captureFixtures(runner: RawPowerShellRunner & PowerShellSt
     const outcome = interpretRun(name, runner.host, raw)
     log(`${name}: exit code ${raw.code}, ${outcome.ok ? 'JSON result' : `error (${outcome.error.kind})`}`)
     out.push({ script: name, case: caseName, params, stdout: raw.stdout, stderr: raw.stderr, exitCode: raw.code, source })
+  }
+  if (o.agent) out.push(...(await captureAgentReplies(runner, out, { caseName, source, vip: o.vip, log })))
+  return out
+}
+
+/** The agent's CLI as the cluster operations run it (windows-agent.ts), on a node whose current.json the 'cluster-read' capture holds. */
+async function captureAgentReplies(runner: RawPowerShellRunner, captured: readonly WindowsFixture[], o: { caseName: string; source: string; vip: string | undefined; log: (l: string) => void }): Promise<WindowsFixture[]> {
+  const read = captured.find((f) => f.script === 'cluster-read')
+  const outcome = read ? interpretRun('cluster-read', runner.host, { code: read.exitCode, stdout: read.stdout, stderr: read.stderr }) : undefined
+  const current = outcome?.ok ? parseCurrent((outcome.value as { current?: string } | null)?.current) : null
+  if (!current) {
+    o.log('skipped the agent replies (--agent): cluster-read found no current.json, so HAVIP\'s agent is not installed there')
+    return []
+  }
+  const runs: Array<{ case: string; args: string[] }> = [{ case: `${o.caseName}-agent-status`, args: ['ctl', 'status', '--json'] }]
+  if (o.vip) runs.push({ case: `${o.caseName}-agent-probe`, args: ['probe', o.vip, '--count', '3', '--interval-ms', '100', '--timeout-ms', '500', '--json'] })
+  const out: WindowsFixture[] = []
+  for (const r of runs) {
+    const params = { argv: [current.node, releaseAgent(current.release), ...r.args] }
+    const raw = await runner.runRaw('run-argv', params)
+    if ('ok' in raw) {
+      o.log(`skipped run-argv ${r.args.slice(0, 2).join(' ')}: ${raw.ok ? 'no output' : raw.error.message}`)
+      continue
+    }
+    o.log(`run-argv ${r.args.slice(0, 2).join(' ')}: exit code ${raw.code}`)
+    out.push({ script: 'run-argv', case: r.case, params, stdout: raw.stdout, stderr: raw.stderr, exitCode: raw.code, source: o.source })
   }
   return out
 }

@@ -30,7 +30,7 @@ const POWERSHELL = /^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy
 const REL = '1.4.0-b413a01e6f3d'
 
 async function create(e: WindowsClusterEnv, nodes: WindowsClusterNode[]) {
-  const ids = []
+  const ids: string[] = []
   for (const n of nodes) ids.push(await e.connect(n))
   let clusterId = ''
   const report = await e.run(async () => {

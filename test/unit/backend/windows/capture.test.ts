@@ -74,6 +74,23 @@ describe('capture mode', () => {
     expect(probe?.stdout).toBe(windowsFixture('agent-probe', 'vip-answers').stdout)
   })
 
+  it('with agent replies, on a node of a cluster: records ctl status through run-argv with the node.exe and release its current.json names', async () => {
+    const node = replayNode(HOST, { ...NODE_2022, 'cluster-read': 'web-win-running', 'run-argv': 'agent-status-web-master' })
+    const fixtures = await captureFixtures(node, { caseName: 'win2022', withChanges: false, agent: true, date: new Date('2026-12-02T10:00:00Z') })
+    const status = fixtures.find((f) => f.script === 'run-argv')
+    expect(status?.case).toBe('win2022-agent-status')
+    expect((status?.params.argv as string[]).slice(1)).toEqual(['C:\\Program Files\\HAVIP\\releases\\1.4.0-b413a01e6f3d\\havip-agent.cjs', 'ctl', 'status', '--json'])
+    // Replayed, the recording reads as the agent's status does in the cluster operations.
+    expect(await new ReplayPowerShellRunner(HOST, [status!]).run('run-argv', status!.params)).toMatchObject({ ok: true, value: { exitCode: 0, output: expect.stringContaining('"state":"master"') } })
+  })
+
+  it('with agent replies on a node without the agent: says so and records none', async () => {
+    const lines: string[] = []
+    const fixtures = await captureFixtures(replayNode(HOST, NODE_2022), { withChanges: false, agent: true, date: new Date(), log: (l) => lines.push(l) })
+    expect(fixtures.some((f) => f.script === 'run-argv')).toBe(false)
+    expect(lines.some((l) => /skipped the agent replies .*no current\.json/.test(l))).toBe(true)
+  })
+
   it('stops with the probe\'s error, capturing nothing, when the node cannot run the scripts', async () => {
     const node = replayNode(HOST, { ...NODE_2022, probe: 'constrained-language' })
     await expect(captureFixtures(node, { withChanges: false, date: new Date() })).rejects.toThrow(/The probe failed on win-node1\.example\.com.*ConstrainedLanguage/)
