@@ -8,7 +8,7 @@
 // format), except the two the replayed node computes (uploads, and the cluster.json it was sent,
 // read back). It proves the orchestration and every command sent; it runs no agent and elects
 // nothing: who is master is this script's choice (`role`).
-import { WIN_CURRENT } from '../../electron/backend/deploy/windows/windows-layout'
+import { WIN_CLUSTER_JSON, WIN_CURRENT } from '../../electron/backend/deploy/windows/windows-layout'
 import type { ScriptParams } from '../../electron/backend/platform/windows/runner'
 import type { WindowsScriptName } from '../../electron/backend/platform/windows/scripts'
 import { startReplayedWindowsNode, type ReplayedWindowsNode } from './replayed-windows-node'
@@ -71,7 +71,7 @@ export async function startWindowsClusterNode(o: WindowsClusterNodeOptions): Pro
         case 'deploy-inspect':
           return state.running ? 'installed-running' : n.files.has(WIN_CURRENT) ? 'installed-stopped' : 'fresh-no-node'
         case 'cluster-read':
-          return n.files.has('C:\\ProgramData\\HAVIP\\cluster.json') ? 'web-win-running' : n.files.has(WIN_CURRENT) ? 'installed-no-cluster' : 'no-cluster'
+          return n.files.has(WIN_CLUSTER_JSON) ? 'web-win-running' : n.files.has(WIN_CURRENT) ? 'installed-no-cluster' : 'no-cluster'
         case 'deploy-prepare':
           return o.prepare ?? (params.runtime ? 'created' : 'created-no-runtime')
         case 'deploy-service':
