@@ -6,6 +6,8 @@
 // A streaming script named in `holdOpen` (the live feed, the probe) keeps its channel open after
 // its recorded lines, as the real stream does, until the client closes it; a test can write
 // the lines of another recorded case into it (continueStream), as the node would print them.
+// A recording that ends with the script's closing document ({"havip":1,...}: the script has
+// finished, e.g. "not installed") ends its channel even then, as the script does.
 // It listens on a Unix socket (unit tests: no IP traffic) or on 127.0.0.1 (browser-mode e2e,
 // where the app dials it like any node). Password login only; keys are refused, as a Windows
 // node refuses a key missing from administrators_authorized_keys.
@@ -192,7 +194,7 @@ function answer(stream: ServerChannel, command: string, node: NodeState, holdOpe
   if (run && recorded) {
     stream.write(readBack(run.name, recorded.stdout, node.files))
     stream.stderr.write(recorded.stderr)
-    if (holdOpen) return // a stream: open until the client closes it
+    if (holdOpen && !endsWithClosingDocument(recorded.stdout)) return // a stream: open until the client closes it
     stream.exit(recorded.exitCode)
     if (run.name === 'deploy-remove' && recorded.exitCode === 0) {
       for (const p of [...node.files.keys()]) if (p.startsWith(`${WIN_ROOT}\\`) || p.startsWith(`${WIN_DATA}\\`)) node.files.delete(p)
@@ -202,6 +204,11 @@ function answer(stream: ServerChannel, command: string, node: NodeState, holdOpe
     stream.exit(1)
   }
   stream.end()
+}
+
+/** Does the recorded stdout end with the envelope a script prints as it ends (encoded-command.ts)? */
+function endsWithClosingDocument(stdout: string): boolean {
+  return (stdout.trim().split('\n').pop() ?? '').startsWith('{"havip":')
 }
 
 /**
