@@ -7,9 +7,9 @@
 // agent-feed (held open, as the real stream is) streams the recorded status of this node as
 // master or backup while the service runs, the agent-down marker once it is stopped, and
 // "not installed" once removed; agent-ctl answers takeover/release/status of role web;
-// agent-probe streams recorded probe results while the agent runs. Every answer is a recorded fixture (test/fixtures/windows,
-// each saying where it came from; the agent's replies are written from our own agent's JSON
-// format), except the two the replayed node computes (uploads, and the cluster.json it was sent,
+// agent-probe streams recorded probe results once the agent is installed. Every answer is a
+// recorded fixture (test/fixtures/windows, each saying where it came from; the agent's replies,
+// feeds included, are written from our own agent's JSON format, not captured on Windows), except the two the replayed node computes (uploads, and the cluster.json it was sent,
 // read back). It proves the orchestration and every command sent; it runs no agent and elects
 // nothing: who is master is this script's choice (`role`), and after a Move the test's
 // (`report`, or `followMoves` for the choice a planned takeover makes: the target becomes master,
