@@ -223,7 +223,7 @@ export class ClusterWatch {
   private scheduleReread(): void {
     if (this.stopped) return
     this.reread = this.d.clock.setTimeout(() => {
-      this.readAgain().catch((err: Error) => this.d.log('warn', `reading cluster ${this.d.clusterId} again failed: ${err.message}`)).finally(() => this.scheduleReread())
+      this.readAgain().catch((err: Error) => this.d.log('warn', `reading cluster ${this.reading.definition.name} again failed: ${err.message}`)).finally(() => this.scheduleReread())
     }, REREAD_MS)
   }
 

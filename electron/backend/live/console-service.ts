@@ -40,11 +40,18 @@ export class ConsoleService {
 
   private serial<T>(clusterId: string, fn: (w: ClusterWatch) => Promise<T>): Promise<T> {
     const prev = this.queues.get(clusterId) ?? Promise.resolve()
-    const run = prev.then(async () => fn(await this.live.watch(clusterId))).catch((err: unknown) => {
-      // A timeout waiting for the console to see a state is an Error, not an ApiException: say which cluster.
-      if (err instanceof ApiException || !(err instanceof Error) || !/^timed out/.test(err.message)) throw err
-      throw new ApiException(apiError('timeout', `The action on cluster ${clusterId} did not settle: ${err.message}.`, { hint: 'Look at the cluster\'s live state (havip status) to see where it stands, then try again.' }))
-    })
+    let name = clusterId
+    const run = prev
+      .then(async () => {
+        const w = await this.live.watch(clusterId)
+        name = w.definition.name
+        return fn(w)
+      })
+      .catch((err: unknown) => {
+        // A timeout waiting for the console to see a state is an Error, not an ApiException: say which cluster, by its name.
+        if (err instanceof ApiException || !(err instanceof Error) || !/^timed out/.test(err.message)) throw err
+        throw new ApiException(apiError('timeout', `The action on cluster ${name} did not settle: ${err.message}.`, { hint: 'Look at the cluster\'s live state (havip status) to see where it stands, then try again.' }))
+      })
     const tail = run.catch(() => undefined)
     this.queues.set(clusterId, tail)
     void tail.then(() => {

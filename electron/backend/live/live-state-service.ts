@@ -80,8 +80,10 @@ export class LiveStateService {
       statusPeriodMs: this.d.statusPeriodMs ?? 5000,
       onState: (s) => this.d.events.emit('cluster.state', s),
       onAlerts: (change) => {
-        for (const a of change.raised) this.d.log('warn', `cluster ${clusterId}: ALERT ${a.kind}: ${a.message}`)
-        for (const a of change.cleared) this.d.log('info', `cluster ${clusterId}: alert cleared: ${a.kind}${a.role ? ` (${a.role})` : ''}${a.node ? ` (${a.node})` : ''}`)
+        // These lines reach the status bar and the CLI: the admin knows the cluster by its name, not its id.
+        const name = w.definition.name
+        for (const a of change.raised) this.d.log('warn', `cluster ${name}: ALERT ${a.kind}: ${a.message}`)
+        for (const a of change.cleared) this.d.log('info', `cluster ${name}: alert cleared: ${a.kind}${a.role ? ` (${a.role})` : ''}${a.node ? ` (${a.node})` : ''}`)
         this.d.onAlerts?.(clusterId, change)
       },
       log: (level, line) => this.d.log(level, line),

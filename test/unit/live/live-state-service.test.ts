@@ -81,11 +81,15 @@ describe('live state service', () => {
     }
     const alerted = emitted.at(-1)!
     expect(alerted.alerts).toEqual([expect.objectContaining({ kind: 'split-brain', role: 'vip1', clearedAt: null })])
-    expect(logs.some((l) => /ALERT split-brain/.test(l))).toBe(true)
+    // The line the status bar and the CLI show names the cluster, never its id.
+    const alertLine = logs.find((l) => /ALERT split-brain/.test(l))
+    expect(alertLine).toMatch(new RegExp(`^cluster ${definition.name}: ALERT split-brain: `))
+    expect(logs.join('\n')).not.toContain(definition.id)
     feed('n3').write(line(recorded.statusSteady.n2))
     const healed = emitted.at(-1)!
     expect(healed.roles[0]!.state).toBe('Online')
     expect(healed.alerts).toEqual([expect.objectContaining({ kind: 'split-brain', clearedAt: expect.any(String) })])
+    expect(logs.at(-1)).toBe(`cluster ${definition.name}: alert cleared: split-brain (vip1)`)
     await service.dispose()
   })
 
