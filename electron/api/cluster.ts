@@ -278,7 +278,19 @@ export const KnownClusterSchema = z.object({
     .array(z.object({ name: ClusterNodeNameSchema, host: z.string().max(253), port: z.number().int(), username: z.string().max(128), connectionId: z.string().max(64).optional() }))
     .max(32),
   roles: z.array(z.object({ name: RoleNameSchema, vip: VipCidrSchema })).max(16),
-  lastSeenAt: z.string().max(40)
+  lastSeenAt: z.string().max(40),
+  /**
+   * Set when a Destroy could not clean every node: the cluster stays listed, marked, until a
+   * retried Destroy cleans the nodes named or the admin forgets it. Kept in clusters.json.
+   */
+  destroyIncomplete: z
+    .object({
+      at: z.string().max(40),
+      operationId: OperationIdSchema,
+      /** What is left on which node, as the Destroy's report said it. */
+      leftovers: z.array(z.object({ node: ClusterNodeNameSchema, what: z.string().max(1000) })).min(1).max(32)
+    })
+    .optional()
 })
 
 /** One node as Connect to Cluster / clusters.get found it. */

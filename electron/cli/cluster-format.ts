@@ -1,6 +1,7 @@
 // How `havip cluster list|show|connect` print a cluster for a person (--json prints the API's
 // own values instead).
 import type { ClusterView, KnownCluster } from '../api/cluster'
+import { destroyIncompleteText } from '../api/destroy-incomplete'
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)))
@@ -9,10 +10,12 @@ function table(rows: string[][]): string[] {
 
 export function formatKnownClusters(list: KnownCluster[]): string {
   if (list.length === 0) return 'No known clusters. Connect to one with: havip cluster connect [USER@]HOST'
-  return table([
+  const rows = table([
     ['NAME', 'ID', 'GEN', 'NODES', 'ROLES', 'LAST SEEN'],
     ...list.map((c) => [c.name, c.id, String(c.generation), c.nodes.map((n) => n.name).join(','), c.roles.map((r) => `${r.name}=${r.vip}`).join(',') || '-', c.lastSeenAt])
-  ]).join('\n')
+  ])
+  const marked = list.flatMap((c) => (c.destroyIncomplete ? [`${c.name}: ${destroyIncompleteText(c.destroyIncomplete)}. Retry: havip cluster destroy ${c.name} --yes`] : []))
+  return [...rows, ...(marked.length > 0 ? ['', ...marked] : [])].join('\n')
 }
 
 function failbackText(f: ClusterView['definition']['roles'][number]['failback']): string {

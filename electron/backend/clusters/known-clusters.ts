@@ -8,6 +8,8 @@ import * as path from 'node:path'
 import { KnownClusterSchema, type ClusterDefinition, type KnownCluster } from '../../api/cluster'
 import { readJsonList, readRejectedEntries, writeJsonList, writeRejectedEntries, type RejectedEntry } from '../store/json-list-file'
 
+export type DestroyIncomplete = NonNullable<KnownCluster['destroyIncomplete']>
+
 /** What was wrong with clusters.json and where the damaged part went. */
 export interface ClustersFileDamage {
   /** In words: "clusters.json is not valid JSON (...)", "2 entries could not be read: ...". */
@@ -55,14 +57,30 @@ export class KnownClusters {
     return this.list().find((c) => c.id === id)
   }
 
-  /** Adds the cluster or replaces the entry with the same id. */
+  /**
+   * Adds the cluster or replaces the entry with the same id. A Destroy-incomplete mark stays
+   * unless the entry brings its own: reading the cluster again from the node that was not
+   * cleaned must not make the list forget that the Destroy is unfinished.
+   */
   upsert(entry: KnownCluster): void {
     const parsed = KnownClusterSchema.parse(entry)
     const all = this.list()
     const at = all.findIndex((c) => c.id === parsed.id)
-    if (at >= 0) all[at] = parsed
-    else all.push(parsed)
+    const mark = parsed.destroyIncomplete ?? all[at]?.destroyIncomplete
+    const next = mark ? { ...parsed, destroyIncomplete: mark } : parsed
+    if (at >= 0) all[at] = next
+    else all.push(next)
     this.write(all)
+  }
+
+  /** Marks a cluster whose Destroy left something on a node (kept across restarts, shown in the list). */
+  markDestroyIncomplete(id: string, mark: DestroyIncomplete): boolean {
+    const all = this.list()
+    const at = all.findIndex((c) => c.id === id)
+    if (at < 0) return false
+    all[at] = KnownClusterSchema.parse({ ...all[at], destroyIncomplete: mark })
+    this.write(all)
+    return true
   }
 
   remove(id: string): boolean {

@@ -1,7 +1,9 @@
 // The Actions pane's cluster sections, as FCM lists them: for a cluster (Configure Role, Add
-// Node, Validate, Export, Destroy, Forget), for the node or role picked in its lists (Evict,
-// Connect; change or remove the role), and the global Create Cluster / Connect to Cluster.
+// Node, Validate, Export, Destroy, Forget; only Retry Clean-up and Forget once a Destroy left
+// something on a node), for the node or role picked in its lists (Evict, Connect; change or
+// remove the role), and the global Create Cluster / Connect to Cluster.
 import type { ClusterNodeStatus, ClusterView } from '@api/cluster'
+import { destroyIncompleteShort } from '@api/destroy-incomplete'
 import { api } from '../services/api'
 import { useClustersStore } from '../stores/clusters'
 import { useConnectionsStore } from '../stores/connections'
@@ -18,6 +20,8 @@ export function useClusterActions(): {
   connectClusterAction: UiAction
   clusterSections: (sel: Extract<Selection, { kind: 'cluster' | 'cluster-part' }>) => ActionSection[]
   connectNode: (n: ClusterNodeStatus) => void
+  retryCleanup: (id: string) => void
+  forgetCluster: (id: string, title: string) => Promise<void>
 } {
   const clusters = useClustersStore()
   const connections = useConnectionsStore()
@@ -98,10 +102,47 @@ export function useClusterActions(): {
     ]
   }
 
+  /** Forget: the cluster leaves this desktop's list; its nodes are not touched. */
+  async function forgetCluster(id: string, title: string): Promise<void> {
+    const partly = clusters.byId(id)?.destroyIncomplete
+    const ok = await dialogs.ask({
+      title: 'Forget cluster',
+      message: `Remove ${title} from this desktop's list?`,
+      detail: partly
+        ? `The nodes are not touched: what the Destroy left there (${destroyIncompleteShort(partly)}) stays, and this desktop no longer offers to clean it up. Clean those nodes by hand, or Connect to Cluster by a node's address and destroy it again.`
+        : 'The nodes are not touched: the cluster keeps running, and Connect to Cluster with any node\'s address brings it back.',
+      confirmLabel: 'Forget',
+      danger: true
+    })
+    if (!ok) return
+    await clusters.forget(id)
+    selection.select({ kind: 'clusters' })
+  }
+
+  /** Retry the clean-up of a Destroy that left something on a node: the same Destroy again (already confirmed by name once). */
+  function retryCleanup(id: string): void {
+    const known = clusters.byId(id)
+    if (!known) return
+    clusters.runInDialog('destroy', id, known.name, () => api.call('clusters.destroy', { clusterId: id, confirmName: known.name }))
+  }
+
   function clusterSections(sel: Extract<Selection, { kind: 'cluster' | 'cluster-part' }>): ActionSection[] {
     const known = clusters.byId(sel.id)
     const view = clusters.entry(sel.id).view
     const title = known?.name ?? view?.definition.name ?? 'Cluster'
+    if (known?.destroyIncomplete) {
+      // Partly destroyed: the only ways on are finishing the clean-up or forgetting the cluster.
+      return [
+        {
+          title,
+          actions: [
+            { id: 'retry-cleanup', label: 'Retry Clean-up', icon: 'destroy', danger: true, run: () => retryCleanup(sel.id) },
+            { id: 'refresh-cluster', label: 'Refresh', icon: 'refresh', run: () => clusters.refresh(sel.id) },
+            { id: 'forget-cluster', label: 'Forget', icon: 'forget', danger: true, run: () => forgetCluster(sel.id, title) }
+          ]
+        }
+      ]
+    }
     const notRead = view ? undefined : 'Waiting for the cluster\'s definition from its nodes (Refresh).'
     const actions: UiAction[] = [
       { id: 'configure-role', label: 'Configure Role...', icon: 'roles', disabledReason: notRead, run: () => dialogs.openCluster({ kind: 'configure-role', clusterId: sel.id, role: null }) },
@@ -128,24 +169,7 @@ export function useClusterActions(): {
       { id: 'export-cluster', label: 'Export...', icon: 'export', disabledReason: notRead, run: () => dialogs.openCluster({ kind: 'export', clusterId: sel.id }) },
       { id: 'refresh-cluster', label: 'Refresh', icon: 'refresh', run: () => clusters.refresh(sel.id) },
       { id: 'destroy-cluster', label: 'Destroy Cluster...', icon: 'destroy', danger: true, disabledReason: notRead, run: () => dialogs.openCluster({ kind: 'destroy', clusterId: sel.id }) },
-      {
-        id: 'forget-cluster',
-        label: 'Forget',
-        icon: 'forget',
-        danger: true,
-        run: async () => {
-          const ok = await dialogs.ask({
-            title: 'Forget cluster',
-            message: `Remove ${title} from this desktop's list?`,
-            detail: 'The nodes are not touched: the cluster keeps running, and Connect to Cluster with any node\'s address brings it back.',
-            confirmLabel: 'Forget',
-            danger: true
-          })
-          if (!ok) return
-          await clusters.forget(sel.id)
-          selection.select({ kind: 'clusters' })
-        }
-      }
+      { id: 'forget-cluster', label: 'Forget', icon: 'forget', danger: true, run: () => forgetCluster(sel.id, title) }
     ]
     const out: ActionSection[] = [{ title, actions }]
     const pick = selection.listPick
@@ -159,5 +183,5 @@ export function useClusterActions(): {
     return out
   }
 
-  return { createClusterAction, connectClusterAction, clusterSections, connectNode }
+  return { createClusterAction, connectClusterAction, clusterSections, connectNode, retryCleanup, forgetCluster }
 }

@@ -15,6 +15,17 @@ describe('havip cluster output', () => {
     expect(formatKnownClusters([])).toContain('havip cluster connect')
     const text = formatKnownClusters([knownClusterFrom(def, NOW)])
     expect(text.split('\n')[1]).toMatch(/^web-vip\s+cl-0123456789abcdef\s+4\s+n1,n2\s+vip1=198\.51\.100\.100\/24\s+2026-12-01T21:00:00\.000Z$/)
+    expect(text.split('\n')).toHaveLength(2)
+  })
+
+  it('marks a cluster whose Destroy left something on a node, with how to retry', () => {
+    const mark = { at: NOW.toISOString(), operationId: 'op-0123456789ab', leftovers: [{ node: 'n2', what: 'not reached (timed out): destroy again when it is back.' }] }
+    const lines = formatKnownClusters([{ ...knownClusterFrom(def, NOW), destroyIncomplete: mark }]).split('\n')
+    expect(lines.at(-1)).toBe('web-vip: Destroy incomplete: n2 not cleaned — not reached (timed out): destroy again when it is back. Retry: havip cluster destroy web-vip --yes')
+    const two = { ...mark, leftovers: [...mark.leftovers, { node: 'n1', what: 'removal failed: rm: busy' }] }
+    expect(formatKnownClusters([{ ...knownClusterFrom(def, NOW), destroyIncomplete: two }])).toContain(
+      'Destroy incomplete: n2, n1 not cleaned — n2: not reached (timed out): destroy again when it is back; n1: removal failed: rm: busy. Retry'
+    )
   })
 
   it('shows nodes, roles (never the password) and what needs attention', () => {

@@ -42,6 +42,23 @@ describe('KnownClusters', () => {
     expect(damage).toEqual([])
   })
 
+  it('keeps a Destroy-incomplete mark in the file, across an upsert that brings none, until the entry is removed', () => {
+    known.upsert(a)
+    known.upsert(b)
+    const mark = { at: NOW.toISOString(), operationId: 'op-0123456789ab', leftovers: [{ node: 'n2', what: 'not reached (timed out): its agent is still there.' }] }
+    expect(known.markDestroyIncomplete(a.id, mark)).toBe(true)
+    expect(known.markDestroyIncomplete('cl-0000000000000000', mark)).toBe(false)
+    // A fresh reader (the app restarted) sees it.
+    expect(new KnownClusters(dir).get(a.id)?.destroyIncomplete).toEqual(mark)
+    known.upsert({ ...a, generation: 4 })
+    expect(known.get(a.id)).toMatchObject({ generation: 4, destroyIncomplete: mark })
+    expect(known.get(b.id)?.destroyIncomplete).toBeUndefined()
+    known.remove(a.id)
+    known.upsert(a)
+    expect(known.get(a.id)?.destroyIncomplete).toBeUndefined()
+    expect(damage).toEqual([])
+  })
+
   it('finds clusters by a node address (host case-insensitive, port exact)', () => {
     known.upsert(a)
     known.upsert(b)

@@ -98,6 +98,14 @@ export class ClusterOperations {
   }
 
   private start(known: KnownCluster, kind: OperationKind, body: (run: OperationRun) => Promise<void>, validation?: RunInit['validation']): { operationId: string } {
+    if (known.destroyIncomplete && kind !== 'destroy') {
+      const left = known.destroyIncomplete.leftovers.map((l) => l.node).join(', ')
+      throw new ApiException({
+        kind: 'conflict',
+        message: `${known.name} was partly destroyed (${left} not cleaned): it cannot be changed.`,
+        hint: 'Retry the clean-up (Destroy Cluster again) once the nodes named are reachable, or forget the cluster on this desktop.'
+      })
+    }
     const run = this.launch({ kind, clusterId: known.id, clusterName: known.name, fromGeneration: known.generation, ...(validation ? { validation } : {}) }, body)
     return { operationId: run.id }
   }

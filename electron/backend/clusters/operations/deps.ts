@@ -18,6 +18,8 @@ export interface ClusterRegistry {
   get(id: string): KnownCluster | undefined
   upsert(cluster: KnownCluster): void
   remove(id: string): void
+  /** A Destroy left something on a node: the entry stays, marked with what is left where. */
+  markDestroyIncomplete(id: string, mark: NonNullable<KnownCluster['destroyIncomplete']>): boolean
 }
 
 /** The cluster's definition as its nodes hold it: the highest generation found on the nodes that answer. */

@@ -62,10 +62,12 @@ export async function runDestroy(run: OperationRun, deps: OperationDeps, known: 
   const leftovers = await removeEverywhere(run, deps, nodes)
   run.update({ leftovers })
   if (leftovers.length > 0) {
+    // Marked in the list (and kept across restarts) so the admin sees it is unfinished and can retry or forget it.
+    deps.known.markDestroyIncomplete(known.id, { at: deps.now().toISOString(), operationId: run.id, leftovers: leftovers.slice(0, 32) })
     throw new ApiException({
       kind: 'command-failed',
       message: `${known.name} is destroyed on ${nodes.length - leftovers.length} of ${nodes.length} node(s); left: ${leftovers.map((l) => `${l.node}: ${l.what}`).join(' | ')}`.slice(0, 4000),
-      hint: `${known.name} stays on this desktop's list until every node is clean: destroy it again once the nodes named are reachable.`
+      hint: `${known.name} stays on this desktop's list, marked "Destroy incomplete", until every node is clean: retry the clean-up (Destroy again) once the nodes named are reachable, or forget it.`
     })
   }
   deps.known.remove(known.id)

@@ -9,6 +9,7 @@ import { CreateClusterRequestSchema } from '../../../../electron/api/cluster'
 import { ApiException } from '../../../../electron/api/errors'
 import { SshError } from '../../../../electron/backend/ssh/errors'
 import { ClusterOperations } from '../../../../electron/backend/clusters/operations/cluster-operations'
+import { KnownClusters } from '../../../../electron/backend/clusters/known-clusters'
 import { fakeLab, MUTATING, validationReport, type FakeLab } from './fake-cluster-lab'
 
 const labs: FakeLab[] = []
@@ -339,7 +340,7 @@ describe('Destroy Cluster', () => {
     await expectRefused(() => l.ops.destroy({ clusterId: c.clusterId, confirmName: 'other' }), 'invalid-input', /type its name exactly/)
   })
 
-  it('with a node unreachable: cleans the others, says what is left there, keeps the cluster known; once it is back, destroys it and forgets the cluster', async () => {
+  it('with a node unreachable: cleans the others, says what is left there, keeps the cluster known and marked Destroy incomplete (persisted; changes refused); once it is back, destroys it and forgets the cluster', async () => {
     const l = lab(3)
     const c = await createOk(l)
     l.node('n2').reachable = false
@@ -351,7 +352,15 @@ describe('Destroy Cluster', () => {
     expect(r1.leftovers[0]!.what).toMatch(/not reached/)
     expect(l.node('n1').releases).toEqual([])
     expect(l.node('n3').service).toBeNull()
-    expect(l.known.get(c.clusterId)).toBeDefined()
+    // Still listed, marked with what is left where, in the list file (a restart reads it back).
+    const mark = { at: expect.any(String), operationId: d1.operationId, leftovers: [{ node: 'n2', what: expect.stringMatching(/^not reached/) }] }
+    expect(l.known.get(c.clusterId)?.destroyIncomplete).toEqual(mark)
+    expect(new KnownClusters(l.dataDir).get(c.clusterId)?.destroyIncomplete).toEqual(mark)
+    expect(r1.error?.hint).toMatch(/marked "Destroy incomplete"/)
+    // Reading the cluster again from n2 (which still holds it) keeps the mark; a change is refused.
+    l.known.upsert({ ...l.known.get(c.clusterId)!, destroyIncomplete: undefined, lastSeenAt: new Date().toISOString() })
+    expect(l.known.get(c.clusterId)?.destroyIncomplete).toEqual(mark)
+    await expectRefused(() => l.ops.evictNode({ clusterId: c.clusterId, node: 'n3' }), 'conflict', /web was partly destroyed \(n2 not cleaned\)/)
 
     l.node('n2').reachable = true
     const d2 = l.ops.destroy({ clusterId: c.clusterId, confirmName: 'web' })
@@ -359,6 +368,7 @@ describe('Destroy Cluster', () => {
     expect(r2.outcome).toBe('succeeded')
     expect(l.node('n2').cluster).toBeNull()
     expect(l.known.get(c.clusterId)).toBeUndefined()
+    expect(new KnownClusters(l.dataDir).list()).toEqual([])
   })
 
   it('stops every agent before removing anything', async () => {

@@ -17,8 +17,9 @@ import type { AgentState, NodeDeployer, NodeInstallState } from '../../../../ele
 import { createEventHub, type EventHub } from '../../../../electron/backend/events'
 import { SshError } from '../../../../electron/backend/ssh/errors'
 import type { SshSession } from '../../../../electron/backend/ssh/session'
+import { KnownClusters } from '../../../../electron/backend/clusters/known-clusters'
 import { ClusterOperations } from '../../../../electron/backend/clusters/operations/cluster-operations'
-import type { ClusterRegistry, OperationDeps, VridScan } from '../../../../electron/backend/clusters/operations/deps'
+import type { OperationDeps, VridScan } from '../../../../electron/backend/clusters/operations/deps'
 import { OperationStore } from '../../../../electron/backend/clusters/operations/operation-store'
 import { nodeAccessor } from '../../../../electron/backend/clusters/operations/node-access'
 
@@ -200,26 +201,10 @@ export function factsOf(n: FakeNode): NodeFacts {
   }
 }
 
-export class MemoryRegistry implements ClusterRegistry {
-  readonly map = new Map<string, KnownCluster>()
-  list(): KnownCluster[] {
-    return [...this.map.values()]
-  }
-  get(id: string): KnownCluster | undefined {
-    return this.map.get(id)
-  }
-  upsert(c: KnownCluster): void {
-    this.map.set(c.id, structuredClone(c))
-  }
-  remove(id: string): void {
-    this.map.delete(id)
-  }
-}
-
 export interface FakeLab {
   nodes: Map<string, FakeNode>
   deployer: FakeNodeDeployer
-  known: MemoryRegistry
+  known: KnownClusters
   events: EventHub
   reports: Map<string, ValidationReport>
   dataDir: string
@@ -287,10 +272,11 @@ export function fakeLab(count: number, opts: { vridScan?: VridScan; dataDir?: st
       return { status: 'connected', connection: saved(n) }
     }
   }
-  const known = new MemoryRegistry()
   const events = createEventHub()
   const reports = new Map<string, ValidationReport>()
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'havip-ops-'))
+  // The real list file in the temp data dir: the Destroy-incomplete mark must survive a restart.
+  const known = new KnownClusters(dataDir)
   const deps: OperationDeps = {
     deployer,
     connections,
