@@ -8,7 +8,8 @@
 // node comes back as a Backup once its time is up. Then, on the same cluster: a Move shows on the
 // reachability graph as a transition mark with its measured outage; VRRP cut on one node (its SSH
 // kept) raises the split-brain alert in the Roles view and its events in Cluster Events, and the
-// alert clears on heal. The cluster is destroyed in afterAll, also when a test failed.
+// alert clears on heal; the status bar's recent events name the cluster in the alert line. The
+// cluster is destroyed in afterAll, also when a test failed.
 import { describe, expect, it } from 'vitest'
 import type { ClusterState } from '../../electron/api/console'
 import { nodeExec } from '../lab/lab'
@@ -187,6 +188,14 @@ describe('live console', () => {
       expect(await alerts.textContent()).toMatch(new RegExp(`${target}|${cut}`))
       await page.getByTestId('live-roles').locator(`tr[data-role="${roleName}"][data-state="Split"]`).waitFor()
       await shot(page, 'console-alert.png', false)
+      // The status bar's recent events say which cluster by its name, never its id.
+      const statusBar = page.locator('footer.statusbar')
+      await statusBar.getByRole('button', { name: /^Events/ }).click()
+      const recent = page.getByRole('region', { name: 'Recent events' })
+      const alertLines = async (): Promise<string[]> => (await recent.locator('li').allTextContents()).filter((l) => l.includes('ALERT'))
+      await waitFor('the split-brain alert in the status bar\'s recent events', async () => (await alertLines()).some((l) => l.includes(`cluster ${CLUSTER}: ALERT split-brain`)), 10_000, 200)
+      expect((await alertLines()).filter((l) => l.includes(clusterId))).toEqual([])
+      await statusBar.getByRole('button', { name: /^Events/ }).click()
 
       await tree.getByRole('treeitem', { name: 'Cluster Events', exact: true }).click()
       const events = page.getByTestId('events-table')

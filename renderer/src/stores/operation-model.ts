@@ -107,6 +107,8 @@ export function outcomeText(
   if (r.outcome === 'running') return `${what} is running on the nodes of ${r.clusterName}...`
   if (r.outcome === 'failed') {
     if (r.kind === 'create' && r.toGeneration === 0) return `Create Cluster failed on ${r.clusterName} before anything was written to the nodes.`
+    // Destroy writes no generation: what matters is that it stops half way, and where the admin finds it again.
+    if (r.kind === 'destroy') return `Destroy Cluster could not clean every node of ${r.clusterName}: it stays on this desktop's list, marked "Destroy incomplete", until the clean-up is retried.`
     return r.toGeneration === r.fromGeneration
       ? `${what} failed on ${r.clusterName}; the cluster's definition was not changed (generation ${r.fromGeneration}).`
       : `${what} failed on ${r.clusterName} after generation ${r.toGeneration} was written.`

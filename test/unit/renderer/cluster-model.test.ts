@@ -259,6 +259,7 @@ describe('operation steps', () => {
   it('says how an operation ended', () => {
     const base = { clusterName: 'web-vip', fromGeneration: 3, toGeneration: 3 }
     expect(outcomeText({ ...base, kind: 'add-node', outcome: 'failed' })).toBe('Add Node failed on web-vip; the cluster\'s definition was not changed (generation 3).')
+    expect(outcomeText({ ...base, kind: 'destroy', outcome: 'failed' })).toBe('Destroy Cluster could not clean every node of web-vip: it stays on this desktop\'s list, marked "Destroy incomplete", until the clean-up is retried.')
     expect(outcomeText({ ...base, kind: 'create', outcome: 'succeeded', fromGeneration: 0, toGeneration: 1 })).toBe('The cluster web-vip was created (generation 1).')
     expect(outcomeText({ ...base, kind: 'rollback', outcome: 'succeeded', toGeneration: 2 })).toBe('Roll Back finished on web-vip: every node is back on generation 2.')
     expect(outcomeText({ ...base, kind: 'rollback', outcome: 'succeeded', fromGeneration: 1, toGeneration: 0 })).toMatch(/was removed\.$/)
