@@ -17,6 +17,7 @@ import { waitFor } from '../support/wait-for'
 import { callApi } from './support/api-client'
 import { consoleSuite } from './support/console-suite'
 import { shot } from './support/console-pages'
+import { operationResult } from './support/operation-dialog'
 import { connectWithLabKey, pageTitle, serverRow } from './support/wizard-steps'
 import { labNode } from './support/lab-state'
 import { startWebServer, type RunningWebServer } from './support/web-server'
@@ -60,23 +61,6 @@ async function holdersOf(address: string): Promise<string[]> {
     if (r.stdout.includes(` ${address}/`)) out.push(n)
   }
   return out
-}
-
-/**
- * The Operation dialog of an action, until its result: the outcome's sentence, and all the
- * dialog said (the steps, the error naming the node) for a failure message.
- */
-async function operationResult(page: Page, title: RegExp, picture?: string): Promise<{ outcome: string; all: string }> {
-  const dialog = page.getByRole('dialog', { name: title })
-  await dialog.waitFor()
-  await dialog.locator('li[data-state]').first().waitFor({ timeout: CREATE_TIMEOUT_MS })
-  const outcome = dialog.getByTestId('operation-outcome')
-  await outcome.waitFor({ timeout: CREATE_TIMEOUT_MS })
-  if (picture) await shot(page, picture, false)
-  const result = { outcome: (await outcome.textContent()) ?? '', all: (await dialog.textContent()) ?? '' }
-  await dialog.getByRole('button', { name: 'Close' }).last().click()
-  await dialog.waitFor({ state: 'detached' })
-  return result
 }
 
 describe('Create Cluster wizard against the lab', () => {

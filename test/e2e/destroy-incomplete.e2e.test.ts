@@ -5,12 +5,12 @@
 // incomplete: n2 not cleaned — <why>" (also after the page is loaded again). Once n2 is back,
 // Retry Clean-up in the cluster view finishes the Destroy: the cluster leaves the list and no
 // node keeps its files or its VIP.
-import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { nodeExec } from '../lab/lab'
 import { waitFor } from '../support/wait-for'
 import { consoleSuite } from './support/console-suite'
 import { shot } from './support/console-pages'
+import { operationResult } from './support/operation-dialog'
 import { createWebCluster, destroyWebClusters, webCall } from './support/web-cluster'
 import type { RunningWebServer } from './support/web-server'
 
@@ -18,7 +18,6 @@ const CLUSTER = 'e2e-partly'
 const NODES = ['n1', 'n2']
 const VIP_INDEX = 16
 const VRID = 216
-const OPERATION_TIMEOUT_MS = 120_000
 
 const suite = consoleSuite('destroy-incomplete', cleanUp)
 const pages = suite.pages
@@ -35,17 +34,6 @@ async function anyClusterFile(): Promise<boolean> {
 
 async function holdsVip(n: string, address: string): Promise<boolean> {
   return (await nodeExec(n, ['ip', '-4', '-o', 'addr', 'show'])).stdout.includes(` ${address}/`)
-}
-
-/** The Operation dialog until its outcome; that sentence and everything it said. Closes it. */
-async function operationOutcome(page: Page, title: RegExp): Promise<{ outcome: string; all: string }> {
-  const dialog = page.getByRole('dialog', { name: title })
-  const outcome = dialog.getByTestId('operation-outcome')
-  await outcome.waitFor({ timeout: OPERATION_TIMEOUT_MS })
-  const result = { outcome: (await outcome.textContent()) ?? '', all: (await dialog.textContent()) ?? '' }
-  await dialog.getByRole('button', { name: 'Close' }).last().click()
-  await dialog.waitFor({ state: 'detached' })
-  return result
 }
 
 describe('Destroy that could not clean every node, in the console', () => {
@@ -72,7 +60,7 @@ describe('Destroy that could not clean every node, in the console', () => {
       const destroy = page.getByRole('dialog', { name: 'Destroy Cluster' })
       await destroy.getByRole('textbox').fill(CLUSTER)
       await destroy.getByRole('button', { name: 'Destroy Cluster' }).click()
-      const failed = await operationOutcome(page, /^Destroy Cluster/)
+      const failed = await operationResult(page, /^Destroy Cluster/)
       expect(failed.outcome, failed.all).toBe(`Destroy Cluster could not clean every node of ${CLUSTER}: it stays on this desktop's list, marked "Destroy incomplete", until the clean-up is retried.`)
       expect(failed.all).toMatch(/n2:/)
     } finally {
@@ -98,7 +86,7 @@ describe('Destroy that could not clean every node, in the console', () => {
     // n2 is back: Retry Clean-up from the cluster view finishes the Destroy.
     await tree.getByRole('treeitem', { name: new RegExp(`^${CLUSTER}`) }).click()
     await main.getByRole('region', { name: 'Destroy incomplete' }).getByRole('button', { name: 'Retry Clean-up' }).click()
-    const retried = await operationOutcome(page, /^Destroy Cluster/)
+    const retried = await operationResult(page, /^Destroy Cluster/)
     expect(retried.outcome, retried.all).toBe(`${CLUSTER} was destroyed: its agents, VIPs, services and files are gone from every node.`)
     await expect.poll(() => tree.getByRole('treeitem', { name: new RegExp(`^${CLUSTER}`) }).count(), { timeout: 10_000 }).toBe(0)
     expect(await webCall(s, 'clusters.list', {})).toEqual([])
