@@ -417,5 +417,5 @@ describe('Create Cluster wizard against the lab', () => {
     // Destroyed again, through the API (the first test proves Destroy in the UI).
     await destroyLeftovers(suite.server())
     expect(pages.problems).toEqual([])
-  })
+  }, 300_000) // a create, an evict, an add node and a destroy on three lab nodes
 })
