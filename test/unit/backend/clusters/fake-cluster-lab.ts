@@ -1,5 +1,6 @@
 // A FAKE for the orchestration's unit tests: an in-memory NodeDeployer (FakeNodeDeployer) over
-// fake nodes, with the connections, facts, registry and definition reader the operations need.
+// fake nodes, with the connections, facts and definition reader the operations need (the list of
+// known clusters is the real KnownClusters file in the test's temp data dir).
 // It is not the deploy service and proves nothing about nodes: it records the order of calls,
 // lets a test cut a node off or fail one call, and elects masters the way VRRP does (highest
 // priority among running agents, ties to the higher address) so the waits have something to see.
