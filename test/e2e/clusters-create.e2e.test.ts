@@ -20,6 +20,7 @@ import { shot } from './support/console-pages'
 import { operationResult } from './support/operation-dialog'
 import { connectWithLabKey, pageTitle, serverRow } from './support/wizard-steps'
 import { labNode } from './support/lab-state'
+import { connectLabNodes } from './support/web-cluster'
 import { startWebServer, type RunningWebServer } from './support/web-server'
 
 const VALIDATION_TIMEOUT_MS = 90_000
@@ -355,10 +356,12 @@ describe('Create Cluster wizard against the lab', () => {
     const lab = suite.lab()
     const n3 = labNode('n3')
     const EVICT_CLUSTER = 'e2e-evict'
+    // The servers connected (as the first test does through the UI), so that this test also runs alone.
+    await connectLabNodes(suite.server(), lab, ['n1', 'n2', 'n3'])
     const page = await pages.open(suite.server().url)
     const actions = page.getByRole('complementary', { name: 'Actions' })
     const main = page.getByRole('main')
-    // A cluster made with the wizard, validation skipped with a reason (the first test ran it).
+    // A cluster made with the wizard, validation skipped with a reason (the first test runs it).
     await page.getByRole('button', { name: 'Action' }).click()
     await page.getByRole('menuitem', { name: 'Create Cluster...' }).click()
     const wizard = page.getByRole('dialog', { name: 'Create Cluster Wizard' })
