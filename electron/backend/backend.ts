@@ -179,9 +179,15 @@ export function createBackend(opts: BackendOptions): Backend {
     events,
     log
   })
-  // A cluster destroyed (or no longer known) is not watched nor probed any more.
+  // A cluster destroyed (or no longer known) is not watched nor probed any more; one that an
+  // operation changed (a node evicted or added, a role) is read again at once, so the live views
+  // follow now rather than at the next minutely re-read.
   events.on('cluster.finished', ({ clusterId }) => {
-    if (clusters.list().some((c) => c.id === clusterId)) return
+    const known = clusters.list().find((c) => c.id === clusterId)
+    if (known) {
+      live.readAgain(clusterId).catch((err: Error) => log('warn', `reading cluster ${known.name} again after its operation failed: ${err.message}`))
+      return
+    }
     void live.forget(clusterId)
     void reachability.stopCluster(clusterId)
   })

@@ -188,7 +188,10 @@ describe('Create Cluster wizard against the lab', () => {
     const roles = main.getByRole('table', { name: 'Roles', exact: true })
     expect(await roles.textContent()).toContain(vip)
     expect(await roles.textContent()).toContain('Prevent failback')
-    await main.locator('tr[data-node="n3"]').click()
+    // The node rows of the configured and the live Nodes tables: both must follow each change.
+    const configured = main.getByRole('region', { name: /^Nodes, configured/ }).locator('tr[data-node]')
+    const live = main.getByRole('region', { name: /^Nodes, live/ }).locator('tr[data-node]')
+    await configured.filter({ hasText: 'n3' }).click()
     await actions.getByRole('button', { name: 'Evict Node...' }).waitFor()
     await shot(page, 'cluster-view.png', false)
 
@@ -390,14 +393,18 @@ describe('Create Cluster wizard against the lab', () => {
 
     // Evict n3 (confirmed; progress in the Operation dialog), then Add Node brings it back
     // (validation skipped with a reason): the cluster goes to generations 2 and 3 on every node.
-    await main.locator('tr[data-node="n3"]').click()
+    // The node rows of the configured and the live Nodes tables: both must follow each change.
+    const configured = main.getByRole('region', { name: /^Nodes, configured/ }).locator('tr[data-node]')
+    const live = main.getByRole('region', { name: /^Nodes, live/ }).locator('tr[data-node]')
+    await configured.filter({ hasText: 'n3' }).click()
     await actions.getByRole('button', { name: 'Evict Node...' }).click()
     const evict = page.getByRole('dialog', { name: 'Evict Node' })
     expect(await evict.textContent()).toContain(`Evict n3 from the cluster ${EVICT_CLUSTER}?`)
     await shot(page, 'cluster-evict.png', false)
     await evict.getByRole('button', { name: 'Evict Node' }).click()
     expect(...outcomeOf(await operationResult(page, /^Evict Node/))).toBe(`Evict Node finished on ${EVICT_CLUSTER}: now at generation 2.`)
-    await expect.poll(() => main.locator('tr[data-node]').count(), { timeout: 20_000 }).toBe(2)
+    await expect.poll(() => configured.count(), { timeout: 20_000 }).toBe(2)
+    await expect.poll(() => live.count(), { timeout: 20_000 }).toBe(2)
     expect(await anyClusterFileOn('n3')).toBe(false)
 
     await actions.getByRole('button', { name: 'Add Node...' }).click()
@@ -414,7 +421,8 @@ describe('Create Cluster wizard against the lab', () => {
     await shot(page, 'cluster-add-node.png', false)
     await addNode.getByRole('button', { name: 'Add Node' }).click()
     expect(...outcomeOf(await operationResult(page, /^Add Node/))).toBe(`Add Node finished on ${EVICT_CLUSTER}: now at generation 3.`)
-    await expect.poll(() => main.locator('tr[data-node]').count(), { timeout: 20_000 }).toBe(3)
+    await expect.poll(() => configured.count(), { timeout: 20_000 }).toBe(3)
+    await expect.poll(() => live.count(), { timeout: 20_000 }).toBe(3)
     expect(await anyClusterFileOn('n3')).toBe(true)
 
     // Destroyed again, through the API (the first test proves Destroy in the UI).

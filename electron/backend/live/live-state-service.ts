@@ -52,6 +52,14 @@ export class LiveStateService {
     return w
   }
 
+  /** Reads the definition of a watched cluster from its nodes again now (an operation changed it); nothing if it is not watched. */
+  async readAgain(clusterId: string): Promise<void> {
+    const w = this.watches.get(clusterId)
+    if (!w) return
+    const watch = await w.catch(() => undefined)
+    await watch?.readAgain()
+  }
+
   /** Stops watching a cluster (it was forgotten). */
   async forget(clusterId: string): Promise<void> {
     const w = this.watches.get(clusterId)

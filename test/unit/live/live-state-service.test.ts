@@ -15,7 +15,7 @@ import { definition, line, recorded } from './recorded'
 function setup() {
   const clock = new FakeClock()
   const ssh = { n1: new FakeSession(), n2: new FakeSession(), n3: new FakeSession() }
-  const reading: ClusterReading = {
+  let reading: ClusterReading = {
     definition,
     nodes: definition.nodes.map((n) => ({ name: n.name, host: n.host, port: 22, username: 'root', connectionId: `c-${n.name}`, reach: 'connected', generation: 3, generationMismatch: false, agentVersion: '0.1.0', serviceKind: 'supervisor' })),
     connectionIds: { n1: 'c-n1', n2: 'c-n2', n3: 'c-n3' }
@@ -34,7 +34,11 @@ function setup() {
     onAgentEvent: (cid, node, e) => agentEvents.push(`${cid} ${node} ${e.type} ${e.to ?? e.message ?? ''}`)
   })
   const feed = (n: 'n1' | 'n2' | 'n3') => ssh[n].open[0]!
-  return { clock, ssh, service, emitted, logs, feed, agentEvents }
+  /** What the nodes hold from now on (an operation changed the cluster). */
+  const nodesNowHold = (r: ClusterReading): void => {
+    reading = r
+  }
+  return { clock, ssh, service, emitted, logs, feed, agentEvents, reading: () => reading, nodesNowHold }
 }
 
 describe('live state service', () => {
@@ -111,6 +115,29 @@ describe('live state service', () => {
     await clock.advance(1000)
     feed('n2').write(line(recorded.statusSteady.n2))
     expect(emitted.at(-1)!.nodes[1]).toMatchObject({ state: 'Up' })
+    await service.dispose()
+  })
+
+  it('reads a watched cluster again on demand (an operation changed it): an evicted node leaves the live state and its feed stops', async () => {
+    const { clock, ssh, service, emitted, feed, reading, nodesNowHold } = setup()
+    const p = service.state(definition.id)
+    await clock.advance(0)
+    for (const n of ['n1', 'n2', 'n3'] as const) feed(n).write(line(n === 'n3' ? recorded.statusSteady.n2 : recorded.statusSteady[n]))
+    await clock.advance(0)
+    expect((await p).nodes.map((n) => n.name)).toEqual(['n1', 'n2', 'n3'])
+    const r = reading()
+    nodesNowHold({
+      ...r,
+      definition: { ...r.definition, generation: r.definition.generation + 1, nodes: r.definition.nodes.filter((n) => n.name !== 'n3') },
+      nodes: r.nodes.filter((n) => n.name !== 'n3')
+    })
+    await service.readAgain(definition.id)
+    expect(emitted.at(-1)!.nodes.map((n) => n.name)).toEqual(['n1', 'n2'])
+    expect(emitted.at(-1)!.generation).toBe(r.definition.generation + 1)
+    expect(ssh.n3.open.length).toBe(0)
+    // A cluster nobody watches is not read.
+    await service.readAgain('cl-00000000000000ff')
+    expect(service.watching).toEqual([definition.id])
     await service.dispose()
   })
 
