@@ -29,9 +29,9 @@ export interface WinAddress {
   store?: string
 }
 
-/** The name of the inbound rule the agent keeps for VRRP (one per node; its remote addresses are the peers). */
-export const FIREWALL_RULE_NAME = 'HAVIP-VRRP-IP112'
-export const FIREWALL_RULE_DISPLAY = 'HAVIP Manager: VRRP (IP protocol 112) from cluster peers'
+// The name of the inbound rule the agent keeps for VRRP (one per node; its remote addresses are the peers).
+import { FIREWALL_RULE_DISPLAY, FIREWALL_RULE_NAME } from './windows/firewall-rule-name'
+export { FIREWALL_RULE_DISPLAY, FIREWALL_RULE_NAME }
 
 export interface WindowsOsOptions {
   runner?: PsRunner

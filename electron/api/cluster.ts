@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { ApiErrorSchema } from './errors'
 import { isIPv4, SshTargetSchema } from './model'
+import { interfaceNameProblem } from './interface-name'
 import { AdvertIntervalMsSchema, InterfaceNameSchema, ValidationRunIdSchema, VipCidrSchema, VridSchema, VrrpModeSchema } from './validation'
 
 // ---------------------------------------------------------------------------
@@ -116,6 +117,11 @@ export const ClusterNodeSchema = z
     priority: z.number().int().min(1).max(254)
   })
   .strict()
+  // The interface by the node's own rule: a Windows adapter name ("Ethernet 2") only on a Windows node.
+  .superRefine((n, ctx) => {
+    const problem = interfaceNameProblem(n.platform, n.interface)
+    if (problem) ctx.addIssue({ code: 'custom', path: ['interface'], message: problem })
+  })
 
 /** A role's settings: everything but its name. One list, so clusters.setRole can change exactly what a role holds. */
 const RoleSettings = {

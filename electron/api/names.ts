@@ -19,6 +19,7 @@ export const apiMethodNames = [
   'validation.cancel',
   'validation.report',
   'validation.reportHtml',
+  'validation.createFirewallRule',
   'clusters.list',
   'clusters.get',
   'clusters.connect',

@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { ApiErrorSchema } from './errors'
 import { isIPv4, SshTargetSchema } from './model'
+import { InterfaceNameSchema } from './interface-name'
 
 // ---------------------------------------------------------------------------
 // The catalogue
@@ -51,17 +52,8 @@ export const ValidationCatalogueSchema = z.array(ValidationTestSchema).max(200)
 // The request
 // ---------------------------------------------------------------------------
 
-/**
- * A Linux interface name (IFNAMSIZ: 15 characters), limited to the characters real names use,
- * so that shell metacharacters are refused here with a clear message, not quoted later.
- */
-export const InterfaceNameSchema = z
-  .string()
-  .max(15, 'an interface name is at most 15 characters')
-  .regex(
-    /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
-    'not an interface name: use letters, digits, "_", "." and "-" (e.g. eth0, ens3, bond0.100)'
-  )
+/** Interface names (Linux or Windows; checked per platform where the node is known): interface-name.ts. */
+export { InterfaceNameSchema, LinuxInterfaceNameSchema, WindowsInterfaceNameSchema } from './interface-name'
 
 /** An IPv4 address with its prefix length, e.g. 198.51.100.50/24. */
 export const VipCidrSchema = z
@@ -150,6 +142,32 @@ export const ValidationRequestSchema = z
 
 export const ValidationStatusSchema = z.enum(['Success', 'Warning', 'Failed', 'NotRun'])
 
+/** A Windows Firewall rule name or display name as HAVIP writes them (letters, digits, spaces, a few marks). */
+const FirewallRuleTextSchema = z
+  .string()
+  .min(1)
+  .max(120)
+  .regex(/^[A-Za-z0-9 _.:,()-]+$/, 'a firewall rule name has letters, digits, spaces and _ . : , ( ) - only')
+
+/**
+ * A change the app can make on the node to fix what a test found, offered in the report beside
+ * the result (the admin confirms it first; validation itself never changes a node). The values
+ * are exactly what the change will use, so the confirmation can say what will be done.
+ */
+export const ValidationFixSchema = z.discriminatedUnion('kind', [
+  z.object({
+    /** An inbound Windows Firewall rule admitting IP protocol 112 (VRRP) from the peers only. */
+    kind: z.literal('windows-firewall-rule'),
+    ruleName: FirewallRuleTextSchema,
+    displayName: FirewallRuleTextSchema,
+    /** The other nodes' addresses on the VIP's subnet: the rule's RemoteAddress. */
+    peers: z
+      .array(z.string().max(15).refine(isIPv4, 'a peer is an IPv4 address'))
+      .min(1)
+      .max(31)
+  })
+])
+
 /**
  * How results name a node, stable within a run: the saved connection id, or user@host:port for
  * a target that never connected (so no saved entry exists).
@@ -166,6 +184,8 @@ export const ValidationResultSchema = z.object({
   remediation: z.string().max(2000).optional(),
   /** What was observed, for the report's table: e.g. { label: 'net.ipv4.conf.eth0.arp_ignore', value: '0' }. */
   evidence: z.array(z.object({ label: z.string().max(200), value: z.string().max(1000) })).max(64).optional(),
+  /** What the app can change on the node to fix it, once the admin confirms (validation.createFirewallRule). */
+  fix: ValidationFixSchema.optional(),
   durationMs: z.number().int().min(0).optional()
 })
 
@@ -244,6 +264,14 @@ export const ValidationReportSchema = z.object({
 // Methods and events (spread into the API table in contract.ts)
 // ---------------------------------------------------------------------------
 
+/** The rule created on a node, and the firewall test's result run again afterwards. */
+export const CreateFirewallRuleResultSchema = z.object({
+  nodeId: ValidationNodeIdSchema,
+  rule: z.object({ name: FirewallRuleTextSchema, displayName: FirewallRuleTextSchema, peers: z.array(z.string().max(15)).max(31) }),
+  /** The test run again on that node after the change (the run's report holds it too). */
+  result: ValidationResultSchema
+})
+
 const RunIdInput = z.object({ runId: ValidationRunIdSchema })
 
 export const validationMethods = {
@@ -258,6 +286,15 @@ export const validationMethods = {
   'validation.reportHtml': {
     input: RunIdInput,
     output: z.object({ html: z.string().max(20 * 1024 * 1024), path: z.string().max(4096) })
+  },
+  /**
+   * Carries out the fix a finished run offered for its Windows firewall test on one node: creates
+   * (or replaces) the inbound rule admitting IP protocol 112 from the peers the report names,
+   * then runs that test again there; the run's report (and its saved files) get the new result.
+   */
+  'validation.createFirewallRule': {
+    input: z.object({ runId: ValidationRunIdSchema, nodeId: ValidationNodeIdSchema }).strict(),
+    output: CreateFirewallRuleResultSchema
   }
 } as const
 
@@ -280,3 +317,5 @@ export type ValidationReportNode = z.infer<typeof ValidationReportNodeSchema>
 export type ValidationSummary = z.infer<typeof ValidationSummarySchema>
 export type ValidationReport = z.infer<typeof ValidationReportSchema>
 export type VrrpMode = z.infer<typeof VrrpModeSchema>
+export type ValidationFix = z.infer<typeof ValidationFixSchema>
+export type CreateFirewallRuleResult = z.infer<typeof CreateFirewallRuleResultSchema>

@@ -269,6 +269,7 @@ export function createBackend(opts: BackendOptions): Backend {
     },
     'validation.report': async ({ runId }) => validation.report(runId),
     'validation.reportHtml': async ({ runId }) => validation.reportHtml(runId),
+    'validation.createFirewallRule': async ({ runId, nodeId }) => validation.createFirewallRule(runId, nodeId),
 
     // Clusters (issue 11): the read side (ClusterDirectory) and the operations on the nodes (ClusterOperations).
     'clusters.list': async () => clusters.list(),

@@ -3,6 +3,7 @@
 // (the CLI's --node; it is saved as the app saves it). A node that cannot be reached, or whose
 // host key is unknown or changed, becomes an error value naming it, never an exception.
 import type { ApiError } from '../../api/errors'
+import { isInterfaceNameFor } from '../../api/interface-name'
 import type { ConnectResult, Connection } from '../../api/contract'
 import type { NetInterface, NodeFacts, SshTarget } from '../../api/model'
 import type { ValidationNodeInput, ValidationReportNode } from '../../api/validation'
@@ -94,7 +95,10 @@ async function prepare(n: ValidationNodeInput, vip: { address: string; prefix: n
   const session = deps.sessions.sessionOf(connectionId)
   // Fresh facts: a run judges the node as it is now, not as it was when the admin connected.
   const facts = await deps.facts.factsOf(connectionId, { refresh: true })
-  const iface = chooseInterface(facts, n.interface, vip)
+  // A name outside the node's own rule (a Windows adapter name asked of a Linux node) is never
+  // looked up, so it cannot reach a Linux command; the interface test says why it is refused.
+  const requestedOk = n.interface === undefined || isInterfaceNameFor(facts.platform, n.interface)
+  const iface = requestedOk ? chooseInterface(facts, n.interface, vip) : undefined
   const ipv4 = iface?.addresses.find((a) => a.family === 'inet')
   const report: ValidationReportNode = {
     id: connectionId,
@@ -109,7 +113,7 @@ async function prepare(n: ValidationNodeInput, vip: { address: string; prefix: n
       arch: facts.arch.slice(0, 64),
       nodeVersion: facts.nodeVersion ? facts.nodeVersion.slice(0, 64) : null,
       platform: facts.platform,
-      ...(iface && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/.test(iface.name) ? { interface: iface.name } : {}),
+      ...(iface && isInterfaceNameFor(facts.platform, iface.name) ? { interface: iface.name } : {}),
       ...(ipv4 ? { ipv4: `${ipv4.address}/${ipv4.prefix}` } : {})
     }
   }

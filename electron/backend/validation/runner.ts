@@ -60,6 +60,21 @@ export async function runTests(input: RunnerInput): Promise<{ proposedVrid?: num
   return proposals
 }
 
+/**
+ * Runs one node-scope test again on one node, with the other nodes as its cluster (after a fix
+ * the admin confirmed): the same time bound and error handling as a run, one result back.
+ */
+export async function rerunOnNode(
+  t: ValidationTestDef,
+  node: NodeContext,
+  input: Pick<RunnerInput, 'nodes' | 'settings' | 'signal' | 'defaultTimeoutMs'>
+): Promise<ValidationResult> {
+  let result: ValidationResult | undefined
+  const all: RunnerInput = { ...input, tests: [t], unreachable: [], onProgress: () => {}, onResult: (r) => (result = r) }
+  await runOnNode(all, t, node)
+  return result!
+}
+
 /** Whether a test applies to a node's platform (tests are Linux-only unless they say otherwise). */
 export function appliesTo(t: ValidationTestDef, node: NodeContext): boolean {
   return (t.platforms ?? ['linux']).includes(node.platform.platform)
@@ -155,6 +170,7 @@ function finish(input: RunnerInput, t: ValidationTestDef, nodeId: string, starte
     ...(o.evidence?.length
       ? { evidence: o.evidence.slice(0, 64).map((e) => ({ label: e.label.slice(0, 200), value: e.value.slice(0, 1000) })) }
       : {}),
+    ...(o.fix ? { fix: o.fix } : {}),
     durationMs: Math.max(0, Date.now() - started)
   }
   input.onResult(result)

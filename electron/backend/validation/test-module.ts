@@ -3,7 +3,7 @@
 // a node), runs every remote command as an argv array through the session, and says what it
 // found and, when it is not Success, what to do.
 import type { NetInterface, NodeFacts } from '../../api/model'
-import type { ValidationTest } from '../../api/validation'
+import type { ValidationFix, ValidationTest } from '../../api/validation'
 import type { PlatformAdapter, PlatformName } from '../platform/platform-adapter'
 import type { PowerShellRunner } from '../platform/windows/runner'
 import type { SshSession } from '../ssh/session'
@@ -41,6 +41,8 @@ export interface TestOutcome {
   details: string
   remediation?: string
   evidence?: { label: string; value: string }[]
+  /** A change the admin may confirm to fix what was found (offered in the report, never done by the test). */
+  fix?: ValidationFix
 }
 
 export interface ValidationTestDef {

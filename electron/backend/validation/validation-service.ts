@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { ApiException } from '../../api/errors'
 import type {
+  CreateFirewallRuleResult,
   ValidationReport,
   ValidationReportNode,
   ValidationRequest,
@@ -16,6 +17,7 @@ import type { EventHub } from '../events'
 import type { BackendLog } from '../log'
 import { parseCidr } from './ipv4'
 import { provisionalReportNode, resolveNode, type ResolverDeps, type ResolvedNode } from './node-resolver'
+import { createFirewallRule } from './firewall-fix'
 import { loadSavedReport, readSavedHtml, saveReport } from './report-files'
 import { runTests } from './runner'
 import type { NodeContext, ValidationTestDef } from './test-module'
@@ -122,6 +124,27 @@ export class ValidationService {
       })
     }
     return readSavedHtml(this.deps.dataDir, runId)
+  }
+
+  /**
+   * "Create firewall rule" from a finished run's report (this session's, or a saved one): see
+   * firewall-fix.ts. The test's new result replaces the old one in the report and its files.
+   */
+  async createFirewallRule(runId: string, nodeId: string): Promise<CreateFirewallRuleResult> {
+    const out = await createFirewallRule(this.report(runId), nodeId, this.deps)
+    const key = `${out.result.testId}\u0000${out.result.nodeId}`
+    const run = this.runs.get(runId)
+    run?.results.set(key, out.result)
+    const before = run ? this.report(runId) : loadSavedReport(this.deps.dataDir, runId)
+    const results = run ? before.results : before.results.map((r) => (`${r.testId}\u0000${r.nodeId}` === key ? out.result : r))
+    const updated: ValidationReport = { ...before, results, summary: summarize(results) }
+    try {
+      const files = saveReport(this.deps.dataDir, updated)
+      if (run) Object.assign(run.report, { results, summary: updated.summary, files })
+    } catch (err) {
+      this.deps.log('error', `Validation ${runId}: saving the report after the firewall rule failed: ${err instanceof Error ? err.message : String(err)}`)
+    }
+    return out
   }
 
   /** Waits for a run to end (tests, the CLI). */

@@ -2,6 +2,7 @@
 // facts, the check of the form against the API's own schemas (never restated here), the
 // request, the catalogue tree and the live progress grid. No Vue, no API: unit-tested as is.
 import type { NodeFacts } from '@api/model'
+import { interfaceNameProblem } from '@api/interface-name'
 import {
   AdvertIntervalMsSchema,
   InterfaceNameSchema,
@@ -179,7 +180,8 @@ export function checkInputs(
       continue
     }
     if (n.interface) {
-      const bad = firstIssue(InterfaceNameSchema.safeParse(n.interface))
+      // By the node's own rule once its platform is known ("Ethernet 2" is a Windows name, never a Linux one).
+      const bad = n.facts ? interfaceNameProblem(n.facts.platform, n.interface) : firstIssue(InterfaceNameSchema.safeParse(n.interface))
       if (bad) {
         nodeErrors[n.connectionId] = bad
         continue

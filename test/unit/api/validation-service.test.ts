@@ -52,7 +52,7 @@ describe('validation service', () => {
     expect(unknown).toMatchObject({ ok: false, error: { kind: 'invalid-input', field: 'tests' } })
     const badVip = await dispatch(backend, 'validation.start', { nodes: [{ target }], vip: '198.51.100.300/24' })
     expect(badVip).toMatchObject({ ok: false, error: { kind: 'invalid-input' } })
-    const badIf = await dispatch(backend, 'validation.start', { nodes: [{ target, interface: 'eth0;reboot' }], vip: '198.51.100.200/24' })
+    const badIf = await dispatch(backend, 'validation.start', { nodes: [{ target, interface: 'eth0|reboot' }], vip: '198.51.100.200/24' })
     expect(badIf).toMatchObject({ ok: false, error: { kind: 'invalid-input' } })
     expect(await dispatch(backend, 'validation.report', { runId: 'nope' })).toMatchObject({ ok: false, error: { kind: 'not-found' } })
   })

@@ -103,9 +103,17 @@ describe('checkInputs', () => {
 
   it('refuses an interface name with shell metacharacters, a node that is not connected, and no node at all', () => {
     const r = checkInputs(good, [node('c1', twoNics, { interface: 'eth0;reboot' }), node('c2', null, { connected: false })], undefined)
-    expect(r.nodes.c1).toMatch(/^not an interface name/)
+    expect(r.nodes.c1).toMatch(/^"eth0;reboot" is not a Linux interface name/)
     expect(r.nodes.c2).toBe('c2 is not connected: connect it, or untick it')
     expect(checkInputs(good, [], undefined).fields.nodes).toBe('choose at least one server to validate')
+  })
+
+  it('takes a Windows adapter name with spaces for a Windows node, and refuses it for a Linux one', () => {
+    const win = { ...facts([{ name: 'Ethernet 2', v4: '198.51.100.21/24' }]), platform: 'windows' as const }
+    expect(checkInputs(good, [node('w1', win, { interface: 'Ethernet 2' })], undefined).nodes.w1).toBeUndefined()
+    expect(checkInputs(good, [node('w1', win, { interface: 'vEthernet (External)' })], undefined).nodes.w1).toBeUndefined()
+    expect(checkInputs(good, [node('w1', win, { interface: 'Ethernet|2' })], undefined).nodes.w1).toMatch(/is not a Windows adapter name/)
+    expect(checkInputs(good, [node('c1', twoNics, { interface: 'Ethernet 2' })], undefined).nodes.c1).toMatch(/"Ethernet 2" is not a Linux interface name/)
   })
 
   it('refuses a VIP that is a node\'s own address', () => {

@@ -2,6 +2,7 @@
 // on every node, the nodes on one subnet with one MTU, and the VIP not already in use on the
 // segment (an ARP duplicate-address probe; answers from this cluster's own nodes are the
 // current owner, not a conflict).
+import { interfaceNameProblem } from '../../../api/interface-name'
 import type { NetInterface } from '../../../api/model'
 import { ipv4InSubnet, ipv4ToNumber, networkOf } from '../ipv4'
 import type { ClusterContext, NodeContext, TestOutcome, ValidationTestDef } from '../test-module'
@@ -12,6 +13,8 @@ const ipv4Of = (i: NetInterface | undefined): NetInterface['addresses'] => (i?.a
 function noInterface(node: NodeContext): TestOutcome {
   const names = node.facts.interfaces.filter((i) => i.name !== 'lo').map((i) => i.name)
   const listed = `It has: ${names.join(', ') || 'no interfaces but lo'}.`
+  const problem = node.requestedInterface ? interfaceNameProblem(node.platform.platform, node.requestedInterface) : undefined
+  if (problem) return fail(`${node.label}: ${problem}. ${listed}`, 'Choose one of the node\'s interfaces (the one on the VIP\'s subnet) and validate again.')
   if (node.requestedInterface) {
     return fail(`${node.label} has no interface "${node.requestedInterface}". ${listed}`, 'Choose one of the node\'s interfaces (the one on the VIP\'s subnet) and validate again.')
   }

@@ -8,6 +8,7 @@ import { SshPowerShellRunner, type PowerShellRunner } from '../../platform/windo
 import type { WindowsScriptName } from '../../platform/windows/scripts'
 import { fail, meta, ok, warn } from './remote'
 import { judgeWindowsFirewall, profileOfCategory, type FirewallProfile, type FirewallRule } from './windows-rules'
+import { FIREWALL_RULE_DISPLAY, FIREWALL_RULE_NAME } from '../../../../agent/os/windows/firewall-rule-name'
 
 const WINDOWS = ['windows'] as const
 
@@ -75,6 +76,9 @@ const ipConfiguration: ValidationTestDef = {
   }
 }
 
+/** The firewall test's id: its result on a node may offer the rule (validation/firewall-fix.ts). */
+export const WINDOWS_FIREWALL_TEST_ID = 'system.windows-firewall-vrrp'
+
 const firewall: ValidationTestDef = {
   meta: meta('system', 'windows-firewall-vrrp', 'Windows Firewall admits VRRP from the peers', 'The firewall profile in force on the VIP\'s adapter lets IP protocol 112 (VRRP) in from every other node: an allow rule scoped to the peers, no block rule.', 'node', true),
   platforms: WINDOWS,
@@ -101,8 +105,7 @@ const firewall: ValidationTestDef = {
       ...rules.slice(0, 10).map((r) => ({ label: `rule ${r.displayName || r.name}`, value: `${r.enabled ? 'enabled' : 'disabled'} ${r.direction} ${r.action} from ${r.remoteAddress.join(', ') || 'Any'} (${r.profile})` }))
     ]
     const create =
-      `New-NetFirewallRule -Name HAVIP-VRRP -DisplayName 'HAVIP VRRP' -Direction Inbound -Protocol 112 -Action Allow -RemoteAddress ${peers.join(',') || '<peer addresses>'} ` +
-      '(HAVIP Manager can create this rule, scoped to the cluster\'s peers, when it deploys the agent).'
+      `New-NetFirewallRule -Name ${FIREWALL_RULE_NAME} -DisplayName '${FIREWALL_RULE_DISPLAY}' -Direction Inbound -Protocol 112 -Action Allow -RemoteAddress ${peers.join(',') || '<peer addresses>'} -Profile Any`
     switch (v.verdict) {
       case 'off':
         return ok(`${node.label}: Windows Firewall is off for the ${v.profile} profile, so nothing stops VRRP.`, evidence)
@@ -112,7 +115,15 @@ const firewall: ValidationTestDef = {
       case 'blocked':
         return fail(`${node.label}: the rule(s) ${v.rules.join(', ')} block IP protocol 112 in the ${v.profile} profile, and a block rule wins over any allow rule.`, `Disable or narrow those rules, then: ${create}`, evidence)
       case 'missing':
-        return fail(`${node.label}: the ${v.profile} profile has no rule that admits IP protocol 112 from ${v.uncovered.join(', ')}, so their VRRP adverts are dropped.`, create, evidence)
+        return {
+          ...fail(
+            `${node.label}: the ${v.profile} profile has no rule that admits IP protocol 112 from ${v.uncovered.join(', ')}, so their VRRP adverts are dropped.`,
+            `Create the rule from this report ("Create firewall rule": HAVIP Manager adds it, scoped to the cluster's peers), or on the node: ${create}`,
+            evidence
+          ),
+          // Offered only here: against a block rule an allow rule changes nothing (block wins).
+          fix: { kind: 'windows-firewall-rule', ruleName: FIREWALL_RULE_NAME, displayName: FIREWALL_RULE_DISPLAY, peers }
+        }
     }
   }
 }
