@@ -6,11 +6,12 @@
 // Validate Configuration), not what a real Windows node prints. Needs no lab.
 // Screenshots go to docs/screenshots/.
 import * as fs from 'node:fs'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { hostKeyInfoOf } from '../../electron/backend/ssh/host-key'
 import { startReplayedWindowsNode, type ReplayedWindowsNode } from '../support/replayed-windows-node'
-import { SERVER_2022_CASES, windowsFixture } from '../support/windows-fixtures'
+import { NO_RULE_THEN_CREATED, SERVER_2022_CASES, SERVER_2022_SECOND_NODE_CASES, windowsFixture } from '../support/windows-fixtures'
+import { identifyScript } from '../../electron/backend/platform/windows/runner'
 import { launchChromium } from './support/chromium'
 import { ConsolePages, shot } from './support/console-pages'
 import { pageTitle } from './support/wizard-steps'
@@ -22,6 +23,8 @@ const VIP_CHECK_CASE = 'free'
 const RUN_TIMEOUT_MS = 60_000
 
 let node: ReplayedWindowsNode | undefined
+/** A pair for "Create firewall rule": WIN-NODE1 without a rule for VRRP, WIN-NODE2 ("Ethernet 2") that admits it. */
+let pair: [ReplayedWindowsNode, ReplayedWindowsNode] | undefined
 let server: RunningWebServer | undefined
 let browser: Browser | undefined
 const pages = new ConsolePages(() => browser)
@@ -32,6 +35,10 @@ beforeAll(async () => {
     password: PASSWORD,
     cases: { ...SERVER_2022_CASES, 'vip-check': VIP_CHECK_CASE }
   })
+  pair = [
+    await startReplayedWindowsNode({ listen: { port: 0 }, password: PASSWORD, cases: NO_RULE_THEN_CREATED.cases, casesAfter: NO_RULE_THEN_CREATED.casesAfter }),
+    await startReplayedWindowsNode({ listen: { port: 0 }, password: PASSWORD, cases: SERVER_2022_SECOND_NODE_CASES })
+  ]
   server = await startWebServer()
   browser = await launchChromium()
 })
@@ -48,6 +55,7 @@ afterAll(async () => {
   await browser?.close().catch(() => {})
   await server?.stop()
   await node?.stop()
+  for (const n of pair ?? []) await n.stop()
 })
 
 async function connectToReplayedNode(page: Page, n: ReplayedWindowsNode): Promise<void> {
@@ -68,6 +76,28 @@ async function connectToReplayedNode(page: Page, n: ReplayedWindowsNode): Promis
   expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(expected)
   await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
   await keyDialog.waitFor({ state: 'detached' })
+}
+
+/** Opens Validate a Configuration from the Actions pane and goes to its Select Servers page. */
+async function openValidateWizard(page: Page): Promise<{ wizard: Locator; next: Locator }> {
+  await page.getByRole('treeitem', { name: /^HAVIP Manager/ }).click()
+  await page.getByRole('complementary', { name: 'Actions' }).getByRole('button', { name: 'Validate Configuration...' }).click()
+  const wizard = page.getByRole('dialog', { name: 'Validate a Configuration Wizard' })
+  const next = wizard.getByRole('button', { name: 'Next' })
+  await pageTitle(wizard, 'Before You Begin')
+  await next.click()
+  await pageTitle(wizard, 'Select Servers')
+  return { wizard, next }
+}
+
+/** From Select Servers (filled in) through Testing Options and Confirmation to the Summary of the finished run. */
+async function runToSummary(wizard: Locator, next: Locator): Promise<void> {
+  await next.click()
+  await pageTitle(wizard, 'Testing Options')
+  await next.click()
+  await pageTitle(wizard, 'Confirmation')
+  await next.click()
+  await wizard.getByRole('heading', { name: 'Summary', exact: true }).waitFor({ timeout: RUN_TIMEOUT_MS })
 }
 
 describe('browser mode console against a replayed Windows node', () => {
@@ -120,24 +150,13 @@ describe('browser mode console against a replayed Windows node', () => {
     const page = await pages.open(server!.url)
     // Same backend as the test before: the connection is saved and connected.
     await page.getByRole('treeitem', { name: /WIN-NODE1/ }).waitFor()
-    await page.getByRole('treeitem', { name: /^HAVIP Manager/ }).click()
-    await page.getByRole('complementary', { name: 'Actions' }).getByRole('button', { name: 'Validate Configuration...' }).click()
-    const wizard = page.getByRole('dialog', { name: 'Validate a Configuration Wizard' })
-    const next = wizard.getByRole('button', { name: 'Next' })
-    await pageTitle(wizard, 'Before You Begin')
-    await next.click()
-    await pageTitle(wizard, 'Select Servers')
+    const { wizard, next } = await openValidateWizard(page)
     const serverRow = wizard.getByRole('table', { name: 'Servers' }).getByRole('row').filter({ hasText: '127.0.0.1' })
     await serverRow.getByRole('checkbox').check()
     await wizard.getByLabel('Virtual IP (CIDR)').fill(`${vipParams.vip}/24`)
     await serverRow.getByRole('combobox').waitFor()
     expect(await serverRow.getByRole('combobox').locator('option:checked').textContent()).toContain('Proposed: Ethernet')
-    await next.click()
-    await pageTitle(wizard, 'Testing Options')
-    await next.click()
-    await pageTitle(wizard, 'Confirmation')
-    await next.click()
-    await wizard.getByRole('heading', { name: 'Summary', exact: true }).waitFor({ timeout: RUN_TIMEOUT_MS })
+    await runToSummary(wizard, next)
     const jsonPath = (await wizard.getByTestId('report-json-path').textContent()) ?? ''
     const report = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as {
       results: Array<{ testId: string; status: string; details: string }>
@@ -183,6 +202,54 @@ describe('browser mode console against a replayed Windows node', () => {
     await fresh.getByRole('main').locator('.pane-header').getByText('Disconnected', { exact: true }).waitFor()
     expect(await freshItem.locator('svg.icon-server-windows').count()).toBe(1)
     expect(await fresh.getByRole('main').locator('.pane-header svg.icon-server-windows').count()).toBe(1)
+    expect(pages.problems).toEqual([])
+  })
+
+  it('offers "Create firewall rule" where no rule admits VRRP from the peer, says what it will create, creates it and shows the test passing', async () => {
+    const [one, two] = pair!
+    const vipParams = windowsFixture('vip-check', VIP_CHECK_CASE).params as { vip: string }
+    const page = await pages.open(server!.url)
+    await connectToReplayedNode(page, one)
+    await connectToReplayedNode(page, two)
+    const { wizard, next } = await openValidateWizard(page)
+    const rowOf = (n: ReplayedWindowsNode) => wizard.getByRole('table', { name: 'Servers' }).getByRole('row').filter({ hasText: new RegExp(`127\\.0\\.0\\.1:${n.port}(?!\\d)`) })
+    for (const n of [one, two]) await rowOf(n).getByRole('checkbox').check()
+    await wizard.getByLabel('Virtual IP (CIDR)').fill(`${vipParams.vip}/24`)
+    // WIN-NODE2's adapter has a space in its name, as Windows names a second adapter.
+    await rowOf(two).getByRole('combobox').waitFor()
+    expect(await rowOf(two).getByRole('combobox').locator('option:checked').textContent()).toContain('Proposed: Ethernet 2')
+    await runToSummary(wizard, next)
+    await wizard.getByRole('button', { name: 'View Report...' }).click()
+    const reportDialog = page.getByRole('dialog', { name: 'Validation Report' })
+    await reportDialog.waitFor()
+    const firewall = reportDialog.locator('tbody[data-test-id="system.windows-firewall-vrrp"]')
+    expect(await firewall.getByRole('row').first().textContent()).toMatch(/Failed.*Success/)
+    // Offered once: on WIN-NODE1, whose firewall drops WIN-NODE2's adverts; not on WIN-NODE2.
+    const offer = firewall.getByRole('button', { name: 'Create firewall rule' })
+    expect(await offer.count()).toBe(1)
+    expect(await firewall.textContent()).toContain('on WIN-NODE1: inbound IP protocol 112 from 198.51.100.22 only')
+    expect(one.execs.some((c) => identifyScript(c.split(' '))?.name === 'vrrp-firewall-rule')).toBe(false)
+    await offer.click()
+
+    // The confirmation says exactly what rule goes on which node.
+    const confirm = page.getByRole('dialog', { name: 'Create Firewall Rule' })
+    await confirm.waitFor()
+    const said = (await confirm.textContent()) ?? ''
+    expect(said).toContain(`Create an inbound Windows Firewall rule on WIN-NODE1 (administrator@127.0.0.1:${one.port}) that allows IP protocol 112 (VRRP) from 198.51.100.22 only?`)
+    expect(said).toContain('Rule "HAVIP Manager: VRRP (IP protocol 112) from cluster peers" (name HAVIP-VRRP-IP112): inbound, allow, protocol 112, remote addresses 198.51.100.22, every firewall profile.')
+    await shot(page, 'windows-firewall-rule.png', false)
+    await confirm.getByRole('button', { name: 'Create firewall rule' }).click()
+    await confirm.waitFor({ state: 'detached' })
+
+    // Created, and the test ran again: the report now says Success on both nodes, with no offer left.
+    await firewall.getByRole('status').filter({ hasText: 'Created HAVIP-VRRP-IP112 on WIN-NODE1 (IP protocol 112 from 198.51.100.22); the firewall test ran again: Success.' }).waitFor()
+    await expect.poll(async () => firewall.getByRole('row').first().textContent()).toMatch(/Success.*Success/)
+    expect(await firewall.getByRole('button', { name: 'Create firewall rule' }).count()).toBe(0)
+    const sent = one.execs.map((c) => identifyScript(c.split(' '))).filter((r) => r?.name === 'vrrp-firewall-rule')
+    expect(sent).toEqual([{ name: 'vrrp-firewall-rule', params: { name: 'HAVIP-VRRP-IP112', displayName: 'HAVIP Manager: VRRP (IP protocol 112) from cluster peers', peers: ['198.51.100.22'] } }])
+    expect(two.execs.some((c) => identifyScript(c.split(' '))?.name === 'vrrp-firewall-rule')).toBe(false)
+    await reportDialog.getByRole('button', { name: 'Close' }).last().click()
+    await wizard.getByRole('button', { name: 'Finish' }).click()
     expect(pages.problems).toEqual([])
   })
 })

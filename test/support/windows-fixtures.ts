@@ -22,6 +22,27 @@ export const SERVER_2022_CASES = {
   'agent-feed': 'win1-master'
 } as const satisfies Partial<Record<WindowsScriptName, string>>
 
+/**
+ * The second node of a replayed pair, WIN-NODE2: its adapter is "Ethernet 2" with 198.51.100.22
+ * (Private network), and its firewall admits VRRP from the local subnet.
+ */
+export const SERVER_2022_SECOND_NODE_CASES = {
+  ...SERVER_2022_CASES,
+  'os-info': 'server-2022-datacenter-node2',
+  network: 'server-2022-ethernet-2',
+  firewall: 'server-2022-ethernet-2',
+  'vrrp-firewall-check': 'local-subnet-private-only'
+} as const satisfies Partial<Record<WindowsScriptName, string>>
+
+/**
+ * WIN-NODE1 without a firewall rule for VRRP, on which "Create firewall rule" succeeds: from then
+ * on its check reads the rule created for its peer WIN-NODE2 (pass both to the replayed node).
+ */
+export const NO_RULE_THEN_CREATED = {
+  cases: { ...SERVER_2022_CASES, 'vrrp-firewall-check': 'no-rule', 'vrrp-firewall-rule': 'created-for-peer' },
+  casesAfter: { 'vrrp-firewall-rule': { 'vrrp-firewall-check': 'havip-rule-one-peer' } }
+} as const satisfies { cases: Partial<Record<WindowsScriptName, string>>; casesAfter: Partial<Record<WindowsScriptName, Partial<Record<WindowsScriptName, string>>>> }
+
 let cache: WindowsFixture[] | undefined
 export function allWindowsFixtures(): WindowsFixture[] {
   cache ??= loadFixtureDir(WINDOWS_FIXTURE_DIR)

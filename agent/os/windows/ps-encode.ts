@@ -4,14 +4,16 @@
  * environment variable holding base64 of a UTF-8 JSON object. The script text is a constant of
  * this module (scripts.ts) and never contains a value, so no interface alias, address or rule
  * name can change what PowerShell parses: there is nothing to quote and nothing to escape.
- * (test/unit/agent/windows-ps-encode.test.ts fuzzes this with hostile values.)
+ * The encoding itself is the one the app uses too (powershell-encoding.ts); this module is the
+ * agent's frame around a body. (test/unit/windows-powershell-encoding.test.ts fuzzes both with
+ * hostile values.)
  */
+import { encodeParams, encodeScript, MAX_COMMAND_LINE, paramsLiteral, POWERSHELL_SWITCHES } from './powershell-encoding'
+
+export { encodeParams, MAX_COMMAND_LINE }
 
 /** The environment variable the prelude reads the parameter block from. */
 export const PARAMS_ENV = 'HAVIP_PS_PARAMS'
-
-/** Windows' limit for a whole command line (CreateProcess lpCommandLine), in UTF-16 units. */
-export const MAX_COMMAND_LINE = 32_767
 
 /**
  * Runs before every script body. In this order, because each step needs the one before:
@@ -77,24 +79,15 @@ export function wrapScript(body: string): string {
  * cannot end a single-quoted PowerShell string, in a first line of its own.
  */
 export function wrapScriptWithParams(body: string, params: Record<string, unknown>): string {
-  const b64 = encodeParams(params)
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new Error('parameter block is not base64') // cannot happen: Buffer's base64
-  return `$HavipParamsB64 = '${b64}'\n` + wrapScript(body)
+  return `$HavipParamsB64 = ${paramsLiteral(params)}\n` + wrapScript(body)
 }
 
 /** -EncodedCommand's argument: base64 of the script's UTF-16LE bytes (what powershell.exe decodes). */
-export function encodeCommand(script: string): string {
-  return Buffer.from(script, 'utf16le').toString('base64')
-}
-
-/** The parameter block: base64 of the UTF-8 JSON of `params`; decoded by the prelude, never parsed as code. */
-export function encodeParams(params: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(params), 'utf8').toString('base64')
-}
+export const encodeCommand = encodeScript
 
 /** powershell.exe's arguments for a script body; the same for every value the body is run with. */
 export function powershellArgs(body: string): string[] {
-  return ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encodeCommand(wrapScript(body))]
+  return [...POWERSHELL_SWITCHES, encodeScript(wrapScript(body))]
 }
 
 /**

@@ -18,20 +18,13 @@ import { identifyScript } from '../../../electron/backend/platform/windows/runne
 import type { WindowsScriptName } from '../../../electron/backend/platform/windows/scripts'
 import { startReplayedWindowsNode, type ReplayedWindowsNode } from '../../support/replayed-windows-node'
 import { waitFor } from '../../support/wait-for'
-import { SERVER_2022_CASES, windowsFixture } from '../../support/windows-fixtures'
+import { NO_RULE_THEN_CREATED, SERVER_2022_CASES, SERVER_2022_SECOND_NODE_CASES, windowsFixture } from '../../support/windows-fixtures'
 
 const PASSWORD = 'unit-test-windows-password'
 const FIREWALL_TEST = 'system.windows-firewall-vrrp'
 const VIP = `${(windowsFixture('vip-check', 'free').params as { vip: string }).vip}/24`
 
-/** WIN-NODE2: adapter "Ethernet 2" with 198.51.100.22, Private network, VRRP admitted from its local subnet. */
-const SECOND_NODE = {
-  ...SERVER_2022_CASES,
-  'os-info': 'server-2022-datacenter-node2',
-  network: 'server-2022-ethernet-2',
-  firewall: 'server-2022-ethernet-2',
-  'vrrp-firewall-check': 'local-subnet-private-only'
-} as const
+const SECOND_NODE = SERVER_2022_SECOND_NODE_CASES
 
 let dir: string
 let backend: Backend
@@ -88,9 +81,7 @@ const runsOn = (n: ReplayedWindowsNode) => n.execs.map((c) => identifyScript(c.s
 
 describe('validation.createFirewallRule (replayed Windows nodes)', () => {
   it('creates the rule the report offers, scoped to the peers, then runs the firewall test again: Success', async () => {
-    const a = await connectedNode({ ...SERVER_2022_CASES, 'vrrp-firewall-check': 'no-rule', 'vrrp-firewall-rule': 'created-for-peer' }, {
-      'vrrp-firewall-rule': { 'vrrp-firewall-check': 'havip-rule-one-peer' }
-    })
+    const a = await connectedNode(NO_RULE_THEN_CREATED.cases, NO_RULE_THEN_CREATED.casesAfter)
     const b = await connectedNode(SECOND_NODE)
     const report = await validate([a.id, b.id])
 

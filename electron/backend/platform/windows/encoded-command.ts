@@ -9,6 +9,19 @@
 //
 // Every element of the resulting argv is in the POSIX "safe" set and in cmd's and
 // PowerShell's, so the same command line works whichever default shell sshd runs it with.
+// The encoding (switches, UTF-16LE base64, the parameter block as one base64 literal) is the
+// one module the agent uses too: agent/os/windows/powershell-encoding.ts. This file is the
+// app's frame around a body and its {"havip":1,...} envelope.
+import {
+  decodeParams,
+  decodeScript,
+  encodeParams as encodeParamsBlock,
+  encodeScript,
+  paramsLiteral,
+  powershellArgv,
+  POWERSHELL_SWITCHES,
+  scriptOfArgv
+} from '../../../../agent/os/windows/powershell-encoding'
 
 /** The envelope marker the script prints its one JSON document under. */
 export const ENVELOPE_VERSION = 1
@@ -20,14 +33,10 @@ export const ENVELOPE_VERSION = 1
  */
 export const MAX_COMMAND_CHARS = 8000
 
-export const POWERSHELL_ARGV_PREFIX = [
-  'powershell.exe',
-  '-NoProfile',
-  '-NonInteractive',
-  '-ExecutionPolicy',
-  'Bypass',
-  '-EncodedCommand'
-] as const
+/** powershell.exe as the node's PATH finds it (the SSH login's default shell starts it). */
+const PROGRAM = 'powershell.exe'
+
+export const POWERSHELL_ARGV_PREFIX = [PROGRAM, ...POWERSHELL_SWITCHES] as const
 
 /** Marks where the parameter block goes; replaced by a base64 string, never by a value. */
 export const PARAMS_SLOT = '__HAVIP_PARAMS_B64__'
@@ -82,18 +91,11 @@ export function scriptTemplate(body: string, depth: number): string {
 
 /** The parameters as the script receives them: UTF-8 JSON, base64. */
 export function encodeParams(params: unknown): string {
-  const json = JSON.stringify(params ?? {})
-  if (json === undefined) throw new Error('encodeParams: parameters must be JSON values')
-  return Buffer.from(json, 'utf8').toString('base64')
+  return encodeParamsBlock(params)
 }
 
-export function encodeUtf16LeBase64(text: string): string {
-  return Buffer.from(text, 'utf16le').toString('base64')
-}
-
-export function decodeUtf16LeBase64(b64: string): string {
-  return Buffer.from(b64, 'base64').toString('utf16le')
-}
+export const encodeUtf16LeBase64 = encodeScript
+export const decodeUtf16LeBase64 = decodeScript
 
 export interface EncodedCommand {
   /** The argv for SshSession.exec: the powershell.exe prefix and the encoded script. */
@@ -106,8 +108,8 @@ export interface EncodedCommand {
 
 /** Build the command for one script run. Throws EncodedCommandTooLong past MAX_COMMAND_CHARS. */
 export function encodeCommand(scriptName: string, body: string, depth: number, params: unknown): EncodedCommand {
-  const script = scriptTemplate(body, depth).replace(PARAMS_SLOT, encodeParams(params))
-  const argv = [...POWERSHELL_ARGV_PREFIX, encodeUtf16LeBase64(script)]
+  const script = scriptTemplate(body, depth).replace(`'${PARAMS_SLOT}'`, paramsLiteral(params))
+  const argv = powershellArgv(PROGRAM, script)
   const commandLine = argv.join(' ')
   if (commandLine.length > MAX_COMMAND_CHARS) throw new EncodedCommandTooLong(scriptName, commandLine.length)
   return { argv, script, commandLine }
@@ -118,10 +120,9 @@ export function encodeCommand(scriptName: string, body: string, depth: number, p
  * parameters an argv carries, or undefined when it is not one of ours.
  */
 export function decodeCommand(argv: readonly string[]): { script: string; params: unknown } | undefined {
-  if (argv.length !== POWERSHELL_ARGV_PREFIX.length + 1) return undefined
-  if (POWERSHELL_ARGV_PREFIX.some((a, i) => argv[i] !== a)) return undefined
-  const script = decodeUtf16LeBase64(argv[argv.length - 1]!)
+  const script = scriptOfArgv(argv, PROGRAM)
+  if (script === undefined) return undefined
   const m = /FromBase64String\('([A-Za-z0-9+/=]*)'\)/.exec(script)
   if (!m) return undefined
-  return { script, params: JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')) }
+  return { script, params: decodeParams(m[1]!) }
 }
