@@ -25,7 +25,7 @@ const ROLE_OPTIONS: OptionSpecs = {
 export const COMMANDS: CommandSpec[] = [
   {
     words: ['validate'],
-    usage: 'validate --node ... --vip CIDR [--interface IF] [--vrid N] [--advert-ms N] [--multicast] [--test ID]... [--report FILE.html]',
+    usage: 'validate --node ... --vip CIDR [--interface IF] [--vrid N] [--advert-ms N] [--multicast] [--test ID]... [--report FILE.html] [--create-firewall-rule]',
     summary: 'Validate a Configuration: run the test catalogue on the nodes and write the report',
     options: {
       ...NODE_OPTIONS,
@@ -36,7 +36,9 @@ export const COMMANDS: CommandSpec[] = [
       '--multicast': {},
       '--test': { value: true, repeat: true },
       '--report': { value: true },
-      '--list-tests': {}
+      '--list-tests': {},
+      // On Windows nodes without a firewall rule for VRRP: create the one the report offers, then test again.
+      '--create-firewall-rule': {}
     },
     positionals: [0, 0],
     available: true

@@ -15,6 +15,7 @@ import { authFor, connectNodes, type CredentialOptions, type NodeOutcome } from 
 import { parseNodeSpec } from './node-spec'
 import { EXIT_FAILED, EXIT_OK, type Output } from './output'
 import { formatReport } from './validate-format'
+import { createOfferedFirewallRules, mentionFirewallOffers } from './validate-fixes'
 
 type ValidationRequestInput = ApiInput<'validation.start'>
 
@@ -153,7 +154,7 @@ export async function runValidate({ call, backend, parsed: p, out, env }: Comman
   for (const n of outcomes) if (n.error) out.progress(`cannot reach ${n.error.message}`)
 
   out.progress(`validating ${specs.length} node(s) for VIP ${vip}`)
-  const report = await validateWithProgress(
+  const ran = await validateWithProgress(
     { call, backend, out },
     {
       nodes: outcomes.map((n) => nodeInput(n, o, iface, env)),
@@ -165,6 +166,9 @@ export async function runValidate({ call, backend, parsed: p, out, env }: Comman
     },
     (nodeId) => labelOf(outcomes, nodeId)
   )
+  let report = ran
+  if (p.flags.has('--create-firewall-rule')) report = await createOfferedFirewallRules(call, ran, out, (nodeId) => labelOf(outcomes, nodeId))
+  else mentionFirewallOffers(ran, out, (nodeId) => labelOf(outcomes, nodeId))
 
   if (reportFile && report.files) {
     const target = path.resolve(reportFile)
