@@ -3,26 +3,16 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ClusterEventsService } from '../../../electron/backend/cluster-events/cluster-events-service'
 import { KnownClusters, knownClusterFrom } from '../../../electron/backend/clusters/known-clusters'
-import { runCli } from '../../../electron/cli/main'
+import { runHavip } from '../../support/run-cli'
 import { definition, node, role } from '../clusters/fixtures'
 
 const root = mkdtempSync(join(tmpdir(), 'havip-events-cli-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
-async function cli(dataDir: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c) => (out += String(c)))
-  stderr.on('data', (c) => (err += String(c)))
-  const code = await runCli({ argv: ['--data-dir', dataDir, ...argv], env: {}, stdout, stderr })
-  return { code, stdout: out, stderr: err }
-}
+const cli = runHavip
 
 describe('havip events', () => {
   const def = definition([node(1), node(2)], [role({})])

@@ -5,25 +5,15 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseDrillDuration } from '../../../electron/cli/console-command'
 import { formatSimulateFailure } from '../../../electron/cli/console-format'
-import { runCli } from '../../../electron/cli/main'
+import { runHavip } from '../../support/run-cli'
 
 const root = mkdtempSync(join(tmpdir(), 'havip-simfail-cli-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c) => (out += String(c)))
-  stderr.on('data', (c) => (err += String(c)))
-  const code = await runCli({ argv: ['--data-dir', join(root, 'data'), ...argv], env: {}, stdout, stderr })
-  return { code, stdout: out, stderr: err }
-}
+const cli = (...argv: string[]): ReturnType<typeof runHavip> => runHavip(join(root, 'data'), ...argv)
 
 describe('havip simulate-failure', () => {
   it('reads --for as seconds, minutes or milliseconds, within 1s..10m', () => {

@@ -6,11 +6,10 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ValidationReport } from '../../../electron/api/validation'
 import { identifyScript } from '../../../electron/backend/platform/windows/runner'
-import { runCli } from '../../../electron/cli/main'
+import { runHavip } from '../../support/run-cli'
 import { startReplayedWindowsNode, type ReplayedWindowsNode } from '../../support/replayed-windows-node'
 import { NO_RULE_THEN_CREATED, SERVER_2022_SECOND_NODE_CASES, windowsFixture } from '../../support/windows-fixtures'
 
@@ -26,16 +25,7 @@ beforeAll(() => {
 })
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-async function cli(dataDir: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c) => (out += String(c)))
-  stderr.on('data', (c) => (err += String(c)))
-  const code = await runCli({ argv: ['--data-dir', dataDir, ...argv], env: {}, stdout, stderr })
-  return { code, stdout: out, stderr: err }
-}
+const cli = runHavip
 
 async function pair(): Promise<[ReplayedWindowsNode, ReplayedWindowsNode]> {
   return [
