@@ -242,9 +242,14 @@ describe('browser mode console against a replayed Windows node', () => {
     await confirm.waitFor({ state: 'detached' })
 
     // Created, and the test ran again: the report now says Success on both nodes, with no offer left.
-    await firewall.getByRole('status').filter({ hasText: 'Created HAVIP-VRRP-IP112 on WIN-NODE1 (IP protocol 112 from 198.51.100.22); the firewall test ran again: Success.' }).waitFor()
+    // Done or refused, the outcome shows under the test (an error would be an alert there).
+    const outcome = firewall.getByRole('status').or(firewall.getByRole('alert'))
+    await outcome.waitFor()
+    expect((await outcome.textContent())?.trim()).toBe('Created HAVIP-VRRP-IP112 on WIN-NODE1 (IP protocol 112 from 198.51.100.22); the firewall test ran again: Success.')
     await expect.poll(async () => firewall.getByRole('row').first().textContent()).toMatch(/Success.*Success/)
     expect(await firewall.getByRole('button', { name: 'Create firewall rule' }).count()).toBe(0)
+    await firewall.evaluate((el) => el.scrollIntoView({ block: 'start' }))
+    await shot(page, 'windows-firewall-rule-created.png', false)
     const sent = one.execs.map((c) => identifyScript(c.split(' '))).filter((r) => r?.name === 'vrrp-firewall-rule')
     expect(sent).toEqual([{ name: 'vrrp-firewall-rule', params: { name: 'HAVIP-VRRP-IP112', displayName: 'HAVIP Manager: VRRP (IP protocol 112) from cluster peers', peers: ['198.51.100.22'] } }])
     expect(two.execs.some((c) => identifyScript(c.split(' '))?.name === 'vrrp-firewall-rule')).toBe(false)
