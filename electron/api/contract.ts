@@ -223,6 +223,10 @@ export {
   ValidationReportNodeSchema,
   ValidationSummarySchema,
   ValidationReportSchema,
+  ValidationFixSchema,
+  CreateFirewallRuleResultSchema,
+  LinuxInterfaceNameSchema,
+  WindowsInterfaceNameSchema,
   validationMethods,
   validationEvents
 } from './validation'
@@ -239,7 +243,9 @@ export type {
   ValidationReportNode,
   ValidationSummary,
   ValidationReport,
-  VrrpMode
+  VrrpMode,
+  ValidationFix,
+  CreateFirewallRuleResult
 } from './validation'
 
 export * from './cluster'
