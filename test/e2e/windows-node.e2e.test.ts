@@ -10,7 +10,7 @@ import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { hostKeyInfoOf } from '../../electron/backend/ssh/host-key'
 import { startReplayedWindowsNode, type ReplayedWindowsNode } from '../support/replayed-windows-node'
-import { NO_RULE_THEN_CREATED, SERVER_2022_CASES, SERVER_2022_SECOND_NODE_CASES, windowsFixture } from '../support/windows-fixtures'
+import { noRuleThenCreated, SERVER_2022_CASES, SERVER_2022_SECOND_NODE_CASES, windowsFixture } from '../support/windows-fixtures'
 import { identifyScript } from '../../electron/backend/platform/windows/runner'
 import { launchChromium } from './support/chromium'
 import { ConsolePages, shot } from './support/console-pages'
@@ -36,7 +36,7 @@ beforeAll(async () => {
     cases: { ...SERVER_2022_CASES, 'vip-check': VIP_CHECK_CASE }
   })
   pair = [
-    await startReplayedWindowsNode({ listen: { port: 0 }, password: PASSWORD, cases: NO_RULE_THEN_CREATED.cases, casesAfter: NO_RULE_THEN_CREATED.casesAfter }),
+    await startReplayedWindowsNode({ listen: { port: 0 }, password: PASSWORD, cases: noRuleThenCreated() }),
     await startReplayedWindowsNode({ listen: { port: 0 }, password: PASSWORD, cases: SERVER_2022_SECOND_NODE_CASES })
   ]
   server = await startWebServer()

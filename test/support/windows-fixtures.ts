@@ -35,13 +35,19 @@ export const SERVER_2022_SECOND_NODE_CASES = {
 } as const satisfies Partial<Record<WindowsScriptName, string>>
 
 /**
- * WIN-NODE1 without a firewall rule for VRRP, on which "Create firewall rule" succeeds: from then
- * on its check reads the rule created for its peer WIN-NODE2 (pass both to the replayed node).
+ * WIN-NODE1 without a firewall rule for VRRP, on which "Create firewall rule" succeeds: once the
+ * rule script ran, its check reads the rule created for its peer WIN-NODE2. A case chooser for
+ * startReplayedWindowsNode; a fresh one per node, since it remembers whether the rule was made.
  */
-export const NO_RULE_THEN_CREATED = {
-  cases: { ...SERVER_2022_CASES, 'vrrp-firewall-check': 'no-rule', 'vrrp-firewall-rule': 'created-for-peer' },
-  casesAfter: { 'vrrp-firewall-rule': { 'vrrp-firewall-check': 'havip-rule-one-peer' } }
-} as const satisfies { cases: Partial<Record<WindowsScriptName, string>>; casesAfter: Partial<Record<WindowsScriptName, Partial<Record<WindowsScriptName, string>>>> }
+export function noRuleThenCreated(): (name: WindowsScriptName) => string | undefined {
+  const cases: Partial<Record<WindowsScriptName, string>> = { ...SERVER_2022_CASES, 'vrrp-firewall-check': 'no-rule', 'vrrp-firewall-rule': 'created-for-peer' }
+  let created = false
+  return (name) => {
+    if (name === 'vrrp-firewall-rule') created = true // its recording (created-for-peer) succeeds
+    if (name === 'vrrp-firewall-check' && created) return 'havip-rule-one-peer'
+    return cases[name]
+  }
+}
 
 let cache: WindowsFixture[] | undefined
 export function allWindowsFixtures(): WindowsFixture[] {

@@ -15,10 +15,9 @@ import { dispatch } from '../../../electron/api/dispatch'
 import { ValidationReportSchema, type CreateFirewallRuleResult, type ValidationReport } from '../../../electron/api/validation'
 import { createBackend, type Backend } from '../../../electron/backend/backend'
 import { identifyScript } from '../../../electron/backend/platform/windows/runner'
-import type { WindowsScriptName } from '../../../electron/backend/platform/windows/scripts'
-import { startReplayedWindowsNode, type ReplayedWindowsNode } from '../../support/replayed-windows-node'
+import { startReplayedWindowsNode, type ReplayedWindowsNode, type ReplayedWindowsNodeOptions } from '../../support/replayed-windows-node'
 import { waitFor } from '../../support/wait-for'
-import { NO_RULE_THEN_CREATED, SERVER_2022_CASES, SERVER_2022_SECOND_NODE_CASES, windowsFixture } from '../../support/windows-fixtures'
+import { noRuleThenCreated, SERVER_2022_CASES, SERVER_2022_SECOND_NODE_CASES, windowsFixture } from '../../support/windows-fixtures'
 
 const PASSWORD = 'unit-test-windows-password'
 const FIREWALL_TEST = 'system.windows-firewall-vrrp'
@@ -48,11 +47,8 @@ async function call<T>(method: Parameters<typeof dispatch>[1], input: unknown): 
 }
 
 /** A replayed node, connected (its host key trusted as the admin would, seeing it). */
-async function connectedNode(
-  cases: Partial<Record<WindowsScriptName, string>>,
-  casesAfter?: Partial<Record<WindowsScriptName, Partial<Record<WindowsScriptName, string>>>>
-): Promise<{ node: ReplayedWindowsNode; id: string }> {
-  const node = await startReplayedWindowsNode({ listen: { port: 0 }, password: PASSWORD, cases, ...(casesAfter ? { casesAfter } : {}) })
+async function connectedNode(cases: ReplayedWindowsNodeOptions['cases']): Promise<{ node: ReplayedWindowsNode; id: string }> {
+  const node = await startReplayedWindowsNode({ listen: { port: 0 }, password: PASSWORD, cases })
   nodes.push(node)
   const target = { host: '127.0.0.1', port: node.port, username: 'administrator', auth: { kind: 'password', password: PASSWORD } }
   const first = await call<ConnectResult>('connections.connect', target)
@@ -81,7 +77,7 @@ const runsOn = (n: ReplayedWindowsNode) => n.execs.map((c) => identifyScript(c.s
 
 describe('validation.createFirewallRule (replayed Windows nodes)', () => {
   it('creates the rule the report offers, scoped to the peers, then runs the firewall test again: Success', async () => {
-    const a = await connectedNode(NO_RULE_THEN_CREATED.cases, NO_RULE_THEN_CREATED.casesAfter)
+    const a = await connectedNode(noRuleThenCreated())
     const b = await connectedNode(SECOND_NODE)
     const report = await validate([a.id, b.id])
 

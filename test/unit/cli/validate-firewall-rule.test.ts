@@ -11,7 +11,7 @@ import type { ValidationReport } from '../../../electron/api/validation'
 import { identifyScript } from '../../../electron/backend/platform/windows/runner'
 import { runHavip } from '../../support/run-cli'
 import { startReplayedWindowsNode, type ReplayedWindowsNode } from '../../support/replayed-windows-node'
-import { NO_RULE_THEN_CREATED, SERVER_2022_SECOND_NODE_CASES, windowsFixture } from '../../support/windows-fixtures'
+import { noRuleThenCreated, SERVER_2022_SECOND_NODE_CASES, windowsFixture } from '../../support/windows-fixtures'
 
 const PASSWORD = 'cli-test-windows-password'
 const VIP = `${(windowsFixture('vip-check', 'free').params as { vip: string }).vip}/24`
@@ -29,7 +29,7 @@ const cli = runHavip
 
 async function pair(): Promise<[ReplayedWindowsNode, ReplayedWindowsNode]> {
   return [
-    await startReplayedWindowsNode({ listen: { port: 0 }, password: PASSWORD, cases: NO_RULE_THEN_CREATED.cases, casesAfter: NO_RULE_THEN_CREATED.casesAfter }),
+    await startReplayedWindowsNode({ listen: { port: 0 }, password: PASSWORD, cases: noRuleThenCreated() }),
     await startReplayedWindowsNode({ listen: { port: 0 }, password: PASSWORD, cases: SERVER_2022_SECOND_NODE_CASES })
   ]
 }
