@@ -186,10 +186,11 @@ function keepalivedRuns(file: string, tag: string): Promise<{ does: KeepalivedDo
     }
     const onData = (d: Buffer): void => {
       log += d.toString()
-      if (!started && /Startup complete|has no configuration to run/.test(log)) {
-        started = true
-        settle = setTimeout(done, 300)
-      }
+      if (!started && /Startup complete|has no configuration to run/.test(log)) started = true
+      // Settled once an instance has entered its first state (BACKUP (init), or FAULT): "Startup
+      // complete" comes from the parent before the VRRP child decides that, and on a loaded machine
+      // a fixed moment after it was not always enough to see a FAULT. 300 ms more for the others.
+      if (started && !settle && /has no configuration to run|\) Entering (BACKUP|MASTER|FAULT) STATE/.test(log)) settle = setTimeout(done, 300)
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)
