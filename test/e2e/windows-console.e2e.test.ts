@@ -11,45 +11,20 @@
 // commands the console sent each node (the encoded agent-ctl takeover / release, read back from
 // the nodes' recorded runs) and what the console makes of the answers. Needs no lab.
 // Screenshot: docs/screenshots/console-windows.png (the Roles view after the Move).
-import * as fs from 'node:fs'
-import * as path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { hostKeyInfoOf } from '../../electron/backend/ssh/host-key'
 import { waitFor } from '../support/wait-for'
-import { followMoves, startWindowsClusterNode, WINDOWS_ROLE, type WindowsClusterNode } from '../support/windows-cluster-node'
-import { windowsDeployDirs } from '../support/windows-deploy-node'
-import { launchChromium } from './support/chromium'
-import { ConsolePages, shot } from './support/console-pages'
+import { followMoves, WINDOWS_ROLE, type WindowsClusterNode } from '../support/windows-cluster-node'
+import { shot } from './support/console-pages'
+import { POWERSHELL_COMMAND, replayedWindowsSuite } from './support/replayed-windows'
 import { waitForOperation, webCall } from './support/web-cluster'
-import { startWebServer, type RunningWebServer } from './support/web-server'
+import type { RunningWebServer } from './support/web-server'
 
 const PASSWORD = 'e2e-replayed-windows-console-password'
 const CLUSTER = 'web-win'
-const POWERSHELL = /^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/
-
-let dirs: { bundleDir: string; runtimeDir: string } | undefined
-const nodes: WindowsClusterNode[] = []
-let server: RunningWebServer | undefined
-let browser: Browser | undefined
-const pages = new ConsolePages(() => browser)
-
-beforeAll(async () => {
-  dirs = windowsDeployDirs()
-  const moves = followMoves(() => nodes)
-  nodes.push(await startWindowsClusterNode({ listen: { port: 0 }, password: PASSWORD, which: 1, role: 'master', onAgentCommand: moves(1) }))
-  nodes.push(await startWindowsClusterNode({ listen: { port: 0 }, password: PASSWORD, which: 2, role: 'backup', onAgentCommand: moves(2) }))
-  server = await startWebServer({ env: { HAVIP_AGENT_BUNDLE_DIR: dirs.bundleDir, HAVIP_RUNTIME_DIR: dirs.runtimeDir } })
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await pages.closeAll()
-  await browser?.close().catch(() => {})
-  await server?.stop()
-  for (const n of nodes) await n.stop()
-  if (dirs) fs.rmSync(path.dirname(dirs.bundleDir), { recursive: true, force: true })
-})
+const suite = replayedWindowsSuite(PASSWORD, (which, nodes) => ({ onAgentCommand: followMoves(() => nodes)(which) }))
+const { nodes, pages } = suite
 
 /** Both nodes connected as administrator (host keys pinned) and cluster web-win created on them, WIN-NODE1 its preferred owner. */
 async function createCluster(s: RunningWebServer): Promise<string> {
@@ -88,7 +63,7 @@ async function expectNodes(page: Page, want: Record<string, 'Master' | 'Backup'>
 
 describe('live console on replayed Windows nodes', () => {
   it('shows both Windows nodes Up with Master/Backup and the role Online; Move to WIN-NODE2 sends the encoded takeover and release there and the views follow', async () => {
-    const s = server!
+    const s = suite.server()
     const [n1, n2] = nodes as [WindowsClusterNode, WindowsClusterNode]
     await createCluster(s)
     // What Create sent: no console command yet.
@@ -130,7 +105,7 @@ describe('live console on replayed Windows nodes', () => {
       ['status', '--json']
     ])
     expect(n1.agentCommands()).toEqual([])
-    for (const n of nodes) for (const c of n.execs) expect(c).toMatch(POWERSHELL)
+    for (const n of nodes) for (const c of n.execs) expect(c).toMatch(POWERSHELL_COMMAND)
     await expectNodes(page, { 'WIN-NODE1': 'Backup', 'WIN-NODE2': 'Master' })
     expect(n2.state).toMatchObject({ role: 'master', takeover: false })
 

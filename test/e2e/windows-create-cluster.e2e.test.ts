@@ -9,71 +9,28 @@
 // small stand-in agent bundle and runtime the recorded answers name (HAVIP_AGENT_BUNDLE_DIR,
 // HAVIP_RUNTIME_DIR). Needs no lab. Screenshots: docs/screenshots/create-cluster-windows.png (Summary) and
 // create-cluster-windows-access-point.png.
-import * as fs from 'node:fs'
-import * as path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { WIN_CLUSTER_JSON } from '../../electron/backend/deploy/windows/windows-layout'
-import { hostKeyInfoOf } from '../../electron/backend/ssh/host-key'
 import { waitFor } from '../support/wait-for'
-import { startWindowsClusterNode, WINDOWS_ROLE, type WindowsClusterNode } from '../support/windows-cluster-node'
-import { windowsDeployDirs } from '../support/windows-deploy-node'
+import { WINDOWS_ROLE, type WindowsClusterNode } from '../support/windows-cluster-node'
 import { callApi } from './support/api-client'
-import { launchChromium } from './support/chromium'
-import { ConsolePages, shot } from './support/console-pages'
+import { shot } from './support/console-pages'
+import { connectReplayedWindowsNode, POWERSHELL_COMMAND, replayedWindowsSuite } from './support/replayed-windows'
 import { pageTitle } from './support/wizard-steps'
-import { startWebServer, type RunningWebServer } from './support/web-server'
 
 const PASSWORD = 'e2e-replayed-windows-cluster-password'
 const CLUSTER = 'web-win'
 const CREATE_TIMEOUT_MS = 60_000
-const POWERSHELL = /^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/
-
-let dirs: { bundleDir: string; runtimeDir: string } | undefined
-const nodes: WindowsClusterNode[] = []
-let server: RunningWebServer | undefined
-let browser: Browser | undefined
-const pages = new ConsolePages(() => browser)
-
-beforeAll(async () => {
-  dirs = windowsDeployDirs()
-  nodes.push(await startWindowsClusterNode({ listen: { port: 0 }, password: PASSWORD, which: 1, role: 'master' }))
-  nodes.push(await startWindowsClusterNode({ listen: { port: 0 }, password: PASSWORD, which: 2, role: 'backup' }))
-  server = await startWebServer({ env: { HAVIP_AGENT_BUNDLE_DIR: dirs.bundleDir, HAVIP_RUNTIME_DIR: dirs.runtimeDir } })
-  browser = await launchChromium()
-})
-
-afterAll(async () => {
-  await pages.closeAll()
-  await browser?.close().catch(() => {})
-  await server?.stop()
-  for (const n of nodes) await n.stop()
-  if (dirs) fs.rmSync(path.dirname(dirs.bundleDir), { recursive: true, force: true })
-})
-
-/** Connect to node... from the toolbar: administrator with a password, the replayed node's own host key verified. */
-async function connect(page: Page, n: WindowsClusterNode): Promise<void> {
-  await page.getByRole('toolbar').getByRole('button', { name: 'Connect to node...' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Connect to Node' })
-  await dialog.waitFor()
-  await dialog.getByLabel('Node address').fill('127.0.0.1')
-  await dialog.getByLabel('Port').fill(String(n.port))
-  await dialog.getByLabel('User name').fill('administrator')
-  await dialog.getByLabel('Password', { exact: true }).check()
-  await dialog.getByRole('textbox', { name: 'Password' }).fill(PASSWORD)
-  await dialog.getByRole('button', { name: 'Connect' }).click()
-  const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
-  await keyDialog.waitFor()
-  expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(hostKeyInfoOf('127.0.0.1', n.port!, n.hostKey.parsed.getPublicSSH()).fingerprint)
-  await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
-  await keyDialog.waitFor({ state: 'detached' })
-  await page.getByRole('treeitem', { name: new RegExp(`WIN-NODE${n.which}`) }).waitFor()
-}
+const suite = replayedWindowsSuite(PASSWORD)
+const { nodes, pages } = suite
+const connect = (page: Page, n: WindowsClusterNode): Promise<void> =>
+  connectReplayedWindowsNode(page, n, PASSWORD).then(() => page.getByRole('treeitem', { name: new RegExp(`WIN-NODE${n.which}`) }).waitFor())
 
 describe('Create Cluster wizard with replayed Windows nodes', () => {
   it('creates a two-node Windows cluster page by page; the Summary names the master the agents report', async () => {
     const [n1, n2] = nodes as [WindowsClusterNode, WindowsClusterNode]
-    const page = await pages.open(server!.url)
+    const page = await pages.open(suite.server().url)
     for (const n of [n1, n2]) await connect(page, n)
 
     await page.getByRole('treeitem', { name: /^HAVIP Manager/ }).click()
@@ -131,7 +88,7 @@ describe('Create Cluster wizard with replayed Windows nodes', () => {
 
     // What reached the nodes: only encoded PowerShell scripts; each got the service started and generation 1.
     for (const n of [n1, n2]) {
-      for (const c of n.execs) expect(c).toMatch(POWERSHELL)
+      for (const c of n.execs) expect(c).toMatch(POWERSHELL_COMMAND)
       expect(n.steps()).toEqual(expect.arrayContaining(['deploy-prepare', 'deploy-service install', 'deploy-service start']))
       expect(JSON.parse(n.files.get(WIN_CLUSTER_JSON)!.toString('utf8'))).toMatchObject({ name: CLUSTER, generation: 1 })
     }
@@ -139,9 +96,9 @@ describe('Create Cluster wizard with replayed Windows nodes', () => {
     await wizard.waitFor({ state: 'detached' })
 
     // Destroy (through the API): both nodes are emptied by deploy-remove.
-    const [c] = (await callApi(server!.baseUrl, server!.token, 'clusters.list', {})) as { id: string; name: string }[]
+    const [c] = (await callApi(suite.server().baseUrl, suite.server().token, 'clusters.list', {})) as { id: string; name: string }[]
     expect(c?.name).toBe(CLUSTER)
-    await callApi(server!.baseUrl, server!.token, 'clusters.destroy', { clusterId: c!.id, confirmName: CLUSTER })
+    await callApi(suite.server().baseUrl, suite.server().token, 'clusters.destroy', { clusterId: c!.id, confirmName: CLUSTER })
     await waitFor('both replayed nodes emptied by the Destroy', async () => n1.files.size === 0 && n2.files.size === 0, 30_000, 100)
     expect(pages.problems).toEqual([])
   })

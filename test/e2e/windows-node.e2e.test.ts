@@ -8,12 +8,12 @@
 import * as fs from 'node:fs'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { hostKeyInfoOf } from '../../electron/backend/ssh/host-key'
 import { startReplayedWindowsNode, type ReplayedWindowsNode } from '../support/replayed-windows-node'
 import { noRuleThenCreated, SERVER_2022_CASES, SERVER_2022_SECOND_NODE_CASES, windowsFixture } from '../support/windows-fixtures'
 import { identifyScript } from '../../electron/backend/platform/windows/runner'
 import { launchChromium } from './support/chromium'
 import { ConsolePages, shot } from './support/console-pages'
+import { connectReplayedWindowsNode } from './support/replayed-windows'
 import { pageTitle } from './support/wizard-steps'
 import { startWebServer, type RunningWebServer } from './support/web-server'
 
@@ -58,25 +58,7 @@ afterAll(async () => {
   for (const n of pair ?? []) await n.stop()
 })
 
-async function connectToReplayedNode(page: Page, n: ReplayedWindowsNode): Promise<void> {
-  await page.getByRole('toolbar').getByRole('button', { name: 'Connect to node...' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Connect to Node' })
-  await dialog.waitFor()
-  await dialog.getByLabel('Node address').fill('127.0.0.1')
-  await dialog.getByLabel('Port').fill(String(n.port))
-  await dialog.getByLabel('User name').fill('administrator')
-  await dialog.getByLabel('Password', { exact: true }).check()
-  await dialog.getByRole('textbox', { name: 'Password' }).fill(PASSWORD)
-  await dialog.getByRole('button', { name: 'Connect' }).click()
-
-  // First contact: the fingerprint shown is the replayed node's own key.
-  const keyDialog = page.getByRole('dialog', { name: 'Verify the host key' })
-  await keyDialog.waitFor()
-  const expected = hostKeyInfoOf('127.0.0.1', n.port!, n.hostKey.parsed.getPublicSSH()).fingerprint
-  expect(await keyDialog.getByTestId('host-key-fingerprint').textContent()).toBe(expected)
-  await keyDialog.getByRole('button', { name: 'Trust and connect' }).click()
-  await keyDialog.waitFor({ state: 'detached' })
-}
+const connectToReplayedNode = (page: Page, n: ReplayedWindowsNode): Promise<void> => connectReplayedWindowsNode(page, n, PASSWORD)
 
 /** Opens Validate a Configuration from the Actions pane and goes to its Select Servers page. */
 async function openValidateWizard(page: Page): Promise<{ wizard: Locator; next: Locator }> {
