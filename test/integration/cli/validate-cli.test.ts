@@ -150,7 +150,7 @@ describe('havip: errors of use exit 1 with a message that says what to do', () =
     ['a VIP that is not an address', ['validate', '--node', 'root@198.51.100.11', '--vip', '198.51.100.300/24'], /not a VIP/],
     ['a VIP without its prefix', ['validate', '--node', 'root@198.51.100.11', '--vip', '198.51.100.200'], /not a VIP/],
     ['a VRID out of range', ['validate', '--node', 'root@198.51.100.11', '--vip', VIP, '--vrid', '0'], /--vrid must be a whole number from 1 to 255/],
-    ['an interface with shell metacharacters', ['validate', '--node', 'root@198.51.100.11', '--vip', VIP, '--interface', 'eth0;reboot'], /not an interface name/],
+    ['an interface with shell metacharacters that no platform allows in an adapter name', ['validate', '--node', 'root@198.51.100.11', '--vip', VIP, '--interface', 'eth0|reboot'], /not an interface name/],
     ['a hostile node name', ['validate', '--node', 'root@n1$(reboot)', '--vip', VIP], /not a valid host name/],
     ['an unknown test id', ['validate', '--node', 'root@198.51.100.11', '--vip', VIP, '--test', 'network.nope'], /unknown test id network\.nope/],
     ['an unknown option', ['validate', '--vipp', VIP], /unknown option --vipp/],
